@@ -1,0 +1,141 @@
+package engine
+
+import (
+	"strconv"
+	"unicode/utf8"
+)
+
+const upperHex = "0123456789ABCDEF"
+
+// unreserved reports the bytes SigV4 leaves as they are: A-Z a-z 0-9 - . _ ~.
+// Every other byte is percent-encoded with upper-case hex.
+var unreserved = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['-'], t['.'], t['_'], t['~'] = true, true, true, true
+	return t
+}()
+
+// AppendURIEscape appends s to dst with every byte outside A-Z a-z 0-9 - . _ ~
+// written as %XX (upper-case hex), the encoding SigV4 uses for query keys and
+// values and for path segments. When keepSlash is true, '/' is copied as is
+// (object paths); otherwise it becomes %2F. Space is always %20, never '+'.
+//
+// AppendURIEscape does not validate UTF-8; callers that must reject invalid
+// UTF-8 (S3 object keys) check with ValidKey first.
+func AppendURIEscape(dst []byte, s string, keepSlash bool) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved[c] || (keepSlash && c == '/') {
+			dst = append(dst, c)
+			continue
+		}
+		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+	}
+	return dst
+}
+
+// URIEscape is AppendURIEscape returning a string, for code off the hot path.
+func URIEscape(s string, keepSlash bool) string {
+	return string(AppendURIEscape(make([]byte, 0, len(s)+len(s)/2), s, keepSlash))
+}
+
+// escapedLen returns the length AppendURIEscape would append for s.
+func escapedLen(s string, keepSlash bool) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !unreserved[c] && !(keepSlash && c == '/') {
+			n += 2
+		}
+	}
+	return n
+}
+
+// unhex returns the value of one hex digit and whether it was one.
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// AppendURIUnescape appends the percent-decoded form of s to dst. Unlike
+// net/url it never turns '+' into a space (SigV4 and S3 never do) and it
+// reports a malformed escape instead of guessing.
+func AppendURIUnescape(dst []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' {
+			dst = append(dst, c)
+			continue
+		}
+		if i+2 >= len(s) {
+			return dst, &EscapeError{Offset: i}
+		}
+		hi, ok1 := unhex(s[i+1])
+		lo, ok2 := unhex(s[i+2])
+		if !ok1 || !ok2 {
+			return dst, &EscapeError{Offset: i}
+		}
+		dst = append(dst, hi<<4|lo)
+		i += 2
+	}
+	return dst, nil
+}
+
+// URIUnescape is AppendURIUnescape returning a string.
+func URIUnescape(s string) (string, error) {
+	b, err := AppendURIUnescape(make([]byte, 0, len(s)), s)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// EscapeError reports a malformed percent escape in text from outside.
+type EscapeError struct {
+	Offset int // byte offset of the '%'
+}
+
+func (e *EscapeError) Error() string {
+	return "malformed percent escape at byte " + strconv.Itoa(e.Offset)
+}
+
+// InvalidUTF8Error reports a string that is not valid UTF-8, with the byte
+// offset of the first bad sequence, so a manifest row can name it.
+type InvalidUTF8Error struct {
+	Offset int
+}
+
+func (e *InvalidUTF8Error) Error() string {
+	return "invalid UTF-8 at byte " + strconv.Itoa(e.Offset)
+}
+
+// checkUTF8 returns an *InvalidUTF8Error for the first invalid sequence in s.
+func checkUTF8(s string) error {
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return &InvalidUTF8Error{Offset: i}
+		}
+		i += size
+	}
+	return nil
+}
