@@ -114,6 +114,9 @@ func (e *EscapeError) Error() string {
 	return "malformed percent escape at byte " + strconv.Itoa(e.Offset)
 }
 
+// Unwrap makes errors.Is(err, ErrMalformedEscape) true.
+func (e *EscapeError) Unwrap() error { return ErrMalformedEscape }
+
 // InvalidUTF8Error reports a string that is not valid UTF-8, with the byte
 // offset of the first bad sequence, so a manifest row can name it.
 type InvalidUTF8Error struct {
@@ -123,6 +126,9 @@ type InvalidUTF8Error struct {
 func (e *InvalidUTF8Error) Error() string {
 	return "invalid UTF-8 at byte " + strconv.Itoa(e.Offset)
 }
+
+// Unwrap makes errors.Is(err, ErrInvalidUTF8) true.
+func (e *InvalidUTF8Error) Unwrap() error { return ErrInvalidUTF8 }
 
 // checkUTF8 returns an *InvalidUTF8Error for the first invalid sequence in s.
 func checkUTF8(s string) error {

@@ -1,0 +1,103 @@
+package engine
+
+// S3Presign describes one presigned S3 URL: the hot path of a batch run.
+type S3Presign struct {
+	// Method is the HTTP method the URL is for; empty means GET.
+	Method string
+	// Scheme is "https" (default when empty) or "http".
+	Scheme string
+	// Host is host[:port] as the client will send it: the virtual-hosted
+	// name that already includes the bucket (bucket.s3.us-east-1.amazonaws.com),
+	// or the endpoint of a path-style request.
+	Host string
+	// Bucket, when set, is written as the first path segment (path-style
+	// addressing). Leave it empty for virtual-hosted URLs.
+	Bucket string
+	// Key is the object key, raw UTF-8, encoded exactly once: "a b/c+d"
+	// becomes "/a%20b/c%2Bd". A key starting with '/' keeps it ("//x").
+	Key string
+	// Query holds extra parameters to sign into the URL (versionId,
+	// response-content-disposition, ...), unescaped.
+	Query []QueryParam
+	// Expires is X-Amz-Expires in seconds, 1…604800.
+	Expires int64
+}
+
+// AppendPresignS3 appends a presigned S3 URL for p to dst. It signs only the
+// host header and uses UNSIGNED-PAYLOAD, as S3 presigns do. The canonical
+// path and the URL's path are the same encoded bytes, so they cannot
+// disagree. In steady state it allocates nothing: the canonical request is
+// built in the Signer's scratch space and the URL appended to dst.
+//
+// The signer must apply S3 rules (service "s3", or Options.Rules = RulesS3).
+func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
+	if !s.s3 {
+		return dst, fieldErr("service", withDetail(ErrInvalidValue, "AppendPresignS3 needs S3 rules"))
+	}
+	if err := s.checkExpires(p.Expires); err != nil {
+		return dst, err
+	}
+	if p.Host == "" {
+		return dst, fieldErr("host", ErrMissingField)
+	}
+	if err := checkUTF8(p.Key); err != nil {
+		return dst, fieldErr("key", err)
+	}
+	if err := checkUTF8(p.Bucket); err != nil {
+		return dst, fieldErr("bucket", err)
+	}
+	method := p.Method
+	if method == "" {
+		method = "GET"
+	}
+	scheme := p.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+
+	path := append(s.path[:0], '/')
+	if p.Bucket != "" {
+		path = AppendURIEscape(path, p.Bucket, false)
+		path = append(path, '/')
+	}
+	path = AppendURIEscape(path, p.Key, true)
+	s.path = path
+
+	s.qb, s.spans = s.qb[:0], s.spans[:0]
+	for i := range p.Query {
+		q := &p.Query[i]
+		if reservedParam(q.Key) {
+			return dst, fieldErr("query", withDetail(ErrReservedParam, q.Key))
+		}
+		if err := checkUTF8(q.Key); err != nil {
+			return dst, fieldErr("query", err)
+		}
+		if err := checkUTF8(q.Value); err != nil {
+			return dst, fieldErr("query", err)
+		}
+		s.appendPair(q.Key, q.Value)
+	}
+	s.addPresignParams("host", p.Expires)
+
+	cr := append(s.cr[:0], method...)
+	cr = append(cr, '\n')
+	cr = append(cr, path...)
+	cr = append(cr, '\n')
+	qStart := len(cr)
+	cr = s.appendSortedQuery(cr)
+	qEnd := len(cr)
+	cr = append(cr, "\nhost:"...)
+	cr = append(cr, p.Host...)
+	cr = append(cr, "\n\nhost\n"+UnsignedPayload...)
+	s.cr = cr
+
+	dst = append(dst, scheme...)
+	dst = append(dst, "://"...)
+	dst = append(dst, p.Host...)
+	dst = append(dst, path...)
+	dst = append(dst, '?')
+	dst = append(dst, cr[qStart:qEnd]...)
+	dst = append(dst, "&X-Amz-Signature="...)
+	return s.appendSignature(dst), nil
+}
+

@@ -1,0 +1,331 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchsign/batchsign/keycache"
+)
+
+const s3DocVectors = "../../shared/testdata/s3-doc-vectors.md"
+
+var (
+	docCreds = Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
+	docTime  = time.Date(2013, 5, 24, 0, 0, 0, 0, time.UTC)
+)
+
+// docSection is one numbered section of s3-doc-vectors.md: its canonical
+// request, string to sign and signature as published.
+type docSection struct {
+	canonical, stringToSign, signature, url string
+}
+
+func readDocSections(t *testing.T) map[string]docSection {
+	t.Helper()
+	b, err := os.ReadFile(s3DocVectors)
+	if err != nil {
+		t.Fatalf("S3 doc vectors must be beside the repo (../shared): %v", err)
+	}
+	out := map[string]docSection{}
+	sig := regexp.MustCompile("\\*\\*Signature = `([0-9a-f]{64})`\\*\\*")
+	for _, sec := range regexp.MustCompile(`(?m)^## `).Split(string(b), -1)[1:] {
+		num, _, _ := strings.Cut(sec, ".")
+		block := func(after string) string {
+			_, rest, ok := strings.Cut(sec, after+"\n```\n")
+			if !ok {
+				return ""
+			}
+			body, _, _ := strings.Cut(rest, "\n```")
+			return body
+		}
+		d := docSection{canonical: block("Canonical request:"), stringToSign: block("String to sign:")}
+		if m := sig.FindStringSubmatch(sec); m != nil {
+			d.signature = m[1]
+		}
+		d.url = block("Resulting URL (single line; the docs show it with line breaks for readability):")
+		out[num] = d
+	}
+	return out
+}
+
+// TestS3DocumentationExamples signs §1–§4 (header auth) of the S3 docs and
+// compares with the published canonical requests and signatures.
+func TestS3DocumentationExamples(t *testing.T) {
+	secs := readDocSections(t)
+	const host = "examplebucket.s3.amazonaws.com"
+	cases := []struct {
+		section string
+		req     Request
+	}{
+		{"1", Request{Method: "GET", Host: host, Path: "/test.txt", Headers: []Header{
+			{"Range", "bytes=0-9"},
+			{"x-amz-content-sha256", EmptySHA256},
+			{"x-amz-date", "20130524T000000Z"},
+		}}},
+		{"2", Request{Method: "PUT", Host: host, Path: "/test$file.text",
+			PayloadHash: "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072",
+			Headers: []Header{
+				{"Date", "Fri, 24 May 2013 00:00:00 GMT"},
+				{"x-amz-storage-class", "REDUCED_REDUNDANCY"},
+			}}},
+		{"3", Request{Method: "GET", Host: host, Path: "/", Query: "lifecycle"}},
+		{"4", Request{Method: "GET", Host: host, Path: "/", Query: "max-keys=2&prefix=J"}},
+	}
+	for _, tc := range cases {
+		t.Run("section"+tc.section, func(t *testing.T) {
+			want := secs[tc.section]
+			if want.canonical == "" || want.signature == "" {
+				t.Fatalf("section %s not found in %s", tc.section, s3DocVectors)
+			}
+			s, err := NewSigner(docCreds, nil, docTime, Options{Region: "us-east-1", Service: "s3"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := s.Explain(&tc.req, HeaderForm, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(t, "canonical request", c.CanonicalRequest, want.canonical)
+			expect(t, "string to sign", c.StringToSign, want.stringToSign)
+			expect(t, "signature", c.Signature, want.signature)
+			hs, err := s.SignHeaders(&tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			auth := hs[len(hs)-1]
+			// The docs print "," between the parts; SDKs (and we) print ", ".
+			wantAuth := "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request, SignedHeaders=" +
+				c.SignedHeaders + ", Signature=" + want.signature
+			if auth.Name != "Authorization" || auth.Value != wantAuth {
+				t.Errorf("Authorization = %q\nwant %q", auth.Value, wantAuth)
+			}
+		})
+	}
+}
+
+// TestS3DocumentationPresignedGET is §5, the aeeed9bb… URL, through the hot
+// path and through the general Request path.
+func TestS3DocumentationPresignedGET(t *testing.T) {
+	want := readDocSections(t)["5"]
+	if want.url == "" {
+		t.Fatal("§5 URL not found")
+	}
+	s, err := NewSigner(docCreds, nil, docTime, Options{Region: "us-east-1", Service: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.AppendPresignS3(nil, &S3Presign{Host: "examplebucket.s3.amazonaws.com", Key: "test.txt", Expires: 86400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "URL", string(got), want.url)
+	expect(t, "canonical request", string(s.cr), want.canonical)
+
+	c, err := s.Explain(&Request{Method: "GET", Host: "examplebucket.s3.amazonaws.com", Path: "/test.txt"}, QueryForm, 86400)
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "canonical request (Request path)", c.CanonicalRequest, want.canonical)
+	expect(t, "string to sign", c.StringToSign, want.stringToSign)
+	expect(t, "signature", c.Signature, want.signature)
+}
+
+func newS3Signer(t testing.TB, token string) *Signer {
+	t.Helper()
+	c := docCreds
+	c.SessionToken = token
+	s, err := NewSigner(c, nil, docTime, Options{Region: "us-east-1", Service: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestPresignS3HotPathMatchesGeneralPath: for hostile keys and query
+// overrides, the zero-allocation path and the general canonicaliser agree.
+func TestPresignS3HotPathMatchesGeneralPath(t *testing.T) {
+	keys := []string{
+		"a b", "a+b=c&d?e#f%g", "(x)~;,", "/leading", "a//b/./c/../d", "ünïcödé/日本", "e\u0301", // NFD
+		strings.Repeat("k", 1024), "", "UPPER/lower.txt", "tab\there", "*'!@$",
+	}
+	queries := [][]QueryParam{
+		nil,
+		{{"versionId", "3/L4kqtJl40Nr8X8gdRQBpUMLUo"}},
+		{{"response-content-disposition", `attachment; filename="a b.txt"`}, {"response-content-type", "text/plain; charset=utf-8"}},
+		{{"Z", "1"}, {"a", "2"}, {"A-b", ""}, {"a", "1"}},
+	}
+	for _, token := range []string{"", strings.Repeat("T/+=", 240)} {
+		s := newS3Signer(t, token)
+		for _, key := range keys {
+			for _, q := range queries {
+				for _, bucket := range []string{"", "my.bucket"} {
+					p := S3Presign{Method: "GET", Host: "s3.example.com:9000", Bucket: bucket, Key: key, Query: q, Expires: 3600}
+					got, err := s.AppendPresignS3(nil, &p)
+					if err != nil {
+						t.Fatalf("key %q: %v", key, err)
+					}
+					path := "/" + key
+					if bucket != "" {
+						path = "/" + bucket + "/" + key
+					}
+					var raw []string
+					for _, kv := range q {
+						raw = append(raw, URIEscape(kv.Key, false)+"="+URIEscape(kv.Value, false))
+					}
+					// The general path reads a wire path: encode the key once.
+					req := Request{Method: "GET", Host: p.Host, Path: URIEscape(path, true), Query: strings.Join(raw, "&")}
+					c, err := s.Explain(&req, QueryForm, 3600)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !strings.HasSuffix(string(got), "&X-Amz-Signature="+c.Signature) {
+						t.Fatalf("key %q query %v token %d: hot path and general path disagree\n%s", key, q, len(token), got)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestPresignS3KeepsDoubleSlashAndDots(t *testing.T) {
+	s := newS3Signer(t, "")
+	got, err := s.AppendPresignS3(nil, &S3Presign{Host: "b.s3.amazonaws.com", Key: "a//b/./c/../d", Expires: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(got), "https://b.s3.amazonaws.com/a//b/./c/../d?") {
+		t.Fatalf("S3 path was normalised: %s", got)
+	}
+	if !strings.Contains(string(s.cr), "\n/a//b/./c/../d\n") {
+		t.Fatalf("canonical path normalised:\n%s", s.cr)
+	}
+}
+
+func TestPresignS3EncodesKeyOnce(t *testing.T) {
+	s := newS3Signer(t, "")
+	got, _ := s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: "100% a+b~c", Expires: 60})
+	if !strings.HasPrefix(string(got), "https://h/100%25%20a%2Bb~c?") {
+		t.Fatalf("got %s", got)
+	}
+}
+
+func TestPresignS3RejectsBadInput(t *testing.T) {
+	s := newS3Signer(t, "")
+	cases := []struct {
+		name  string
+		p     S3Presign
+		want  error
+		field string
+	}{
+		{"expires zero", S3Presign{Host: "h", Key: "k", Expires: 0}, ErrExpiresRange, "expires"},
+		{"expires over a week", S3Presign{Host: "h", Key: "k", Expires: 604801}, ErrExpiresRange, "expires"},
+		{"invalid utf-8 key", S3Presign{Host: "h", Key: "ok\xffbad", Expires: 60}, ErrInvalidUTF8, "key"},
+		{"reserved param", S3Presign{Host: "h", Key: "k", Expires: 60, Query: []QueryParam{{"X-Amz-Signature", "x"}}}, ErrReservedParam, "query"},
+		{"reserved param any case", S3Presign{Host: "h", Key: "k", Expires: 60, Query: []QueryParam{{"x-amz-credential", "x"}}}, ErrReservedParam, "query"},
+		{"no host", S3Presign{Key: "k", Expires: 60}, ErrMissingField, "host"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.AppendPresignS3(nil, &tc.p)
+			var fe *FieldError
+			if !errors.Is(err, tc.want) || !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v, want %v on field %s", err, tc.want, tc.field)
+			}
+		})
+	}
+	var ue *InvalidUTF8Error
+	_, err := s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: "ok\xffbad", Expires: 60})
+	if !errors.As(err, &ue) || ue.Offset != 2 || err.Error() != "key: invalid UTF-8 at byte 2" {
+		t.Fatalf("err = %v", err)
+	}
+	// 604800 itself is allowed.
+	if _, err := s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: "k", Expires: MaxExpires}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPresignRejectsURLOutlivingCredentials(t *testing.T) {
+	c := docCreds
+	c.SessionToken = "tok"
+	c.Expires = docTime.Add(time.Hour)
+	s, err := NewSigner(c, nil, docTime, Options{Region: "us-east-1", Service: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: "k", Expires: 3600}); err != nil {
+		t.Fatalf("a URL ending with the credentials is fine: %v", err)
+	}
+	_, err = s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: "k", Expires: 3601})
+	if !errors.Is(err, ErrOutlivesCredentials) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestPresignS3SignsSessionToken: the token is inside the canonical query
+// (sorted between X-Amz-Expires and X-Amz-SignedHeaders) and in the URL.
+func TestPresignS3SignsSessionToken(t *testing.T) {
+	s := newS3Signer(t, "a/b+c=")
+	got, err := s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: "k", Expires: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(s.cr), "&X-Amz-Expires=60&X-Amz-Security-Token=a%2Fb%2Bc%3D&X-Amz-SignedHeaders=host\n") {
+		t.Fatalf("token not signed:\n%s", s.cr)
+	}
+	if !strings.Contains(string(got), "X-Amz-Security-Token=a%2Fb%2Bc%3D&") {
+		t.Fatalf("token not in URL: %s", got)
+	}
+}
+
+func TestSignerRejectsMismatchedKey(t *testing.T) {
+	k := keycache.Derive(docCreds.SecretAccessKey, docTime.AddDate(0, 0, -1), "us-east-1", "s3")
+	if _, err := NewSigner(docCreds, k, docTime, Options{Region: "us-east-1", Service: "s3"}); !errors.Is(err, ErrInvalidValue) {
+		t.Fatalf("yesterday's key accepted: %v", err)
+	}
+}
+
+// TestPresignS3AllocatesNothing is the hot path's contract: zero allocations
+// per URL in steady state, with and without a 950-character session token.
+func TestPresignS3AllocatesNothing(t *testing.T) {
+	for _, token := range []string{"", strings.Repeat("x", 950)} {
+		s := newS3Signer(t, token)
+		p := S3Presign{Host: "examplebucket.s3.amazonaws.com", Key: "reports/2026/11/report 1.csv",
+			Query: []QueryParam{{"response-content-disposition", "attachment"}}, Expires: 3600}
+		dst := make([]byte, 0, 4096)
+		if _, err := s.AppendPresignS3(dst, &p); err != nil { // warm the scratch buffers
+			t.Fatal(err)
+		}
+		n := testing.AllocsPerRun(200, func() {
+			if _, err := s.AppendPresignS3(dst[:0], &p); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if n != 0 {
+			t.Errorf("token length %d: %v allocations per presign, want 0", len(token), n)
+		}
+	}
+}
+
+func TestCredentialsNeverPrintSecrets(t *testing.T) {
+	c := Credentials{AccessKeyID: "AKID", SecretAccessKey: "SECRETSECRET", SessionToken: "TOKENTOKEN"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		out := sprintf(verb, c)
+		if strings.Contains(out, "SECRETSECRET") || strings.Contains(out, "TOKENTOKEN") {
+			t.Errorf("%s leaks: %s", verb, out)
+		}
+	}
+	s := newS3Signer(t, "TOKENTOKEN")
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		out := sprintf(verb, s)
+		if strings.Contains(out, docCreds.SecretAccessKey) || strings.Contains(out, "TOKENTOKEN") {
+			t.Errorf("Signer %s leaks: %s", verb, out)
+		}
+	}
+}
+
+func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
