@@ -100,4 +100,3 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	dst = append(dst, "&X-Amz-Signature="...)
 	return s.appendSignature(dst), nil
 }
-

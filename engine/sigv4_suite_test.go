@@ -188,4 +188,3 @@ func expect(t *testing.T, what, got, want string) {
 		t.Errorf("%s differs\n--- got\n%s\n--- want\n%s", what, got, want)
 	}
 }
-
