@@ -1,0 +1,69 @@
+// Command batchsign signs requests in bulk: S3 presigned URLs and SigV4
+// request headers for every row of a manifest, at the speed of the hardware.
+//
+// Usage:
+//
+//	batchsign presign  [flags] MANIFEST|-   one presigned URL per row
+//	batchsign sign     [flags] MANIFEST|-   signed headers per row
+//	batchsign version                       version, Go, CPU features, SHA-256 backend
+//
+// Exit status: 0 every row signed; 1 some rows rejected; 2 usage or
+// configuration error (nothing written).
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// Exit codes are part of the command-line contract: schedulers branch on them.
+const (
+	exitOK       = 0 // every row signed
+	exitRejected = 1 // some rows rejected (see the rejects file)
+	exitUsage    = 2 // usage or configuration error; nothing written
+)
+
+// command is one subcommand: it gets its arguments and the process streams
+// and returns the exit status.
+type command struct {
+	name, summary string
+	run           func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"version", "print version, Go version, CPU features and the SHA-256 backend", runVersion},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdin, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "batchsign: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: batchsign <command> [flags] [MANIFEST|-]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+}
