@@ -22,4 +22,3 @@ func NewSHA256() hash.Hash { return sha256.New() }
 // newResumableSHA256 returns the SHA-256 used to finish HMACs from prepared
 // states (small inputs, resumed with UnmarshalBinary).
 func newResumableSHA256() hash.Hash { return sha256.New() }
-
