@@ -123,9 +123,13 @@ type Signer struct {
 	path  []byte // escaped path
 	qb    []byte // encoded query pairs
 	spans []pairSpan
-	hexb  [64]byte
-	sumb  [32]byte
-	sigb  [32]byte
+	// Prepared X-Amz-* pairs of S3 presigns for fixedExpires (see buildFixed).
+	fixed        []byte
+	fixedSpans   []pairSpan
+	fixedExpires int64
+	hexb         [64]byte
+	sumb         [32]byte
+	sigb         [32]byte
 }
 
 // NewSigner prepares a Signer for creds at instant t. key must be the signing
