@@ -47,18 +47,6 @@ func URIEscape(s string, keepSlash bool) string {
 	return string(AppendURIEscape(make([]byte, 0, len(s)+len(s)/2), s, keepSlash))
 }
 
-// escapedLen returns the length AppendURIEscape would append for s.
-func escapedLen(s string, keepSlash bool) int {
-	n := len(s)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !unreserved[c] && !(keepSlash && c == '/') {
-			n += 2
-		}
-	}
-	return n
-}
-
 // unhex returns the value of one hex digit and whether it was one.
 func unhex(c byte) (byte, bool) {
 	switch {

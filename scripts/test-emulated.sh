@@ -57,8 +57,10 @@ run() {
 	# can be shown; qemu's warnings about CPU features TCG cannot emulate
 	# are harmless and dropped.
 	set +e
-	BATCHSIGN_SHA256=$backend BATCHSIGN_SHA256_EXPECT=$expect \
-		timeout 150 "$@" -test.v -test.count=1 -test.timeout=140s 2>&1 |
+	# Run from the package directory, as go test does, so tests find the
+	# vectors in ../shared by the same relative paths.
+	(cd engine && BATCHSIGN_SHA256=$backend BATCHSIGN_SHA256_EXPECT=$expect \
+		timeout 150 "$@" -test.v -test.count=1 -test.timeout=140s) 2>&1 |
 		grep -v "TCG doesn't support requested feature" >"$log"
 	rc=${PIPESTATUS[0]}
 	set -e
