@@ -19,6 +19,7 @@ package engine
 // run, tested and timed on any machine.
 
 import (
+	"crypto/fips140"
 	"crypto/sha256"
 	"hash"
 	"io"
@@ -129,6 +130,11 @@ func newSHA256Dispatch(setting string, class cpuClass) sha256Dispatch {
 	switch {
 	case !ok:
 		d.info.Warning = SHA256Env + "=" + strconv.Quote(setting) + " is not one of auto, simd, stdlib; using auto"
+	case !isForced && fips140.Enabled():
+		// In FIPS 140 mode only the standard library's validated module
+		// may hash; sha256-simd would silently step outside it.
+		d.active = allBackend(backendStdlib)
+		d.info.Warning = "FIPS 140 mode: crypto/sha256 on every path"
 	case isForced:
 		d.active = allBackend(forced)
 		d.info.Forced = true
