@@ -12,7 +12,7 @@ import (
 	"github.com/batchsign/batchsign/keycache"
 )
 
-const s3DocVectors = "../../shared/testdata/s3-doc-vectors.md"
+const s3DocVectors = sharedTestdataDir + "/s3-doc-vectors.md"
 
 var (
 	docCreds = Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
