@@ -26,6 +26,10 @@ type VerifyOptions struct {
 	MaxSkew time.Duration
 	// Keys, when set, caches derived signing keys across verifications.
 	Keys *keycache.Cache
+	// DisablePathNormalization and TokenAfterSigning mirror the signing
+	// Options for services that sign that way.
+	DisablePathNormalization bool
+	TokenAfterSigning        bool
 }
 
 func (o *VerifyOptions) skew() time.Duration {
@@ -92,7 +96,9 @@ func (o *VerifyOptions) signerFor(c credentialScope, secret, token string, t tim
 	}
 	return NewSigner(creds, key, t, Options{
 		Region: c.region, Service: c.service, Rules: o.Rules,
-		TokenAfterSigning: afterSigning, ContentSHA256Header: contentHeader,
+		DisablePathNormalization: o.DisablePathNormalization,
+		TokenAfterSigning:        afterSigning || o.TokenAfterSigning,
+		ContentSHA256Header:      contentHeader,
 	})
 }
 
@@ -100,9 +106,11 @@ func (o *VerifyOptions) signerFor(c credentialScope, secret, token string, t tim
 // valid at opts.Now, otherwise a *VerifyError whose Reason says why
 // (ErrMalformed, ErrUnknownKey, ErrWrongScope, ErrNotYetValid, ErrExpired,
 // ErrUnsignedHeader, ErrSignatureMismatch). headers are the request headers
-// other than Host that the URL may have signed. The signature is compared in
+// other than Host that the URL may have signed. payloadHash is the hex
+// SHA-256 of a body that a generic-service presign signed ("" for none); S3
+// presigns always sign UNSIGNED-PAYLOAD. The signature is compared in
 // constant time; the error never contains the expected signature.
-func VerifyPresignedURL(method, rawURL string, headers []Header, lookup SecretLookup, opts VerifyOptions) error {
+func VerifyPresignedURL(method, rawURL string, headers []Header, payloadHash string, lookup SecretLookup, opts VerifyOptions) error {
 	_, host, path, query, ok := splitURL(rawURL)
 	if !ok {
 		return verifyFail(schemeSigV4, ErrMalformed, "url", "not an absolute URL")
@@ -193,6 +201,9 @@ func VerifyPresignedURL(method, rawURL string, headers []Header, lookup SecretLo
 		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Credential", err.Error())
 	}
 	r := Request{Method: method, Host: host, Path: path, Query: strings.Join(rest, "&"), Headers: pickSigned(headers, signedHdrs)}
+	if !s.S3() {
+		r.PayloadHash = payloadHash
+	}
 	c, err := s.Explain(&r, QueryForm, exp)
 	if err != nil {
 		return verifyFail(schemeSigV4, ErrMalformed, "url", err.Error())
