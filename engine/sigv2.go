@@ -951,18 +951,17 @@ func VerifySigV2Presigned(rawURL string, lookup SecretLookup, now time.Time, opt
 	return nil
 }
 
-// sigV2ParseExpires parses a non-negative decimal Unix time with no sign,
-// spaces or leading '+' (S3 takes nothing else).
+// sigV2ParseExpires parses a non-negative decimal Unix time that fits an
+// int64, with no sign, spaces or other characters (S3 takes nothing else).
 func sigV2ParseExpires(s string) (int64, bool) {
-	if s == "" || len(s) > 18 {
+	if s == "" {
 		return 0, false
 	}
-	var n int64
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return 0, false
 		}
-		n = n*10 + int64(s[i]-'0')
 	}
-	return n, true
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
 }
