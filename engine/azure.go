@@ -163,13 +163,13 @@ func NewAzureSigner(key []byte) (*AzureSigner, error) {
 }
 
 // String redacts the key.
-func (s *AzureSigner) String() string { return "AzureSigner(key redacted)" }
+func (s AzureSigner) String() string { return "AzureSigner(key redacted)" }
 
 // GoString redacts the key.
-func (s *AzureSigner) GoString() string { return s.String() }
+func (s AzureSigner) GoString() string { return s.String() }
 
 // Format redacts the key for every verb.
-func (s *AzureSigner) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+func (s AzureSigner) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
 // appendSignature appends base64(HMAC-SHA256(key, sts)).
 func (s *AzureSigner) appendSignature(dst, sts []byte) []byte {
@@ -345,7 +345,20 @@ func (c AzureConnectionString) LogValue() slog.Value { return slog.StringValue(c
 // A host header that is absent is taken from the URL. Any SignedHeaders list
 // that includes the required three is accepted, values joined by ';' in its
 // order, as the service does.
+//
+// It prepares the key for the one call; to verify many requests under one
+// key, keep an AzureSigner and call its Verify.
 func VerifyAzureHMAC(method, rawURL string, header func(name string) string, bodySHA256 *[32]byte, key []byte, now time.Time) error {
+	s, err := NewAzureSigner(key)
+	if err != nil {
+		return verifyFail("azure-hmac", ErrUnknownKey, "key", "empty access key")
+	}
+	return s.Verify(method, rawURL, header, bodySHA256, now)
+}
+
+// Verify checks a request signed under the signer's key; see
+// VerifyAzureHMAC.
+func (s *AzureSigner) Verify(method, rawURL string, header func(name string) string, bodySHA256 *[32]byte, now time.Time) error {
 	const scheme = "azure-hmac"
 	host, path, query, err := azureSplitURL(rawURL)
 	if err != nil {
@@ -406,28 +419,27 @@ func VerifyAzureHMAC(method, rawURL string, header func(name string) string, bod
 		return verifyFail(scheme, ErrMalformed, "x-ms-content-sha256", "missing")
 	}
 
-	sts := appendAzureStringToSign(make([]byte, 0, 256), method, path, query)
-	for i, name := range strings.Split(signedHeaders, ";") {
-		if i > 0 {
+	sts := appendAzureStringToSign(s.sts[:0], method, path, query)
+	first := true
+	for name := range strings.SplitSeq(signedHeaders, ";") {
+		if !first {
 			sts = append(sts, ';')
 		}
+		first = false
 		v := header(strings.ToLower(name))
 		if strings.EqualFold(name, "host") && v == "" {
 			v = host
 		}
 		sts = append(sts, v...)
 	}
-	s, err := NewAzureSigner(key)
-	if err != nil {
-		return verifyFail(scheme, ErrUnknownKey, "key", "empty access key")
-	}
+	s.sts = sts
 	var want [44]byte
-	if !ConstantTimeEqualString(string(s.appendSignature(want[:0], sts)), signature) {
+	if !ConstantTimeEqual(s.appendSignature(want[:0], sts), []byte(signature)) {
 		return verifyFail(scheme, ErrSignatureMismatch, "Signature", "")
 	}
 	if bodySHA256 != nil {
 		var got [44]byte
-		if string(AppendAzureContentHash(got[:0], bodySHA256)) != contentHash {
+		if string(AppendAzureContentHash(got[:0], bodySHA256)) != contentHash { // not secret: plain compare
 			return verifyFail(scheme, ErrContentHashMismatch, "x-ms-content-sha256", "does not match the body")
 		}
 	}

@@ -382,29 +382,60 @@ func sigV2QueryUnescape(dst []byte, s string) ([]byte, error) {
 	}
 }
 
-// parseSigV2Query decodes a raw query string into parameters.
-func parseSigV2Query(rawQuery string) ([]SigV2Param, error) {
-	if rawQuery == "" {
-		return nil, nil
-	}
-	ps := make([]SigV2Param, 0, strings.Count(rawQuery, "&")+1)
-	var buf []byte
-	for part := range strings.SplitSeq(rawQuery, "&") {
+// parseSigV2Query decodes a raw query string into parameters appended to
+// ps. Components without escapes are substrings of rawQuery; escaped ones are
+// decoded into one arena that becomes a single string at the end, so a URL
+// costs at most one allocation here. arena and spans are scratch space the
+// caller may reuse (they are returned grown).
+func parseSigV2Query(ps []SigV2Param, rawQuery string, arena []byte, spans []sigV2Span) ([]SigV2Param, []byte, []sigV2Span, error) {
+	arena, spans = arena[:0], spans[:0]
+	for rawQuery != "" {
+		var part string
+		part, rawQuery, _ = strings.Cut(rawQuery, "&")
 		if part == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(part, "=")
-		var err error
-		if buf, err = sigV2QueryUnescape(buf[:0], k); err != nil {
-			return nil, fmt.Errorf("query parameter name: %w", err)
+		var p SigV2Param
+		for field, raw := range [2]string{k, v} {
+			if strings.IndexByte(raw, '%') < 0 && strings.IndexByte(raw, '+') < 0 {
+				if field == 0 {
+					p.Name = raw
+				} else {
+					p.Value = raw
+				}
+				continue
+			}
+			start := len(arena)
+			var err error
+			if arena, err = sigV2QueryUnescape(arena, raw); err != nil {
+				if field == 0 {
+					return ps, arena, spans, fmt.Errorf("query parameter name: %w", err)
+				}
+				return ps, arena, spans, fmt.Errorf("query parameter %s: %w", quoteNameForError(p.Name), err)
+			}
+			spans = append(spans, sigV2Span{param: len(ps), value: field == 1, start: start, end: len(arena)})
 		}
-		name := string(buf)
-		if buf, err = sigV2QueryUnescape(buf[:0], v); err != nil {
-			return nil, fmt.Errorf("query parameter %s: %w", quoteNameForError(name), err)
-		}
-		ps = append(ps, SigV2Param{Name: name, Value: string(buf)})
+		ps = append(ps, p)
 	}
-	return ps, nil
+	if len(spans) > 0 {
+		decoded := string(arena)
+		for _, sp := range spans {
+			if sp.value {
+				ps[sp.param].Value = decoded[sp.start:sp.end]
+			} else {
+				ps[sp.param].Name = decoded[sp.start:sp.end]
+			}
+		}
+	}
+	return ps, arena, spans, nil
+}
+
+// sigV2Span places a decoded query component inside the arena.
+type sigV2Span struct {
+	param      int
+	value      bool
+	start, end int
 }
 
 // sigV2HostName returns host without port, lower-cased.
@@ -508,7 +539,7 @@ func (c *sigV2Canon) appendHeaderStringToSign(dst []byte, r *SigV2Request) ([]by
 	if err != nil {
 		return dst, sigV2RequestError("request URI", err.Error())
 	}
-	q, err := parseSigV2Query(rawQuery)
+	q, _, _, err := parseSigV2Query(nil, rawQuery, nil, nil)
 	if err != nil {
 		return dst, sigV2RequestError("request URI", err.Error())
 	}
@@ -679,15 +710,15 @@ func NewSigV2Signer(accessKeyID, secretAccessKey string) (*SigV2Signer, error) {
 func (s *SigV2Signer) AccessKeyID() string { return s.accessKeyID }
 
 // String redacts the secret.
-func (s *SigV2Signer) String() string {
+func (s SigV2Signer) String() string {
 	return "SigV2Signer(" + s.accessKeyID + ", secret redacted)"
 }
 
 // GoString redacts the secret.
-func (s *SigV2Signer) GoString() string { return s.String() }
+func (s SigV2Signer) GoString() string { return s.String() }
 
 // Format redacts the secret for every verb.
-func (s *SigV2Signer) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
+func (s SigV2Signer) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
 // AppendSignature appends Base64(HMAC-SHA1(secret, stringToSign)) to dst.
 func (s *SigV2Signer) AppendSignature(dst, stringToSign []byte) []byte {
@@ -867,7 +898,49 @@ func sigV2SplitURL(rawURL string) (host, requestURI string, err error) {
 // Only what SigV2 signs is protected: method, path, sub-resources, Expires,
 // Content-MD5, Content-Type and x-amz-* values. Other query parameters can be
 // changed without invalidating the URL; that is the scheme, not this code.
+//
+// It builds a SigV2Verifier for the one call; to verify many URLs, keep a
+// SigV2Verifier per worker.
 func VerifySigV2Presigned(rawURL string, lookup SecretLookup, now time.Time, opts *SigV2VerifyOptions) error {
+	return NewSigV2Verifier(lookup).Verify(rawURL, now, opts)
+}
+
+// SigV2Verifier verifies many SigV2 presigned URLs (batchsign verify): it
+// reuses its buffers and keeps the HMAC state of the last key it used, so a
+// run of URLs under one access key costs no key setup and few allocations.
+// It asks lookup on every call (so a rotated secret is seen at once) and
+// reuses the key state only while lookup returns the same secret. It is not
+// safe for concurrent use: one per worker. It never prints the secret.
+type SigV2Verifier struct {
+	lookup     SecretLookup
+	lastID     string
+	lastSecret *secretBytes
+	mac        hash.Hash
+	canon      sigV2Canon
+	params     []SigV2Param
+	split      []SigV2Param // the query, sorted into: rest | fromQuery
+	arena      []byte
+	spans      []sigV2Span
+	sts        []byte
+	sum        [sha1.Size]byte
+}
+
+// NewSigV2Verifier returns a verifier that finds secrets with lookup.
+func NewSigV2Verifier(lookup SecretLookup) *SigV2Verifier {
+	return &SigV2Verifier{lookup: lookup, sts: make([]byte, 0, 256)}
+}
+
+// String redacts the cached secret.
+func (v SigV2Verifier) String() string { return "SigV2Verifier(secrets redacted)" }
+
+// GoString redacts the cached secret.
+func (v SigV2Verifier) GoString() string { return v.String() }
+
+// Format redacts the cached secret for every verb.
+func (v SigV2Verifier) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(v.String())) }
+
+// Verify checks one presigned URL; see VerifySigV2Presigned.
+func (v *SigV2Verifier) Verify(rawURL string, now time.Time, opts *SigV2VerifyOptions) error {
 	const scheme = "sigv2"
 	var o SigV2VerifyOptions
 	if opts != nil {
@@ -884,14 +957,16 @@ func VerifySigV2Presigned(rawURL string, lookup SecretLookup, now time.Time, opt
 	if err != nil {
 		return verifyFail(scheme, ErrMalformed, "url", err.Error())
 	}
-	q, err := parseSigV2Query(rawQuery)
+	q, arena, spans, err := parseSigV2Query(v.params[:0], rawQuery, v.arena, v.spans)
+	v.params, v.arena, v.spans = q, arena, spans
 	if err != nil {
 		return verifyFail(scheme, ErrMalformed, "query", err.Error())
 	}
 	var akid, expires, sig string
 	var seen [3]bool
-	rest := q[:0:0]
-	var fromQuery []SigV2Param // x-amz-*, content-md5, content-type carried in the query
+	// Partition into the signed-resource candidates (rest) and the
+	// header stand-ins (fromQuery: x-amz-*, content-md5, content-type).
+	split := v.split[:0]
 	for _, p := range q {
 		var slot *string
 		var n int
@@ -903,10 +978,8 @@ func VerifySigV2Presigned(rawURL string, lookup SecretLookup, now time.Time, opt
 		case "Signature":
 			slot, n = &sig, 2
 		default:
-			if sigV2HasPrefixFold(p.Name, "x-amz-") || sigV2EqualFold(p.Name, "content-md5") || sigV2EqualFold(p.Name, "content-type") {
-				fromQuery = append(fromQuery, p)
-			} else {
-				rest = append(rest, p)
+			if !(sigV2HasPrefixFold(p.Name, "x-amz-") || sigV2EqualFold(p.Name, "content-md5") || sigV2EqualFold(p.Name, "content-type")) {
+				split = append(split, p)
 			}
 			continue
 		}
@@ -916,6 +989,14 @@ func VerifySigV2Presigned(rawURL string, lookup SecretLookup, now time.Time, opt
 		seen[n] = true
 		*slot = p.Value
 	}
+	nRest := len(split)
+	for _, p := range q {
+		if !isSigV2AuthParam(p.Name) && (sigV2HasPrefixFold(p.Name, "x-amz-") || sigV2EqualFold(p.Name, "content-md5") || sigV2EqualFold(p.Name, "content-type")) {
+			split = append(split, p)
+		}
+	}
+	v.split = split
+	rest, fromQuery := split[:nRest], split[nRest:]
 	for n, name := range [3]string{"AWSAccessKeyId", "Expires", "Signature"} {
 		if !seen[n] {
 			return verifyFail(scheme, ErrMalformed, name, "missing")
@@ -925,24 +1006,29 @@ func VerifySigV2Presigned(rawURL string, lookup SecretLookup, now time.Time, opt
 	if !ok {
 		return verifyFail(scheme, ErrMalformed, "Expires", "not a Unix time in seconds: "+quoteNameForError(expires))
 	}
-	secret, ok := lookup(akid)
-	if !ok {
+	secret, ok := v.lookup(akid)
+	if !ok || secret == "" {
 		return verifyFail(scheme, ErrUnknownKey, "AWSAccessKeyId", quoteNameForError(akid))
 	}
-	var c sigV2Canon
-	sts := appendSigV2Head(make([]byte, 0, 256), o.Method, o.Headers, fromQuery)
+	sts := appendSigV2Head(v.sts[:0], o.Method, o.Headers, fromQuery)
 	sts = append(sts, expires...)
 	sts = append(sts, '\n')
-	sts, err = c.appendAmzHeaders(sts, o.Headers, fromQuery)
+	sts, err = v.canon.appendAmzHeaders(sts, o.Headers, fromQuery)
 	if err == nil {
-		sts, err = c.appendResourceFromURI(sts, host, path, rest, o.Addressing)
+		sts, err = v.canon.appendResourceFromURI(sts, host, path, rest, o.Addressing)
 	}
+	v.sts = sts
 	if err != nil {
 		return verifyFail(scheme, ErrMalformed, "request", strings.TrimPrefix(err.Error(), ErrSigV2Request.Error()+": "))
 	}
+	if v.mac == nil || v.lastID != akid || !ConstantTimeEqual(v.lastSecret.bytes(), []byte(secret)) {
+		v.mac = hmac.New(sha1.New, []byte(secret))
+		v.lastID, v.lastSecret = akid, newSecretBytes([]byte(secret))
+	}
+	v.mac.Reset()
+	v.mac.Write(sts)
 	var want [28]byte
-	s := SigV2Signer{mac: hmac.New(sha1.New, []byte(secret))}
-	if !ConstantTimeEqual(s.AppendSignature(want[:0], sts), []byte(sig)) {
+	if !ConstantTimeEqual(base64.StdEncoding.AppendEncode(want[:0], v.mac.Sum(v.sum[:0])), []byte(sig)) {
 		return verifyFail(scheme, ErrSignatureMismatch, "Signature", "")
 	}
 	if now.Unix() > exp {

@@ -649,3 +649,42 @@ func BenchmarkVerifySigV2Presigned(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkSigV2Verifier(b *testing.B) {
+	r := &SigV2PresignRequest{Host: "johnsmith.s3.amazonaws.com", Bucket: "johnsmith", Key: "photos/2024/puppy.jpg", Expires: 1175139620}
+	u, _ := PresignSigV2(sigV2DocAKID, sigV2DocSecret, r)
+	v := NewSigV2Verifier(sigV2TestLookup())
+	now := time.Unix(1175139000, 0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := v.Verify(u, now, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestSigV2VerifierReusesKeyStateButSeesRotation(t *testing.T) {
+	secret := sigV2DocSecret
+	lookup := func(id string) (string, bool) { return secret, id == sigV2DocAKID }
+	v := NewSigV2Verifier(lookup)
+	r := &SigV2PresignRequest{Host: "johnsmith.s3.amazonaws.com", Bucket: "johnsmith", Key: "photos/puppy.jpg", Expires: 1175139620,
+		Query: []SigV2Param{{"response-content-disposition", "attachment; filename=\"x y\""}}}
+	u, _ := PresignSigV2(sigV2DocAKID, sigV2DocSecret, r)
+	now := time.Unix(1175139000, 0)
+	for i := 0; i < 3; i++ {
+		if err := v.Verify(u, now, nil); err != nil {
+			t.Fatalf("pass %d: %v", i, err)
+		}
+	}
+	allocs := testing.AllocsPerRun(100, func() { _ = v.Verify(u, now, nil) })
+	if allocs > 1 {
+		t.Errorf("%v allocations per verified URL, want at most 1 (the decoded query)", allocs)
+	}
+	secret = "rotated"
+	if err := v.Verify(u, now, nil); !errors.Is(err, ErrSignatureMismatch) {
+		t.Errorf("after rotation: %v, want mismatch", err)
+	}
+	if out := fmt.Sprintf("%v %+v %#v", v, v, *v); strings.Contains(out, "rotated") || strings.Contains(out, "EXAMPLEKEY") {
+		t.Errorf("verifier prints a secret: %s", out)
+	}
+}
