@@ -605,8 +605,16 @@ func (r *SigV2PresignRequest) check() error {
 	if r.Bucket == "" && r.Key != "" {
 		return sigV2RequestError("bucket", "a key needs a bucket")
 	}
-	if strings.ContainsAny(r.Bucket, "/?#") {
-		return sigV2RequestError("bucket", "invalid bucket name "+strconv.Quote(r.Bucket))
+	if r.Scheme != "" && r.Scheme != "https" && r.Scheme != "http" {
+		return sigV2RequestError("scheme", "must be https or http")
+	}
+	for i := 0; i < len(r.Bucket); i++ {
+		// S3 bucket names (legacy ones included) use only unreserved
+		// characters, which is what lets them go into the path and the
+		// resource unencoded.
+		if !unreserved[r.Bucket[i]] {
+			return sigV2RequestError("bucket", "invalid bucket name "+strconv.Quote(r.Bucket))
+		}
 	}
 	if err := checkUTF8(r.Key); err != nil {
 		return fmt.Errorf("%w: key: %w", ErrSigV2Request, err)
