@@ -268,13 +268,13 @@ func (d *HMACDigester) Verify(message, mac []byte) bool {
 }
 
 // String redacts: a digester holds key material.
-func (d *HMACDigester) String() string { return "HMACDigester(" + d.alg.String() + ", key redacted)" }
+func (d HMACDigester) String() string { return "HMACDigester(" + d.alg.String() + ", key redacted)" }
 
 // GoString redacts, so %#v cannot dump the pad states.
-func (d *HMACDigester) GoString() string { return d.String() }
+func (d HMACDigester) GoString() string { return d.String() }
 
 // Format redacts for every verb, so no fmt verb can reach the key.
-func (d *HMACDigester) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(d.String())) }
+func (d HMACDigester) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(d.String())) }
 
 // quoteNameForError quotes a name (algorithm, encoding) for an error message,
 // cut to 40 bytes so a wrong paste does not flood the rejects file. Never

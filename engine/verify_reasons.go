@@ -156,4 +156,5 @@ const MaxClockSkew = 15 * time.Minute
 // verification reasons (unknown algorithm names, bad connection strings).
 type constError string
 
+// Error returns the sentinel's text.
 func (e constError) Error() string { return string(e) }
