@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -329,3 +330,15 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 }
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+
+func TestEncodeHexMatchesStdlib(t *testing.T) {
+	src := make([]byte, 256)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	dst := make([]byte, 512)
+	encodeHex(dst, src)
+	if string(dst) != hex.EncodeToString(src) {
+		t.Fatalf("encodeHex differs from encoding/hex")
+	}
+}
