@@ -11,6 +11,7 @@ import (
 	minio "github.com/minio/minio-go/v7/pkg/signer"
 
 	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/keycache"
 )
 
 // presignCase is one row shape of the presign comparison.
@@ -132,12 +133,16 @@ func BenchmarkSignHeaders(b *testing.B) {
 // the two ns/op is the scaling of two workers over one.
 func BenchmarkPresignParallel(b *testing.B) {
 	b.Run("NoToken/impl=batchsign", func(b *testing.B) {
+		cache := keycache.New(0) // shared, as the worker pool shares it
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
-			s := newEngineSigner(b, "", benchTime, benchRegion)
+			s, err := engineSigner(cache, "", benchTime, benchRegion)
+			if err != nil {
+				b.Error(err)
+				return
+			}
 			p := presignCases[0].row()
 			dst := make([]byte, 0, 4096)
-			var err error
 			for pb.Next() {
 				if dst, err = s.AppendPresignS3(dst[:0], &p); err != nil {
 					b.Error(err)

@@ -53,9 +53,7 @@ func (e *engineSigners) get(tb testing.TB, token int, region string) *engine.Sig
 	if s := e.m[k]; s != nil {
 		return s
 	}
-	key := e.cache.Get(benchAccessKey, benchSecret, e.t, region, "s3")
-	s, err := engine.NewSigner(engine.Credentials{AccessKeyID: benchAccessKey, SecretAccessKey: benchSecret, SessionToken: diffTokens[token]},
-		key, e.t, engine.Options{Region: region, Service: "s3"})
+	s, err := engineSigner(e.cache, diffTokens[token], e.t, region)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -60,13 +60,18 @@ var token950 = sessionToken(950, 950)
 // the signing key taken from a keycache as a batch run does.
 func newEngineSigner(tb testing.TB, token string, t time.Time, region string) *engine.Signer {
 	tb.Helper()
-	key := keycache.New(0).Get(benchAccessKey, benchSecret, t, region, "s3")
-	s, err := engine.NewSigner(engine.Credentials{AccessKeyID: benchAccessKey, SecretAccessKey: benchSecret, SessionToken: token},
-		key, t, engine.Options{Region: region, Service: "s3"})
+	s, err := engineSigner(keycache.New(0), token, t, region)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return s
+}
+
+// engineSigner is newEngineSigner for goroutines that may not call Fatal.
+func engineSigner(cache *keycache.Cache, token string, t time.Time, region string) (*engine.Signer, error) {
+	key := cache.Get(benchAccessKey, benchSecret, t, region, "s3")
+	return engine.NewSigner(engine.Credentials{AccessKeyID: benchAccessKey, SecretAccessKey: benchSecret, SessionToken: token},
+		key, t, engine.Options{Region: region, Service: "s3"})
 }
 
 // awsCreds is aws-sdk-go-v2's credentials type.

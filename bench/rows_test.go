@@ -75,6 +75,8 @@ var dispositions = []string{
 	`form-data; name="field"; filename="a;b=c&d.txt"`,
 }
 
+// contentTypes are response-content-type overrides and Content-Type headers,
+// with parameters, quotes and "+".
 var contentTypes = []string{
 	"text/plain", "text/plain; charset=utf-8", "application/json", "application/octet-stream",
 	`multipart/form-data; boundary="x y+z"`, "image/svg+xml", "text/csv; header=present; charset=\"iso-8859-1\"",
