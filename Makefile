@@ -1,10 +1,10 @@
 # `make test` is the README's test command and what CI runs.
 
-.PHONY: test test-unit test-emulated lint
+.PHONY: test test-unit test-bench-module test-emulated lint
 
 # Everything: vet, the race-enabled unit and integration tests, and the
 # engine on emulated CPUs.
-test: lint test-unit test-emulated
+test: lint test-unit test-bench-module test-emulated
 
 lint:
 	go vet ./...
@@ -12,6 +12,12 @@ lint:
 
 test-unit:
 	go test -race ./...
+
+# bench/ is its own module (it imports the peers we compare against): its
+# differential test signs 100,000 hostile rows with batchsign and
+# aws-sdk-go-v2 and requires identical URLs.
+test-bench-module:
+	cd bench && go vet ./... && go test ./...
 
 # Engine tests on emulated CPUs (arm64 with SHA2, x86-64 Haswell without
 # SHA-NI) and with -tags purego, under every SHA-256 backend. Installs
