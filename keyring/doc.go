@@ -74,9 +74,11 @@
 // # Secrets
 //
 // Key material is held in engine.MacKey values, which never print it; the
-// types here redact themselves for every fmt verb too, and no error this
-// package returns quotes the file's content beyond names and positions (a
-// JSON syntax error reports a line and a column, never the offending
-// character, which could be a piece of key material). The bytes read from
-// the file are wiped once parsed.
+// types here redact themselves for every fmt verb and in slog too. Errors
+// quote only what cannot be material: key ids and aliases that passed
+// validation, algorithm names, field names, positions, and the single
+// character a name was refused for. A JSON syntax error reports a line and
+// a column, never the offending character, and a bad key_material reports
+// the position of the bad base64, never its content. The bytes read from
+// the file, and the decoded material once copied into the key, are wiped.
 package keyring

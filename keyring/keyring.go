@@ -116,12 +116,14 @@ func (r *Keyring) Lookup(keyID string) (engine.MacKey, error) {
 // index resolves keyID to a position in r.keys.
 func (r *Keyring) index(keyID string) (int, bool) {
 	if rest, ok := strings.CutPrefix(keyID, "arn:"); ok {
-		// partition:kms:region:account:resource
-		parts := strings.SplitN(rest, ":", 5)
-		if len(parts) != 5 || parts[1] != "kms" {
+		// partition:kms:region:account:resource, cut without allocating
+		_, rest, ok1 := strings.Cut(rest, ":") // partition
+		service, rest, ok2 := strings.Cut(rest, ":")
+		_, rest, ok3 := strings.Cut(rest, ":") // region
+		_, res, ok4 := strings.Cut(rest, ":")  // account
+		if !ok1 || !ok2 || !ok3 || !ok4 || service != "kms" {
 			return 0, false
 		}
-		res := parts[4]
 		if id, ok := strings.CutPrefix(res, "key/"); ok {
 			i, found := r.byID[id]
 			return i, found
