@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"time"
 )
 
@@ -38,3 +40,10 @@ func (c Credentials) GoString() string { return c.String() }
 func (c Credentials) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
 
 const redacted = "[REDACTED]"
+
+// MarshalJSON writes the redacted form: credentials that end up in a JSON
+// log line or report must not carry the secret.
+func (c Credentials) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+
+// LogValue gives log/slog the redacted form.
+func (c Credentials) LogValue() slog.Value { return slog.StringValue(c.String()) }

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
 	"strings"
@@ -340,5 +342,18 @@ func TestEncodeHexMatchesStdlib(t *testing.T) {
 	encodeHex(dst, src)
 	if string(dst) != hex.EncodeToString(src) {
 		t.Fatalf("encodeHex differs from encoding/hex")
+	}
+}
+
+func TestCredentialsRedactedInJSONAndSlog(t *testing.T) {
+	c := Credentials{AccessKeyID: "AKID", SecretAccessKey: "SECRETSECRET", SessionToken: "TOKENTOKEN"}
+	b, err := json.Marshal(struct{ C Credentials }{c})
+	if err != nil || strings.Contains(string(b), "SECRETSECRET") || strings.Contains(string(b), "TOKENTOKEN") {
+		t.Fatalf("json: %s %v", b, err)
+	}
+	var buf strings.Builder
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "creds", c)
+	if strings.Contains(buf.String(), "SECRETSECRET") {
+		t.Fatalf("slog leaks: %s", buf.String())
 	}
 }
