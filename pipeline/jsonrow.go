@@ -38,8 +38,8 @@ func (a *rowArena) reset() {
 // panics on any input.
 func decodeRow(line string, r *Row, a *rowArena) {
 	d := jsonDecoder{s: line}
-	if err := d.row(r, a); err != nil && r.Err == nil {
-		r.Err = err
+	if err := d.row(r, a); err != nil {
+		r.Err = err // a syntax error outranks a type error seen before it
 	}
 }
 
@@ -66,7 +66,7 @@ func (d *jsonDecoder) ws() {
 
 // row parses the top-level object. Type errors are recorded in r.Err (the
 // first one wins) and parsing goes on, so that a later syntax error still
-// reports the line as malformed.
+// reports the line as malformed; syntax errors are returned.
 func (d *jsonDecoder) row(r *Row, a *rowArena) *engine.FieldError {
 	d.ws()
 	if d.i >= len(d.s) || d.s[d.i] != '{' {
