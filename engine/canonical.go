@@ -22,12 +22,15 @@ func sortPairs(buf []byte, spans []pairSpan) {
 	}
 }
 
-func pairLess(buf []byte, a, b pairSpan) bool {
-	ka, kb := string(buf[a.start:a.eq]), string(buf[b.start:b.eq])
+func pairLess(buf []byte, a, b pairSpan) bool { return pairLessAcross(buf, a, buf, b) }
+
+// pairLessAcross compares pairs that live in two buffers.
+func pairLessAcross(abuf []byte, a pairSpan, bbuf []byte, b pairSpan) bool {
+	ka, kb := string(abuf[a.start:a.eq]), string(bbuf[b.start:b.eq])
 	if ka != kb {
 		return ka < kb
 	}
-	return string(buf[a.eq+1:a.end]) < string(buf[b.eq+1:b.end])
+	return string(abuf[a.eq+1:a.end]) < string(bbuf[b.eq+1:b.end])
 }
 
 // appendPair encodes key=value into s.qb and records its span.

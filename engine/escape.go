@@ -31,32 +31,24 @@ var unreserved = func() (t [256]bool) {
 // AppendURIEscape does not validate UTF-8; callers that must reject invalid
 // UTF-8 (S3 object keys) check with ValidKey first.
 func AppendURIEscape(dst []byte, s string, keepSlash bool) []byte {
+	// Copy runs of bytes that stay as they are in one append: object keys
+	// are mostly unreserved, and per-byte appends cost more than the scan.
+	run := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if unreserved[c] || (keepSlash && c == '/') {
-			dst = append(dst, c)
 			continue
 		}
+		dst = append(dst, s[run:i]...)
 		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		run = i + 1
 	}
-	return dst
+	return append(dst, s[run:]...)
 }
 
 // URIEscape is AppendURIEscape returning a string, for code off the hot path.
 func URIEscape(s string, keepSlash bool) string {
 	return string(AppendURIEscape(make([]byte, 0, len(s)+len(s)/2), s, keepSlash))
-}
-
-// escapedLen returns the length AppendURIEscape would append for s.
-func escapedLen(s string, keepSlash bool) int {
-	n := len(s)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !unreserved[c] && !(keepSlash && c == '/') {
-			n += 2
-		}
-	}
-	return n
 }
 
 // unhex returns the value of one hex digit and whether it was one.

@@ -63,6 +63,9 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	path = AppendURIEscape(path, p.Key, true)
 	s.path = path
 
+	if p.Expires != s.fixedExpires || s.fixed == nil {
+		s.buildFixed(p.Expires)
+	}
 	s.qb, s.spans = s.qb[:0], s.spans[:0]
 	for i := range p.Query {
 		q := &p.Query[i]
@@ -77,14 +80,13 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		}
 		s.appendPair(q.Key, q.Value)
 	}
-	s.addPresignParams("host", p.Expires)
 
 	cr := append(s.cr[:0], method...)
 	cr = append(cr, '\n')
 	cr = append(cr, path...)
 	cr = append(cr, '\n')
 	qStart := len(cr)
-	cr = s.appendSortedQuery(cr)
+	cr = s.appendMergedQuery(cr)
 	qEnd := len(cr)
 	cr = append(cr, "\nhost:"...)
 	cr = append(cr, p.Host...)
@@ -99,4 +101,37 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	dst = append(dst, cr[qStart:qEnd]...)
 	dst = append(dst, "&X-Amz-Signature="...)
 	return s.appendSignature(dst), nil
+}
+
+// buildFixed prepares the X-Amz-* pairs every presign of this signer shares,
+// already encoded and sorted, so a row only sorts its own parameters and
+// merges: the common row (no parameters of its own) sorts nothing.
+func (s *Signer) buildFixed(expires int64) {
+	s.qb, s.spans = s.qb[:0], s.spans[:0]
+	s.addPresignParams("host", expires)
+	sortPairs(s.qb, s.spans)
+	s.fixed = append(s.fixed[:0], s.qb...)
+	s.fixedSpans = append(s.fixedSpans[:0], s.spans...)
+	s.fixedExpires = expires
+}
+
+// appendMergedQuery writes the canonical query: the row's pairs (in s.qb,
+// sorted here) merged with the prepared fixed pairs.
+func (s *Signer) appendMergedQuery(dst []byte) []byte {
+	sortPairs(s.qb, s.spans)
+	us, fs := s.spans, s.fixedSpans
+	i, j := 0, 0
+	for i < len(us) || j < len(fs) {
+		if i+j > 0 {
+			dst = append(dst, '&')
+		}
+		if j == len(fs) || (i < len(us) && pairLessAcross(s.qb, us[i], s.fixed, fs[j])) {
+			dst = append(dst, s.qb[us[i].start:us[i].end]...)
+			i++
+		} else {
+			dst = append(dst, s.fixed[fs[j].start:fs[j].end]...)
+			j++
+		}
+	}
+	return dst
 }

@@ -123,9 +123,13 @@ type Signer struct {
 	path  []byte // escaped path
 	qb    []byte // encoded query pairs
 	spans []pairSpan
-	hexb  [64]byte
-	sumb  [32]byte
-	sigb  [32]byte
+	// Prepared X-Amz-* pairs of S3 presigns for fixedExpires (see buildFixed).
+	fixed        []byte
+	fixedSpans   []pairSpan
+	fixedExpires int64
+	hexb         [64]byte
+	sumb         [32]byte
+	sigb         [32]byte
 }
 
 // NewSigner prepares a Signer for creds at instant t. key must be the signing
@@ -198,7 +202,7 @@ func (s *Signer) S3() bool { return s.s3 }
 // prefix is already absorbed).
 func (s *Signer) appendSignature(dst []byte) []byte {
 	sum := Sum256(s.cr)
-	hex.Encode(s.hexb[:], sum[:])
+	encodeHex(s.hexb[:], sum[:])
 	if err := s.innerU.UnmarshalBinary(s.innerPrefixed); err != nil {
 		panic("engine: SHA-256 state rejected")
 	}
@@ -211,8 +215,27 @@ func (s *Signer) appendSignature(dst []byte) []byte {
 	sig := s.outer.Sum(s.sigb[:0])
 	n := len(dst)
 	dst = append(dst, s.hexb[:]...) // grow by 64
-	hex.Encode(dst[n:], sig)
+	encodeHex(dst[n:], sig)
 	return dst
+}
+
+// hexPairs holds the two lower-case hex digits of every byte value, so that
+// encoding takes one two-byte copy per input byte instead of two lookups.
+const hexPairs = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" +
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f" +
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f" +
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f" +
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f" +
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf" +
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf" +
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
+
+// encodeHex writes the lower-case hex of src into dst (len(dst) >= 2*len(src)).
+func encodeHex(dst, src []byte) {
+	_ = dst[2*len(src)-1]
+	for i, c := range src {
+		copy(dst[2*i:2*i+2], hexPairs[2*int(c):2*int(c)+2])
+	}
 }
 
 // Canonical is what SigV4 signs, for tests, debugging and verification.

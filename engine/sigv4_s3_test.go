@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -12,7 +13,7 @@ import (
 	"github.com/batchsign/batchsign/keycache"
 )
 
-const s3DocVectors = "../../shared/testdata/s3-doc-vectors.md"
+const s3DocVectors = sharedTestdataDir + "/s3-doc-vectors.md"
 
 var (
 	docCreds = Credentials{AccessKeyID: "AKIAIOSFODNN7EXAMPLE", SecretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
@@ -329,3 +330,15 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 }
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+
+func TestEncodeHexMatchesStdlib(t *testing.T) {
+	src := make([]byte, 256)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	dst := make([]byte, 512)
+	encodeHex(dst, src)
+	if string(dst) != hex.EncodeToString(src) {
+		t.Fatalf("encodeHex differs from encoding/hex")
+	}
+}

@@ -13,7 +13,7 @@ import (
 
 // suiteRoot is the official AWS SigV4 test suite (awslabs/aws-c-auth), kept
 // beside the repository in ../shared (see its SOURCE.md).
-const suiteRoot = "../../shared/testdata/aws-signing-test-suite/v4"
+const suiteRoot = sharedTestdataDir + "/aws-signing-test-suite/v4"
 
 type suiteContext struct {
 	Credentials struct {

@@ -32,6 +32,6 @@ func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "batchsign %s\n", buildVersion())
 	fmt.Fprintf(stdout, "go:       %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(stdout, "sha256:   %s\n", engine.SHA256BackendDescription())
+	fmt.Fprintf(stdout, "%s\n", engine.SHA256Backend())
 	return exitOK
 }

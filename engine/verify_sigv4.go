@@ -1,0 +1,357 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchsign/batchsign/keycache"
+)
+
+const schemeSigV4 = "sigv4"
+
+// VerifyOptions say what a SigV4 verifier expects and when "now" is.
+type VerifyOptions struct {
+	// Now is the instant to judge expiry and clock skew against; the engine
+	// reads no clock.
+	Now time.Time
+	// Region and Service, when set, are the only scope accepted; a request
+	// signed for another is ErrWrongScope.
+	Region, Service string
+	// Rules selects S3 or generic path rules; RulesAuto decides by the
+	// service in the request's credential scope.
+	Rules Rules
+	// MaxSkew bounds |Now - X-Amz-Date| for header authentication and how
+	// early a presigned URL may be used; zero means MaxClockSkew (15 min).
+	MaxSkew time.Duration
+	// Keys, when set, caches derived signing keys across verifications.
+	Keys *keycache.Cache
+	// DisablePathNormalization and TokenAfterSigning mirror the signing
+	// Options for services that sign that way.
+	DisablePathNormalization bool
+	TokenAfterSigning        bool
+}
+
+func (o *VerifyOptions) skew() time.Duration {
+	if o.MaxSkew > 0 {
+		return o.MaxSkew
+	}
+	return MaxClockSkew
+}
+
+// splitURL cuts an absolute URL into scheme, host, wire path and raw query
+// without re-encoding anything: verification must see the bytes as sent.
+func splitURL(raw string) (scheme, host, path, query string, ok bool) {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok || scheme == "" {
+		return "", "", "", "", false
+	}
+	rest, _, _ = strings.Cut(rest, "#")
+	i := strings.IndexAny(rest, "/?")
+	if i < 0 {
+		return scheme, rest, "/", "", rest != ""
+	}
+	host, rest = rest[:i], rest[i:]
+	path, query, _ = strings.Cut(rest, "?")
+	if path == "" {
+		path = "/"
+	}
+	return scheme, host, path, query, host != ""
+}
+
+// credentialScope is X-Amz-Credential or the Credential= of an
+// Authorization header, taken apart.
+type credentialScope struct {
+	accessKeyID, date, region, service string
+}
+
+func parseCredential(v string) (credentialScope, bool) {
+	parts := strings.Split(v, "/")
+	if len(parts) != 5 || parts[4] != "aws4_request" || parts[0] == "" || len(parts[1]) != 8 || parts[2] == "" || parts[3] == "" {
+		return credentialScope{}, false
+	}
+	return credentialScope{parts[0], parts[1], parts[2], parts[3]}, true
+}
+
+// verifyScope checks a credential scope against the options and the date.
+func (o *VerifyOptions) verifyScope(c credentialScope, signed time.Time) error {
+	if c.date != signed.Format("20060102") {
+		return verifyFail(schemeSigV4, ErrWrongScope, "credential", "scope date "+c.date+" is not the signing date "+signed.Format("20060102"))
+	}
+	if o.Region != "" && c.region != o.Region {
+		return verifyFail(schemeSigV4, ErrWrongScope, "credential", "region "+strconv.Quote(c.region)+", expected "+strconv.Quote(o.Region))
+	}
+	if o.Service != "" && c.service != o.Service {
+		return verifyFail(schemeSigV4, ErrWrongScope, "credential", "service "+strconv.Quote(c.service)+", expected "+strconv.Quote(o.Service))
+	}
+	return nil
+}
+
+// signerFor builds the Signer that recomputes a signature for a scope.
+func (o *VerifyOptions) signerFor(c credentialScope, secret, token string, t time.Time, afterSigning, contentHeader bool) (*Signer, error) {
+	creds := Credentials{AccessKeyID: c.accessKeyID, SecretAccessKey: secret, SessionToken: token}
+	var key *keycache.SigningKey
+	if o.Keys != nil {
+		key = o.Keys.Get(c.accessKeyID, secret, t, c.region, c.service)
+	}
+	return NewSigner(creds, key, t, Options{
+		Region: c.region, Service: c.service, Rules: o.Rules,
+		DisablePathNormalization: o.DisablePathNormalization,
+		TokenAfterSigning:        afterSigning || o.TokenAfterSigning,
+		ContentSHA256Header:      contentHeader,
+	})
+}
+
+// VerifyPresignedURL checks a SigV4 presigned URL for method: nil when it is
+// valid at opts.Now, otherwise a *VerifyError whose Reason says why
+// (ErrMalformed, ErrUnknownKey, ErrWrongScope, ErrNotYetValid, ErrExpired,
+// ErrUnsignedHeader, ErrSignatureMismatch). headers are the request headers
+// other than Host that the URL may have signed. payloadHash is the hex
+// SHA-256 of a body that a generic-service presign signed ("" for none); S3
+// presigns always sign UNSIGNED-PAYLOAD. The signature is compared in
+// constant time; the error never contains the expected signature.
+func VerifyPresignedURL(method, rawURL string, headers []Header, payloadHash string, lookup SecretLookup, opts VerifyOptions) error {
+	_, host, path, query, ok := splitURL(rawURL)
+	if !ok {
+		return verifyFail(schemeSigV4, ErrMalformed, "url", "not an absolute URL")
+	}
+	var (
+		rest                                             []string
+		alg, cred, date, expires, signedHdrs, sig, token string
+		seen                                             = map[string]bool{}
+	)
+	for _, part := range strings.Split(query, "&") {
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		dk, err := URIUnescape(k)
+		if err != nil {
+			return verifyFail(schemeSigV4, ErrMalformed, "query", err.Error())
+		}
+		var dst *string
+		switch dk {
+		case "X-Amz-Algorithm":
+			dst = &alg
+		case "X-Amz-Credential":
+			dst = &cred
+		case "X-Amz-Date":
+			dst = &date
+		case "X-Amz-Expires":
+			dst = &expires
+		case "X-Amz-SignedHeaders":
+			dst = &signedHdrs
+		case "X-Amz-Signature":
+			dst = &sig
+		case "X-Amz-Security-Token":
+			dst = &token
+		default:
+			rest = append(rest, part)
+			continue
+		}
+		if seen[dk] {
+			return verifyFail(schemeSigV4, ErrMalformed, dk, "given twice")
+		}
+		seen[dk] = true
+		dv, err := URIUnescape(v)
+		if err != nil {
+			return verifyFail(schemeSigV4, ErrMalformed, dk, err.Error())
+		}
+		*dst = dv
+	}
+	for _, req := range []struct{ name, v string }{
+		{"X-Amz-Algorithm", alg}, {"X-Amz-Credential", cred}, {"X-Amz-Date", date},
+		{"X-Amz-Expires", expires}, {"X-Amz-SignedHeaders", signedHdrs}, {"X-Amz-Signature", sig},
+	} {
+		if req.v == "" {
+			return verifyFail(schemeSigV4, ErrMalformed, req.name, "missing")
+		}
+	}
+	if alg != Algorithm {
+		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Algorithm", "unsupported algorithm "+strconv.Quote(alg))
+	}
+	scope, ok := parseCredential(cred)
+	if !ok {
+		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Credential", "not AKID/date/region/service/aws4_request")
+	}
+	t, err := time.Parse(amzDateLayout, date)
+	if err != nil {
+		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
+	}
+	exp, err := strconv.ParseInt(expires, 10, 64)
+	if err != nil || exp < 1 || exp > MaxExpires {
+		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Expires", "must be 1…604800 seconds")
+	}
+	secret, ok := lookup(scope.accessKeyID)
+	if !ok {
+		return verifyFail(schemeSigV4, ErrUnknownKey, "X-Amz-Credential", "access key "+strconv.Quote(scope.accessKeyID))
+	}
+	if err := opts.verifyScope(scope, t); err != nil {
+		return err
+	}
+	if !hasListItem(signedHdrs, "host") {
+		return verifyFail(schemeSigV4, ErrUnsignedHeader, "X-Amz-SignedHeaders", "host is not signed")
+	}
+
+	// The signature decides authenticity; time decides validity. Checking
+	// the signature first means a forged URL is reported as forged, not as
+	// merely expired.
+	s, err := opts.signerFor(scope, secret, token, t, false, false)
+	if err != nil {
+		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Credential", err.Error())
+	}
+	r := Request{Method: method, Host: host, Path: path, Query: strings.Join(rest, "&"), Headers: pickSigned(headers, signedHdrs)}
+	if !s.S3() {
+		r.PayloadHash = payloadHash
+	}
+	c, err := s.Explain(&r, QueryForm, exp)
+	if err != nil {
+		return verifyFail(schemeSigV4, ErrMalformed, "url", err.Error())
+	}
+	if c.SignedHeaders != signedHdrs {
+		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-SignedHeaders", "signed headers missing from the request")
+	}
+	if !ConstantTimeEqualString(c.Signature, sig) {
+		return verifyFail(schemeSigV4, ErrSignatureMismatch, "X-Amz-Signature", "")
+	}
+	if opts.Now.Before(t.Add(-opts.skew())) {
+		return verifyFail(schemeSigV4, ErrNotYetValid, "X-Amz-Date", "signed at "+t.Format(time.RFC3339))
+	}
+	if end := t.Add(time.Duration(exp) * time.Second); opts.Now.After(end) {
+		return verifyFail(schemeSigV4, ErrExpired, "X-Amz-Expires", "expired at "+end.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// VerifyRequest checks a request signed with a SigV4 Authorization header:
+// nil when valid at opts.Now, otherwise a *VerifyError (ErrMalformed,
+// ErrUnknownKey, ErrWrongScope, ErrClockSkew, ErrUnsignedHeader,
+// ErrContentHashMismatch, ErrSignatureMismatch). payloadHash, when not
+// empty, is the hex SHA-256 of the body the verifier received; it must
+// match the x-amz-content-sha256 header the request signed.
+func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, lookup SecretLookup, opts VerifyOptions) error {
+	_, host, path, query, ok := splitURL(rawURL)
+	if !ok {
+		return verifyFail(schemeSigV4, ErrMalformed, "url", "not an absolute URL")
+	}
+	get := func(name string) (string, int) {
+		v, n := "", 0
+		for _, h := range headers {
+			if strings.EqualFold(strings.TrimSpace(h.Name), name) {
+				v, n = h.Value, n+1
+			}
+		}
+		return strings.TrimSpace(v), n
+	}
+	auth, n := get("authorization")
+	if n != 1 {
+		return verifyFail(schemeSigV4, ErrMalformed, "Authorization", "want exactly one Authorization header")
+	}
+	alg, params, _ := strings.Cut(auth, " ")
+	if alg != Algorithm {
+		return verifyFail(schemeSigV4, ErrMalformed, "Authorization", "not "+Algorithm)
+	}
+	var cred, signedHdrs, sig string
+	for _, p := range strings.Split(params, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		switch k {
+		case "Credential":
+			cred = v
+		case "SignedHeaders":
+			signedHdrs = v
+		case "Signature":
+			sig = v
+		}
+	}
+	if cred == "" || signedHdrs == "" || sig == "" {
+		return verifyFail(schemeSigV4, ErrMalformed, "Authorization", "needs Credential, SignedHeaders and Signature")
+	}
+	scope, ok := parseCredential(cred)
+	if !ok {
+		return verifyFail(schemeSigV4, ErrMalformed, "Authorization", "Credential is not AKID/date/region/service/aws4_request")
+	}
+	date, _ := get("x-amz-date")
+	if date == "" {
+		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Date", "missing")
+	}
+	t, err := time.Parse(amzDateLayout, date)
+	if err != nil {
+		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
+	}
+	secret, ok := lookup(scope.accessKeyID)
+	if !ok {
+		return verifyFail(schemeSigV4, ErrUnknownKey, "Authorization", "access key "+strconv.Quote(scope.accessKeyID))
+	}
+	if err := opts.verifyScope(scope, t); err != nil {
+		return err
+	}
+	for _, must := range []string{"host", "x-amz-date"} {
+		if !hasListItem(signedHdrs, must) {
+			return verifyFail(schemeSigV4, ErrUnsignedHeader, must, "required header is not signed")
+		}
+	}
+	// Every x-amz-* header present must be signed, as S3 requires, or a
+	// proxy could add one unnoticed.
+	for _, h := range headers {
+		name := strings.ToLower(strings.TrimSpace(h.Name))
+		if strings.HasPrefix(name, "x-amz-") && !hasListItem(signedHdrs, name) && name != "x-amz-security-token" {
+			return verifyFail(schemeSigV4, ErrUnsignedHeader, name, "x-amz-* headers must be signed")
+		}
+	}
+	token, _ := get("x-amz-security-token")
+	contentHash, _ := get("x-amz-content-sha256")
+	isS3 := opts.Rules == RulesS3 || (opts.Rules == RulesAuto && scope.service == "s3")
+	if isS3 && contentHash == "" {
+		return verifyFail(schemeSigV4, ErrMalformed, "x-amz-content-sha256", "S3 requires it")
+	}
+	if payloadHash != "" && contentHash != "" && contentHash != UnsignedPayload && !strings.HasPrefix(contentHash, "STREAMING-") &&
+		!ConstantTimeEqualString(strings.ToLower(contentHash), strings.ToLower(payloadHash)) {
+		return verifyFail(schemeSigV4, ErrContentHashMismatch, "x-amz-content-sha256", "body does not match the signed hash")
+	}
+	s, err := opts.signerFor(scope, secret, token, t, token != "" && !hasListItem(signedHdrs, "x-amz-security-token"), hasListItem(signedHdrs, "x-amz-content-sha256"))
+	if err != nil {
+		return verifyFail(schemeSigV4, ErrMalformed, "Authorization", err.Error())
+	}
+	r := Request{Method: method, Host: host, Path: path, Query: query, Headers: pickSigned(headers, signedHdrs)}
+	if contentHash == "" {
+		r.PayloadHash = payloadHash
+	}
+	c, err := s.Explain(&r, HeaderForm, 0)
+	if err != nil {
+		return verifyFail(schemeSigV4, ErrMalformed, "request", err.Error())
+	}
+	if c.SignedHeaders != signedHdrs {
+		return verifyFail(schemeSigV4, ErrMalformed, "SignedHeaders", "signed headers missing from the request")
+	}
+	if !ConstantTimeEqualString(c.Signature, sig) {
+		return verifyFail(schemeSigV4, ErrSignatureMismatch, "Authorization", "")
+	}
+	if d := opts.Now.Sub(t); d > opts.skew() || d < -opts.skew() {
+		return verifyFail(schemeSigV4, ErrClockSkew, "X-Amz-Date", "signed at "+t.Format(time.RFC3339)+", "+d.Round(time.Second).String()+" from now")
+	}
+	return nil
+}
+
+// hasListItem reports whether a ';'-separated list holds item.
+func hasListItem(list, item string) bool {
+	for list != "" {
+		var x string
+		x, list, _ = strings.Cut(list, ";")
+		if x == item {
+			return true
+		}
+	}
+	return false
+}
+
+// pickSigned keeps the headers named in the signed list (host comes from
+// the URL).
+func pickSigned(headers []Header, signed string) []Header {
+	var out []Header
+	for _, h := range headers {
+		if hasListItem(signed, strings.ToLower(strings.TrimSpace(h.Name))) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
