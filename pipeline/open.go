@@ -24,7 +24,9 @@ func OpenManifest(path string, f Format, shard Shard, stdin io.Reader) (Source, 
 	switch f {
 	case FormatNDJSON:
 		if path == "-" {
-			return NewNDJSONReader(stdin, shard), nil
+			// Hide stdin's Close: closing the reader must not close the
+			// process's standard input.
+			return NewNDJSONReader(struct{ io.Reader }{stdin}, shard), nil
 		}
 		file, err := os.Open(path)
 		if err != nil {

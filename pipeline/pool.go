@@ -26,6 +26,9 @@ import (
 // error for what stops the whole run: reading the manifest fails, writing
 // fails, or ctx is cancelled (then the error is ctx's). The caller discards
 // the output in that case; Run does not Close out. progress may be nil.
+//
+// On cancellation Run returns without waiting for a ReadBatch call that is
+// blocked in its input (a quiet stdin); that call's batch is abandoned.
 func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *RejectWriter, progress *Progress) (Stats, error) {
 	start := time.Now()
 	var st Stats
@@ -50,15 +53,19 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 	work := make(chan *Batch, inflight)
 	done := make(chan *Batch, inflight)
 
-	// Reader: fill free batches in order.
-	g.Go(func() error {
+	// Reader: fill free batches in order. It is not part of the group: a
+	// Source blocked in a read (a quiet stdin) must not keep Run from
+	// returning when ctx is cancelled. readErr is set before work is
+	// closed, so it is visible to whoever sees work closed.
+	var readErr error
+	go func() {
 		defer close(work)
 		for seq := int64(0); ; seq++ {
 			var b *Batch
 			select {
 			case b = <-free:
 			case <-ctx.Done():
-				return ctx.Err()
+				return
 			}
 			b.reset(seq)
 			err := src.ReadBatch(b)
@@ -66,20 +73,21 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 				select {
 				case work <- b:
 				case <-ctx.Done():
-					return ctx.Err()
+					return
 				}
 			} else {
-				seq-- // nothing to send: the number is reused
+				seq-- // nothing sent: the number is reused
 				free <- b
 			}
 			if errors.Is(err, io.EOF) {
-				return nil
+				return
 			}
 			if err != nil {
-				return err
+				readErr = err
+				return
 			}
 		}
-	})
+	}()
 
 	// Workers: sign batches in any order.
 	var wg sync.WaitGroup
@@ -88,17 +96,24 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 		wg.Add(1)
 		g.Go(func() error {
 			defer wg.Done()
-			for b := range work {
-				if ctx.Err() != nil {
-					continue // drain, so the reader can finish
+			for {
+				var b *Batch
+				var ok bool
+				select {
+				case b, ok = <-work:
+					if !ok {
+						return nil
+					}
+				case <-ctx.Done():
+					return ctx.Err()
 				}
 				w.process(b)
 				select {
 				case done <- b:
 				case <-ctx.Done():
+					return ctx.Err()
 				}
 			}
-			return nil
 		})
 	}
 	go func() { wg.Wait(); close(done) }()
@@ -109,7 +124,7 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 		next := int64(0)
 		for b := range done {
 			if ctx.Err() != nil {
-				continue
+				return ctx.Err()
 			}
 			pending[b.seq%int64(inflight)] = b
 			for {
@@ -133,6 +148,10 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 	})
 
 	err := g.Wait()
+	if err == nil {
+		// Every worker saw work closed, so the reader has finished.
+		err = readErr
+	}
 	st.Elapsed = time.Since(start)
 	return st, err
 }
