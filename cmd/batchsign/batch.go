@@ -330,7 +330,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %s\n", name, st)
 	}
 	if st.Rejected > 0 && code == exitRejected {
-		fmt.Fprintf(stderr, "%s: %d rows rejected (see %s)\n", name, st.Rejected, rejName)
+		rows := "rows"
+		if st.Rejected == 1 {
+			rows = "row"
+		}
+		fmt.Fprintf(stderr, "%s: %d %s rejected (see %s)\n", name, st.Rejected, rows, rejName)
 	}
 	if o.summary != "" {
 		if serr := writeSummary(o, st, code); serr != nil {

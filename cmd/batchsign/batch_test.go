@@ -475,3 +475,30 @@ func writeBadParquet(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestBundledExamples runs the README's first command on both bundled
+// manifests: the same URLs from NDJSON and Parquet, and the one bad row
+// rejected (so the Parquet file is in step with the NDJSON one).
+func TestBundledExamples(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	var first string
+	for _, m := range []string{"../../examples/manifest.ndjson", "../../examples/manifest.parquet"} {
+		code, out, errs := runIn(t, "", "presign", m, "--time", pinned)
+		if code != exitRejected {
+			t.Fatalf("%s: exit %d: %s", m, code, errs)
+		}
+		if !strings.Contains(errs, `{"row":10,"id":"too-long","field":"expires","error":"expires must be between 1 and 604800 seconds: got 1209600"}`) ||
+			!strings.Contains(errs, "10 rows read, 9 signed, 1 rejected") {
+			t.Errorf("%s: stderr %s", m, errs)
+		}
+		if strings.Count(out, "\n") != 9 {
+			t.Errorf("%s: %d URLs", m, strings.Count(out, "\n"))
+		}
+		if first == "" {
+			first = out
+		} else if out != first {
+			t.Errorf("Parquet and NDJSON examples give different output:\n%s\n%s", first, out)
+		}
+	}
+}
