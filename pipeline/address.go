@@ -289,7 +289,6 @@ func checkHost(h string) error {
 		if ip, err := netip.ParseAddr(h[1:end]); err != nil || !ip.Is6() || ip.Zone() != "" {
 			return urlErr("invalid IPv6 literal")
 		}
-		name = h[:end+1]
 		if rest := h[end+1:]; rest != "" {
 			if rest[0] != ':' {
 				return urlErr("invalid host")

@@ -18,6 +18,7 @@ const maxJSONDepth = 10000
 type rowArena struct {
 	headers []engine.Header
 	query   []engine.QueryParam
+	scratch []byte // decoding of escaped strings, before their one copy
 }
 
 func (a *rowArena) reset() {
@@ -37,16 +38,19 @@ func (a *rowArena) reset() {
 // field; a syntax error sets r.Err with an empty field. Decoding never
 // panics on any input.
 func decodeRow(line string, r *Row, a *rowArena) {
-	d := jsonDecoder{s: line}
-	if err := d.row(r, a); err != nil {
+	d := jsonDecoder{s: line, scratch: a.scratch[:0]}
+	err := d.row(r, a)
+	a.scratch = d.scratch
+	if err != nil {
 		r.Err = err // a syntax error outranks a type error seen before it
 	}
 }
 
 // jsonDecoder is a cursor over one line.
 type jsonDecoder struct {
-	s string
-	i int
+	s       string
+	i       int
+	scratch []byte
 }
 
 func (d *jsonDecoder) syntax(msg string) *engine.FieldError {
@@ -390,8 +394,8 @@ func (d *jsonDecoder) str() (string, *engine.FieldError) {
 		d.i = j + 1
 		return d.s[start:j], nil
 	}
-	buf := make([]byte, 0, j-start+16)
-	buf = append(buf, d.s[start:j]...)
+	buf := append(d.scratch[:0], d.s[start:j]...)
+	defer func() { d.scratch = buf[:0] }()
 	var valueErr *engine.FieldError
 	for {
 		if j >= len(d.s) {

@@ -57,7 +57,7 @@ func docPresignedURL(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("S3 doc vectors must be beside the repo (../shared): %v", err)
 	}
-	m := regexp.MustCompile("(?m)^https://examplebucket\\.s3\\.amazonaws\\.com/test\\.txt\\?\\S+$").Find(b)
+	m := regexp.MustCompile(`(?m)^https://examplebucket\.s3\.amazonaws\.com/test\.txt\?\S+$`).Find(b)
 	if m == nil {
 		t.Fatal("presigned URL not found in the S3 doc vectors")
 	}

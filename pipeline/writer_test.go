@@ -166,3 +166,27 @@ func TestFormatOf(t *testing.T) {
 		t.Errorf("ParseFormat(xml) = %v", err)
 	}
 }
+
+// TestPlainJSONAgreesWithBytewiseCheck tries every byte value at every
+// position of a 17-byte string (two words and a tail).
+func TestPlainJSONAgreesWithBytewiseCheck(t *testing.T) {
+	naive := func(b []byte) bool {
+		for _, c := range b {
+			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+				return false
+			}
+		}
+		return true
+	}
+	buf := []byte("https://h/a%20b?x")
+	for pos := range buf {
+		orig := buf[pos]
+		for c := 0; c < 256; c++ {
+			buf[pos] = byte(c)
+			if got, want := plainJSON(buf), naive(buf); got != want {
+				t.Fatalf("byte %#x at %d: plainJSON %v, want %v", c, pos, got, want)
+			}
+		}
+		buf[pos] = orig
+	}
+}
