@@ -25,7 +25,11 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
-		return nil, err
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // name the destination, not the temporary file
+		}
+		return nil, &os.PathError{Op: "create", Path: path, Err: err}
 	}
 	return &AtomicFile{f: f, path: path, tmp: f.Name()}, nil
 }

@@ -29,7 +29,11 @@ func (s Stats) RowsPerSecond() float64 {
 
 // String is the one-line summary printed on stderr at the end of a run.
 func (s Stats) String() string {
-	line := fmt.Sprintf("%s rows read, %s signed, %s rejected", groupDigits(s.Read), groupDigits(s.Signed), groupDigits(s.Rejected))
+	rows := "rows"
+	if s.Read == 1 {
+		rows = "row"
+	}
+	line := fmt.Sprintf("%s %s read, %s signed, %s rejected", groupDigits(s.Read), rows, groupDigits(s.Signed), groupDigits(s.Rejected))
 	if s.Clamped > 0 {
 		line += ", " + groupDigits(s.Clamped) + " clamped to the credentials' expiry"
 	}
