@@ -8,7 +8,10 @@
 //	batchsign version                       version, Go, CPU features, SHA-256 backend
 //
 // Exit status: 0 every row signed; 1 some rows rejected; 2 usage or
-// configuration error (nothing written).
+// configuration error (nothing written); 3 the run failed midway (the
+// manifest could not be read or the output written; nothing is left at
+// -o); 128+N when interrupted by signal N (130 for SIGINT, 143 for
+// SIGTERM; nothing is left at -o).
 package main
 
 import (
@@ -22,6 +25,7 @@ const (
 	exitOK       = 0 // every row signed
 	exitRejected = 1 // some rows rejected (see the rejects file)
 	exitUsage    = 2 // usage or configuration error; nothing written
+	exitFailed   = 3 // the run failed midway (I/O); nothing left at -o
 )
 
 // command is one subcommand: it gets its arguments and the process streams
@@ -33,6 +37,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"presign", "one presigned URL per manifest row", runPresign},
+		{"sign", "signed request headers per manifest row", runSign},
 		{"version", "print version, Go version, CPU features and the SHA-256 backend", runVersion},
 	}
 }

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/batchsign/batchsign/internal/awsconfig"
+	"github.com/batchsign/batchsign/keycache"
+	"github.com/batchsign/batchsign/pipeline"
+)
+
+// batchOptions are the checked settings of a presign or sign run.
+type batchOptions struct {
+	mode                     pipeline.Mode
+	cfg                      pipeline.Config
+	shard                    pipeline.Shard
+	manifest                 string
+	inFormat, outFormat      pipeline.Format
+	output, rejects, summary string // "" output: stdout; "" rejects: stderr
+	progress                 progressMode
+}
+
+// runBatch is the body of presign and sign: parse and check everything
+// (exit 2 before anything is written), then run the pipeline.
+func runBatch(mode pipeline.Mode, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	var f batchFlags
+	fs := newBatchFlagSet(mode.String(), &f, stderr)
+	fs.Usage = func() { batchUsage(mode, fs, stderr) }
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage // the flag package has said why
+	}
+	opts, err := resolveOptions(mode, &f, pos, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "batchsign %s: %v\n", mode, err)
+		return exitUsage
+	}
+	return execute(opts, stdin, stdout, stderr)
+}
+
+func batchUsage(mode pipeline.Mode, fs *flag.FlagSet, w io.Writer) {
+	what := "one presigned URL per manifest row"
+	if mode == pipeline.Sign {
+		what = "the headers that authorise each manifest row's request"
+	}
+	fmt.Fprintf(w, "usage: batchsign %s [flags] MANIFEST|-\n\nWrites %s.\n\nflags:\n", mode, what)
+	fs.PrintDefaults()
+	fmt.Fprint(w, `
+Exit status: 0 every row signed; 1 some rows rejected (see the rejects); 2 usage
+or configuration error (nothing written); 3 the run failed (manifest unreadable,
+output not writable; nothing left at -o); 130/143 interrupted (nothing left at -o).
+`)
+}
+
+// resolveOptions checks every flag and resolves credentials, region,
+// endpoint and shard. Anything wrong here is a usage or configuration error.
+func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func(string) string) (*batchOptions, error) {
+	o := &batchOptions{mode: mode}
+	switch len(pos) {
+	case 0:
+		return nil, errors.New("no manifest: give a file, or - for stdin")
+	case 1:
+		o.manifest = pos[0]
+	default:
+		return nil, fmt.Errorf("one manifest at a time (got %d: %s)", len(pos), strings.Join(pos, " "))
+	}
+	var err error
+	if o.inFormat, err = pipeline.ParseFormat(f.inputFormat); err != nil {
+		return nil, fmt.Errorf("--input-format: %w", err)
+	}
+	if o.inFormat == pipeline.FormatCSV {
+		return nil, errors.New("--input-format csv: manifests are ndjson or parquet")
+	}
+	if o.progress, err = parseProgress(f.progress); err != nil {
+		return nil, err
+	}
+	expires, err := parseExpires(f.expires)
+	if err != nil {
+		return nil, err
+	}
+	t, pinned, err := parseTime(f.at)
+	if err != nil {
+		return nil, err
+	}
+	if !pinned {
+		t = time.Now() // the one clock reading of the run
+	}
+	if f.workers < 1 {
+		return nil, fmt.Errorf("--workers %d: want 1 or more", f.workers)
+	}
+	if o.shard, err = pipeline.ResolveShard(pipeline.ShardInputs{Index: f.shardIndex, Count: f.shardCnt, Getenv: getenv}); err != nil {
+		return nil, err
+	}
+
+	// Output, rejects and summary paths; {shard} names each shard's files.
+	shardName := strconv.FormatInt(o.shard.Index, 10)
+	expand := func(p string) string { return strings.ReplaceAll(p, "{shard}", shardName) }
+	o.output, o.rejects, o.summary = expand(f.output), expand(f.rejects), expand(f.summary)
+	if o.outFormat, err = pipeline.ParseFormat(f.format); err != nil {
+		return nil, fmt.Errorf("--format: %w", err)
+	}
+	if o.outFormat == pipeline.FormatAuto {
+		if o.output == "" {
+			o.outFormat = pipeline.FormatNDJSON
+		} else if o.outFormat = pipeline.FormatOf(o.output); o.outFormat == pipeline.FormatAuto {
+			return nil, fmt.Errorf("-o %s: cannot tell the format from the extension; pass --format ndjson, csv or parquet", o.output)
+		}
+	}
+	if o.rejects == "" && o.output != "" {
+		o.rejects = strings.TrimSuffix(o.output, filepath.Ext(o.output)) + ".rejects.ndjson"
+	}
+	if err := distinctPaths(o); err != nil {
+		return nil, err
+	}
+
+	res, err := awsconfig.Resolve(awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint, Getenv: getenv})
+	if err != nil {
+		return nil, err
+	}
+	ep, err := pipeline.ParseEndpoint(res.EndpointURL)
+	if err != nil {
+		return nil, err
+	}
+	style := f.addressing
+	if style == "" {
+		style = res.AddressingStyle
+	}
+	addressing, err := pipeline.ParseAddressingStyle(style)
+	if err != nil {
+		return nil, fmt.Errorf("--addressing-style: %w", err)
+	}
+	o.cfg = pipeline.Config{
+		Mode: mode, Credentials: res.Credentials, Keys: keycache.New(0), Time: t,
+		Region: res.Region, Endpoint: ep, Addressing: addressing,
+		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w (credentials from %s)", err, res.CredentialSource)
+	}
+	return o, nil
+}
+
+// distinctPaths refuses runs whose files would overwrite one another or the
+// manifest.
+func distinctPaths(o *batchOptions) error {
+	seen := map[string]string{}
+	for _, p := range []struct{ flag, path string }{
+		{"manifest", o.manifest}, {"-o", o.output}, {"--rejects", o.rejects}, {"--summary", o.summary},
+	} {
+		if p.path == "" || p.path == "-" {
+			continue
+		}
+		abs, err := filepath.Abs(p.path)
+		if err != nil {
+			return err
+		}
+		if prev, ok := seen[abs]; ok {
+			return fmt.Errorf("%s and %s are the same file (%s)", prev, p.flag, p.path)
+		}
+		seen[abs] = p.flag
+	}
+	return nil
+}
+
+// lockedWriter serialises writes from the progress reporter and the
+// rejects on one stderr.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// execute opens the manifest and the outputs and runs the pipeline. Files
+// are written atomically: on failure or interrupt the temporary files are
+// removed and nothing appears at -o, --rejects or --summary.
+func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+	name := "batchsign " + o.mode.String()
+	src, err := pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitUsage
+	}
+	defer src.Close()
+
+	errw := &lockedWriter{w: stderr}
+	var files []*pipeline.AtomicFile
+	defer func() {
+		for _, f := range files {
+			f.Abort() // no-op for committed files
+		}
+	}()
+	create := func(path string) (*pipeline.AtomicFile, error) {
+		f, err := pipeline.CreateAtomic(path)
+		if err == nil {
+			files = append(files, f)
+		}
+		return f, err
+	}
+
+	var outDst io.Writer = stdout
+	if o.output != "" {
+		f, err := create(o.output)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return exitUsage
+		}
+		outDst = f
+	}
+	outBuf := bufio.NewWriterSize(outDst, 1<<20)
+	out, err := pipeline.NewWriter(outBuf, o.outFormat, o.mode)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitUsage
+	}
+	// Rejects go to their file through a buffer, or straight to stderr,
+	// one line per write, so that they interleave cleanly with progress.
+	var rejDst io.Writer = errw
+	rejFlush := func() error { return nil }
+	rejName := "stderr"
+	if o.rejects != "" {
+		f, err := create(o.rejects)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return exitUsage
+		}
+		b := bufio.NewWriterSize(f, 64<<10)
+		rejDst, rejFlush, rejName = b, b.Flush, o.rejects
+	}
+	rejects := pipeline.NewRejectWriter(rejDst)
+
+	// SIGINT and SIGTERM cancel the run; the deferred Abort removes the
+	// temporary files.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	var got atomic.Value
+	go func() {
+		select {
+		case s := <-sigs:
+			got.Store(s)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+
+	var progress *pipeline.Progress
+	term := isTerminal(stderr)
+	if o.progress == progressAlways || (o.progress == progressAuto && term) {
+		progress = pipeline.NewProgress(errw, term, src.Total())
+		progress.Start()
+	}
+	st, err := pipeline.Run(ctx, o.cfg, src, out, rejects, progress)
+	if progress != nil {
+		progress.Stop()
+	}
+	if err == nil {
+		err = out.Close()
+	}
+	if err == nil {
+		err = outBuf.Flush()
+	}
+	if err == nil {
+		err = rejFlush()
+	}
+	if err == nil {
+		for _, f := range files {
+			if err = f.Commit(); err != nil {
+				break
+			}
+		}
+	}
+
+	code := exitOK
+	switch {
+	case err != nil:
+		for _, f := range files {
+			f.Abort()
+		}
+		where := "nothing written"
+		if o.output == "" {
+			where = "the output on stdout is incomplete"
+		}
+		if s, ok := got.Load().(os.Signal); ok {
+			fmt.Fprintf(stderr, "%s: interrupted by %v; %s\n", name, s, where)
+			if s == syscall.SIGTERM {
+				return 128 + int(syscall.SIGTERM)
+			}
+			return 128 + int(syscall.SIGINT)
+		}
+		fmt.Fprintf(stderr, "%s: %v; %s\n", name, err, where)
+		code = exitFailed
+	case st.Rejected > 0:
+		code = exitRejected
+	}
+
+	if code != exitFailed {
+		fmt.Fprintf(stderr, "%s: %s\n", name, st)
+	}
+	if st.Rejected > 0 && code == exitRejected {
+		rows := "rows"
+		if st.Rejected == 1 {
+			rows = "row"
+		}
+		fmt.Fprintf(stderr, "%s: %d %s rejected (see %s)\n", name, st.Rejected, rows, rejName)
+	}
+	if o.summary != "" {
+		if serr := writeSummary(o, st, code); serr != nil {
+			fmt.Fprintf(stderr, "%s: summary: %v\n", name, serr)
+			if code != exitFailed {
+				code = exitFailed
+			}
+		}
+	}
+	return code
+}
+
+func writeSummary(o *batchOptions, st pipeline.Stats, code int) error {
+	s := pipeline.NewSummary(o.mode.String(), st)
+	s.SigningTime = o.cfg.Time.UTC().Truncate(time.Second).Format(time.RFC3339)
+	s.ShardIndex, s.ShardCount = o.shard.Index, max(o.shard.Count, 1)
+	s.Output, s.Rejects, s.ExitStatus = o.output, o.rejects, code
+	if s.Output == "" {
+		s.Output = "-"
+	}
+	if s.Rejects == "" {
+		s.Rejects = "-"
+	}
+	f, err := pipeline.CreateAtomic(o.summary)
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if err := s.WriteJSON(f); err != nil {
+		return err
+	}
+	return f.Commit()
+}

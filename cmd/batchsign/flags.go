@@ -1,0 +1,142 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchsign/batchsign/engine"
+)
+
+// batchFlags are the flags presign and sign share (DESIGN.md, "The command
+// line"). Every value is kept as given; resolveOptions checks them all
+// before anything is opened or written.
+type batchFlags struct {
+	format, inputFormat  string
+	output, rejects      string
+	summary              string
+	at                   string // --time
+	region, endpoint     string
+	addressing           string
+	expires              string
+	workers              int
+	shardIndex, shardCnt string
+	profile              string
+	progress             string
+	clampExpiry          bool
+}
+
+// newBatchFlagSet returns the flag set of a batch command writing usage to
+// stderr.
+func newBatchFlagSet(name string, f *batchFlags, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.format, "format", "", "output `format`: ndjson, csv or parquet (default: from the -o extension, ndjson on stdout)")
+	fs.StringVar(&f.output, "o", "", "write the output to `FILE`, atomically (default stdout); {shard} in the name becomes the shard index")
+	fs.StringVar(&f.output, "output", "", "same as -o")
+	fs.StringVar(&f.rejects, "rejects", "", "write rejected rows to `FILE` as NDJSON (default: <output>.rejects.ndjson with -o, stderr without)")
+	fs.StringVar(&f.at, "time", "", "sign as of this `RFC3339` instant instead of now (reproducible output)")
+	fs.StringVar(&f.region, "region", "", "default `region` for rows without one (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)")
+	fs.StringVar(&f.endpoint, "endpoint-url", "", "custom S3 endpoint `URL`, e.g. http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile)")
+	fs.StringVar(&f.addressing, "addressing-style", "", "S3 addressing: auto, virtual or path (default: the profile's s3.addressing_style, else auto)")
+	fs.StringVar(&f.expires, "expires", "1h", "presign lifetime for rows without expires: a Go `duration` (90m, 12h), Nd for days, or seconds; 1s…7d")
+	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "signing goroutines")
+	fs.StringVar(&f.shardIndex, "shard-index", "", "this run's shard, 0-based (default: JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX)")
+	fs.StringVar(&f.shardCnt, "shard-count", "", "number of shards (default: BATCHSIGN_SHARD_COUNT, AWS_BATCH_JOB_ARRAY_SIZE)")
+	fs.StringVar(&f.profile, "profile", "", "AWS `profile` from the shared credentials and config files (default: AWS_PROFILE, default)")
+	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (when a terminal), always or never")
+	fs.StringVar(&f.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
+	fs.BoolVar(&f.clampExpiry, "clamp-expiry", false, "shorten presigns that would outlive temporary credentials instead of rejecting them")
+	fs.StringVar(&f.inputFormat, "input-format", "", "manifest `format`: ndjson or parquet (default: from the extension; ndjson on stdin)")
+	return fs
+}
+
+// parseInterleaved parses flags and positional arguments in any order
+// ("batchsign presign manifest.ndjson -o urls.ndjson" works as users
+// expect); "--" ends the flags.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos, rest []string
+	for i, a := range args {
+		if a == "--" {
+			args, rest = args[:i], args[i+1:]
+			break
+		}
+	}
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// parseExpires reads --expires: a Go duration ("90m", "12h"), a number of
+// days ("7d") or plain seconds ("3600"); whole seconds, 1s to 7 days.
+func parseExpires(s string) (int64, error) {
+	var secs int64
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+		secs = n
+	} else if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseInt(d, 10, 64)
+		if err != nil || n > engine.MaxExpires {
+			return 0, fmt.Errorf("--expires %q: want a duration such as 1h, 7d or 3600", s)
+		}
+		secs = n * 86400
+	} else {
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return 0, fmt.Errorf("--expires %q: want a duration such as 1h, 7d or 3600", s)
+		}
+		if d%time.Second != 0 {
+			return 0, fmt.Errorf("--expires %q: must be whole seconds", s)
+		}
+		secs = int64(d / time.Second)
+	}
+	if secs < 1 || secs > engine.MaxExpires {
+		return 0, fmt.Errorf("--expires %q: must be between 1s and 7d (604800s)", s)
+	}
+	return secs, nil
+}
+
+// progressMode is --progress.
+type progressMode uint8
+
+const (
+	progressAuto progressMode = iota
+	progressAlways
+	progressNever
+)
+
+func parseProgress(s string) (progressMode, error) {
+	switch s {
+	case "auto", "":
+		return progressAuto, nil
+	case "always":
+		return progressAlways, nil
+	case "never":
+		return progressNever, nil
+	}
+	return 0, errors.New("--progress " + strconv.Quote(s) + ": want auto, always or never")
+}
+
+// parseTime reads --time; empty means the caller reads the clock (once).
+func parseTime(s string) (time.Time, bool, error) {
+	if s == "" {
+		return time.Time{}, false, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("--time %q: want RFC 3339, e.g. 2026-11-23T00:00:00Z", s)
+	}
+	return t, true, nil
+}

@@ -1,0 +1,81 @@
+package pipeline
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+)
+
+// AtomicFile is an output file that appears complete or not at all: it is
+// written to a temporary file in the destination's directory (so the final
+// rename stays on one file system), and Commit syncs it and renames it into
+// place. Abort, or a crash, leaves the destination as it was. The file is
+// created with mode 0600: presigned URLs and signed headers grant access.
+type AtomicFile struct {
+	f         *os.File
+	path, tmp string
+	done      bool
+}
+
+// CreateAtomic starts writing path.
+func CreateAtomic(path string) (*AtomicFile, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // name the destination, not the temporary file
+		}
+		return nil, &os.PathError{Op: "create", Path: path, Err: err}
+	}
+	return &AtomicFile{f: f, path: path, tmp: f.Name()}, nil
+}
+
+// Write writes to the temporary file.
+func (a *AtomicFile) Write(p []byte) (int, error) { return a.f.Write(p) }
+
+// Name returns the destination path.
+func (a *AtomicFile) Name() string { return a.path }
+
+// TempName returns the temporary file's path.
+func (a *AtomicFile) TempName() string { return a.tmp }
+
+// Commit makes the written bytes durable and visible under the destination
+// name: fsync, close, rename, fsync of the directory. On failure the
+// temporary file is removed.
+func (a *AtomicFile) Commit() error {
+	if a.done {
+		return errors.New("pipeline: atomic file already finished")
+	}
+	a.done = true
+	err := a.f.Sync()
+	if cerr := a.f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(a.tmp, a.path)
+	}
+	if err != nil {
+		os.Remove(a.tmp)
+		return err
+	}
+	if d, derr := os.Open(filepath.Dir(a.path)); derr == nil {
+		d.Sync() // best effort: some file systems refuse directory fsync
+		d.Close()
+	}
+	return nil
+}
+
+// Abort discards the temporary file. It is a no-op after Commit or Abort,
+// so it can be deferred.
+func (a *AtomicFile) Abort() error {
+	if a.done {
+		return nil
+	}
+	a.done = true
+	a.f.Close()
+	return os.Remove(a.tmp)
+}

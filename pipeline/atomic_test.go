@@ -1,0 +1,76 @@
+package pipeline
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestAtomicFileAppearsOnlyOnCommit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.ndjson")
+	a, err := CreateAtomic(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(a.TempName()) != dir {
+		t.Errorf("temp file %s is not beside %s", a.TempName(), path)
+	}
+	a.Write([]byte("partial"))
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("destination exists before Commit: %v", err)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "partial" {
+		t.Errorf("content = %q", b)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+	if err := a.Abort(); err != nil {
+		t.Errorf("Abort after Commit: %v", err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "partial" {
+		t.Error("Abort after Commit removed the output")
+	}
+	assertOnly(t, dir, "out.ndjson")
+}
+
+func TestAtomicFileAbortLeavesOldContent(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.csv")
+	os.WriteFile(path, []byte("previous run"), 0o644)
+	a, err := CreateAtomic(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Write([]byte("half of a new run"))
+	if err := a.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "previous run" {
+		t.Errorf("content = %q", b)
+	}
+	assertOnly(t, dir, "out.csv")
+}
+
+func TestCreateAtomicInMissingDirectory(t *testing.T) {
+	if _, err := CreateAtomic(filepath.Join(t.TempDir(), "no", "such", "out.ndjson")); err == nil {
+		t.Fatal("no error")
+	}
+}
+
+func assertOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	if strings.Join(got, ",") != strings.Join(names, ",") {
+		t.Errorf("directory holds %v, want %v", got, names)
+	}
+}

@@ -1,0 +1,67 @@
+package pipeline
+
+// DefaultBatchSize is the number of rows a batch carries: large enough that
+// the per-batch costs (channel hand-offs, one write call, one string for an
+// NDJSON batch's text) vanish per row, small enough that a batch stays in
+// cache-friendly tens of kilobytes.
+const DefaultBatchSize = 1024
+
+// Batch is a run of consecutive manifest rows of one shard, and, once a
+// worker has signed them, their encoded output and rejects. Batches are
+// recycled: a Source fills one, a worker signs it, the writer drains it, and
+// it goes back to be filled again, so a run's memory is bounded by the
+// number of batches in flight.
+type Batch struct {
+	seq  int64
+	max  int
+	rows []Row
+
+	// Reader-side storage the rows point into.
+	arena rowArena
+	text  []byte
+
+	// Worker-side results.
+	out     []byte   // encoded output records, in row order
+	rejects []Reject // in row order
+	signed  int64
+	clamped int64
+}
+
+func newBatch(size int) *Batch {
+	if size <= 0 {
+		size = DefaultBatchSize
+	}
+	return &Batch{max: size, rows: make([]Row, 0, size)}
+}
+
+// reset empties the batch for reuse as sequence number seq.
+func (b *Batch) reset(seq int64) {
+	b.seq = seq
+	for i := range b.rows {
+		b.rows[i].reset()
+	}
+	b.rows = b.rows[:0]
+	b.arena.reset()
+	b.text = b.text[:0]
+	b.out = b.out[:0]
+	clear(b.rejects)
+	b.rejects = b.rejects[:0]
+	b.signed, b.clamped = 0, 0
+}
+
+// Append adds a row to the batch and returns it, zeroed, for the Source to
+// fill. It must not be called on a full batch.
+func (b *Batch) Append() *Row {
+	b.rows = append(b.rows, Row{})
+	return &b.rows[len(b.rows)-1]
+}
+
+// Len returns the number of rows in the batch.
+func (b *Batch) Len() int { return len(b.rows) }
+
+// Full reports whether the batch holds as many rows as it should.
+func (b *Batch) Full() bool { return len(b.rows) >= b.max }
+
+// Rows returns the batch's rows; they stay valid until the batch is
+// recycled.
+func (b *Batch) Rows() []Row { return b.rows }

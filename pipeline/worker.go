@@ -1,0 +1,445 @@
+package pipeline
+
+import (
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/keycache"
+)
+
+// maxCachedAddrs bounds a worker's cache of resolved bucket addresses; a
+// manifest with more distinct (bucket, region) pairs only recomputes.
+const maxCachedAddrs = 4096
+
+type signerKey struct{ region, service string }
+type addrKey struct{ bucket, region string }
+
+// worker signs batches. It owns its Signers (one per region and service;
+// they are not safe for concurrent use), its address cache and scratch
+// buffers, so that the presign hot path allocates nothing per row.
+type worker struct {
+	cfg     *Config
+	t       time.Time
+	keys    *keycache.Cache
+	enc     Writer
+	signers map[signerKey]*engine.Signer
+	addrs   map[addrKey]Address
+
+	url     []byte
+	path    []byte
+	query   []byte
+	pairs   []engine.QueryParam
+	hashBuf []byte
+	rec     Record
+}
+
+func newWorker(cfg *Config, keys *keycache.Cache, enc Writer) *worker {
+	return &worker{
+		cfg: cfg, t: cfg.signingTime(), keys: keys, enc: enc,
+		signers: make(map[signerKey]*engine.Signer),
+		addrs:   make(map[addrKey]Address),
+	}
+}
+
+// process signs every row of b, appending encoded records to b.out and
+// rejects to b.rejects.
+func (w *worker) process(b *Batch) {
+	for i := range b.rows {
+		r := &b.rows[i]
+		var err error
+		if r.Err != nil {
+			err = r.Err
+		} else if w.cfg.Mode == Sign {
+			err = w.sign(r, b)
+		} else {
+			err = w.presign(r, b)
+		}
+		if err != nil {
+			b.rejects = append(b.rejects, rejectOf(r, err))
+			continue
+		}
+		b.signed++
+	}
+}
+
+// signer returns the worker's Signer for region and service.
+func (w *worker) signer(region, service string) (*engine.Signer, error) {
+	k := signerKey{region, service}
+	if s := w.signers[k]; s != nil {
+		return s, nil
+	}
+	k = signerKey{strings.Clone(region), strings.Clone(service)} // keep no batch text alive
+	c := w.cfg.Credentials
+	s, err := engine.NewSigner(c, w.keys.Get(c.AccessKeyID, c.SecretAccessKey, w.t, k.region, k.service), w.t,
+		engine.Options{Region: k.region, Service: k.service})
+	if err != nil {
+		return nil, err
+	}
+	w.signers[k] = s
+	return s, nil
+}
+
+// address returns the cached address of bucket in region.
+func (w *worker) address(bucket, region string) (Address, error) {
+	k := addrKey{bucket, region}
+	if a, ok := w.addrs[k]; ok {
+		return a, nil
+	}
+	a, err := ResolveS3(bucket, region, w.cfg.Endpoint, w.cfg.Addressing)
+	if err != nil {
+		return a, err
+	}
+	if len(w.addrs) >= maxCachedAddrs {
+		clear(w.addrs)
+	}
+	a.Bucket = strings.Clone(a.Bucket) // keep no batch text alive
+	w.addrs[addrKey{strings.Clone(bucket), strings.Clone(region)}] = a
+	return a, nil
+}
+
+// common validates what presign and sign share and returns the method,
+// service and region-independent checks' result.
+func (w *worker) common(r *Row) (method, service string, err error) {
+	method, ok := canonicalMethod(r.Method)
+	if !ok {
+		return "", "", fieldErr(FieldMethod, detail(ErrMethod, "got "+strconv.Quote(r.Method)))
+	}
+	if !utf8.ValidString(r.ID) {
+		return "", "", fieldErr(FieldID, &engine.InvalidUTF8Error{Offset: invalidUTF8At(r.ID)})
+	}
+	service = r.Service
+	if service == "" {
+		service = "s3"
+	} else if err := checkService(service); err != nil {
+		return "", "", err
+	}
+	if r.URL != "" && (r.Bucket != "" || r.Key != "") {
+		return "", "", fieldErr(FieldURL, detail(ErrConflict, "give either url or bucket and key, not both"))
+	}
+	if r.URL == "" {
+		switch {
+		case r.Bucket == "" && r.Key == "":
+			return "", "", fieldErr(FieldURL, detail(engine.ErrMissingField, "give url, or bucket and key"))
+		case r.Bucket == "":
+			return "", "", fieldErr(FieldBucket, engine.ErrMissingField)
+		case r.Key == "":
+			return "", "", fieldErr(FieldKey, engine.ErrMissingField)
+		case service != "s3":
+			return "", "", fieldErr(FieldService, detail(engine.ErrInvalidValue, "bucket and key address S3; give a url for service "+strconv.Quote(service)))
+		}
+	}
+	return method, service, nil
+}
+
+func invalidUTF8At(s string) int {
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return len(s)
+}
+
+func checkService(s string) error {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') || len(s) > 64 {
+			return fieldErr(FieldService, detail(engine.ErrInvalidValue, "service names are a-z, 0-9 and '-'"))
+		}
+	}
+	return nil
+}
+
+// expiresFor returns the row's lifetime in seconds, clamped to the
+// credentials' remaining lifetime when the run allows it.
+func (w *worker) expiresFor(r *Row) (e int64, clamped bool, err error) {
+	e = w.cfg.expires()
+	if r.HasExpires {
+		e = r.Expires
+	}
+	if e < 1 || e > engine.MaxExpires {
+		return 0, false, fieldErr(FieldExpires, detail(engine.ErrExpiresRange, "got "+strconv.FormatInt(e, 10)))
+	}
+	if ce := w.cfg.Credentials.Expires; !ce.IsZero() {
+		left := int64(ce.Sub(w.t) / time.Second)
+		if e > left {
+			if !w.cfg.ClampExpiry || left < 1 {
+				return 0, false, fieldErr(FieldExpires, detail(engine.ErrOutlivesCredentials,
+					"the URL would work until "+w.t.Add(time.Duration(e)*time.Second).Format(time.RFC3339)+
+						" but the temporary credentials expire at "+ce.UTC().Format(time.RFC3339)+
+						" ("+strconv.FormatInt(left, 10)+"s from the signing time); shorten expires or pass --clamp-expiry"))
+			}
+			return left, true, nil
+		}
+	}
+	return e, false, nil
+}
+
+// presign signs r as a presigned URL. S3 rows without headers take the
+// engine's zero-allocation path; rows with headers to sign, and other
+// services, take the generic one.
+func (w *worker) presign(r *Row, b *Batch) error {
+	method, service, err := w.common(r)
+	if err != nil {
+		return err
+	}
+	switch {
+	case r.Payload != "" && r.Payload != "unsigned":
+		return fieldErr(FieldPayload, detail(engine.ErrInvalidValue, "presigned URLs carry UNSIGNED-PAYLOAD; use sign for "+strconv.Quote(r.Payload)))
+	case r.ContentSHA256 != "":
+		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
+	case r.BodyFile != "":
+		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
+	}
+	expires, clamped, err := w.expiresFor(r)
+	if err != nil {
+		return err
+	}
+
+	var p engine.S3Presign
+	var req engine.Request
+	var scheme string
+	generic := len(r.Headers) > 0 || service != "s3"
+	var s *engine.Signer
+	if r.URL != "" {
+		u, err := ParseURL(r.URL)
+		if err != nil {
+			return err
+		}
+		region := r.Region
+		if region == "" {
+			if region = regionFromHost(u.Host); region == "" {
+				region = w.cfg.Region
+			}
+		}
+		if err := checkRegion(region); err != nil {
+			return err
+		}
+		if s, err = w.signer(region, service); err != nil {
+			return err
+		}
+		if generic {
+			scheme = u.Scheme
+			req = engine.Request{Method: method, Host: u.Host, Path: u.Path, Query: w.joinQuery(u.RawQuery, r.Query), Headers: r.Headers}
+		} else {
+			key, err := unescape(u.Path)
+			if err != nil {
+				return fieldErr(FieldURL, err)
+			}
+			if key != "" {
+				key = key[1:]
+			}
+			if w.pairs, err = queryPairs(w.pairs[:0], u.RawQuery); err != nil {
+				return err
+			}
+			w.pairs = append(w.pairs, r.Query...)
+			p = engine.S3Presign{Method: method, Scheme: u.Scheme, Host: u.Host, Key: key, Query: w.pairs, Expires: expires}
+		}
+	} else {
+		region := r.Region
+		if region == "" {
+			region = w.cfg.Region
+		}
+		if err := checkRegion(region); err != nil {
+			return err
+		}
+		a, err := w.address(r.Bucket, region)
+		if err != nil {
+			return err
+		}
+		if s, err = w.signer(region, service); err != nil {
+			return err
+		}
+		if generic {
+			if err := checkKeyUTF8(r.Key); err != nil {
+				return err
+			}
+			scheme = a.Scheme
+			req = engine.Request{Method: method, Host: a.Host, Path: w.s3Path(a.Bucket, r.Key), Query: w.joinQuery("", r.Query), Headers: r.Headers}
+		} else {
+			p = engine.S3Presign{Method: method, Scheme: a.Scheme, Host: a.Host, Bucket: a.Bucket, Key: r.Key, Query: r.Query, Expires: expires}
+		}
+	}
+	if generic {
+		u, err := s.PresignURL(scheme, &req, expires)
+		if err != nil {
+			return err
+		}
+		w.url = append(w.url[:0], u...)
+	} else {
+		w.url, err = s.AppendPresignS3(w.url[:0], &p)
+		if err != nil {
+			return err
+		}
+	}
+	w.rec = Record{ID: r.ID, Method: method, URL: w.url, ExpiresAt: w.t.Add(time.Duration(expires) * time.Second)}
+	b.out = w.enc.AppendRecord(b.out, &w.rec)
+	if clamped {
+		b.clamped++
+	}
+	return nil
+}
+
+func checkKeyUTF8(k string) error {
+	if !utf8.ValidString(k) {
+		return fieldErr(FieldKey, &engine.InvalidUTF8Error{Offset: invalidUTF8At(k)})
+	}
+	return nil
+}
+
+// s3Path returns the wire path for key, with the bucket first for
+// path-style addresses: each byte outside A-Z a-z 0-9 - . _ ~ / escaped
+// once, as S3 expects.
+func (w *worker) s3Path(bucket, key string) string {
+	p := append(w.path[:0], '/')
+	if bucket != "" {
+		p = engine.AppendURIEscape(p, bucket, false)
+		p = append(p, '/')
+	}
+	p = engine.AppendURIEscape(p, key, true)
+	w.path = p
+	return string(p)
+}
+
+// joinQuery appends the row's query pairs, escaped, to a raw query.
+func (w *worker) joinQuery(raw string, pairs []engine.QueryParam) string {
+	if len(pairs) == 0 {
+		return raw
+	}
+	q := append(w.query[:0], raw...)
+	for _, kv := range pairs {
+		if len(q) > 0 {
+			q = append(q, '&')
+		}
+		q = engine.AppendURIEscape(q, kv.Key, false)
+		q = append(q, '=')
+		q = engine.AppendURIEscape(q, kv.Value, false)
+	}
+	w.query = q
+	return string(q)
+}
+
+// sign signs r for an Authorization header and emits the URL and the
+// headers to add.
+func (w *worker) sign(r *Row, b *Batch) error {
+	method, service, err := w.common(r)
+	if err != nil {
+		return err
+	}
+	payload, err := w.payloadHash(r)
+	if err != nil {
+		return err
+	}
+	var req engine.Request
+	var scheme string
+	var s *engine.Signer
+	if r.URL != "" {
+		u, err := ParseURL(r.URL)
+		if err != nil {
+			return err
+		}
+		region := r.Region
+		if region == "" {
+			if region = regionFromHost(u.Host); region == "" {
+				region = w.cfg.Region
+			}
+		}
+		if err := checkRegion(region); err != nil {
+			return err
+		}
+		if s, err = w.signer(region, service); err != nil {
+			return err
+		}
+		scheme = u.Scheme
+		req = engine.Request{Method: method, Host: u.Host, Path: u.Path, Query: w.joinQuery(u.RawQuery, r.Query)}
+	} else {
+		if err := checkKeyUTF8(r.Key); err != nil {
+			return err
+		}
+		region := r.Region
+		if region == "" {
+			region = w.cfg.Region
+		}
+		if err := checkRegion(region); err != nil {
+			return err
+		}
+		a, err := w.address(r.Bucket, region)
+		if err != nil {
+			return err
+		}
+		if s, err = w.signer(region, service); err != nil {
+			return err
+		}
+		scheme = a.Scheme
+		req = engine.Request{Method: method, Host: a.Host, Path: w.s3Path(a.Bucket, r.Key), Query: w.joinQuery("", r.Query)}
+	}
+	req.Headers, req.PayloadHash = r.Headers, payload
+	hs, err := s.SignHeaders(&req)
+	if err != nil {
+		return err
+	}
+	u := append(w.url[:0], scheme...)
+	u = append(u, "://"...)
+	u = append(u, req.Host...)
+	if req.Path == "" {
+		u = append(u, '/')
+	}
+	u = append(u, req.Path...)
+	if req.Query != "" {
+		u = append(u, '?')
+		u = append(u, req.Query...)
+	}
+	w.url = u
+	w.rec = Record{ID: r.ID, Method: method, URL: w.url, Headers: hs}
+	b.out = w.enc.AppendRecord(b.out, &w.rec)
+	return nil
+}
+
+// payloadHash decides the x-amz-content-sha256 of a signed request:
+// UNSIGNED-PAYLOAD when the row says payload "unsigned", else the SHA-256 of
+// body_file (checked against content_sha256 when both are given), else
+// content_sha256, else "" (the engine's empty-body hash).
+func (w *worker) payloadHash(r *Row) (string, error) {
+	switch r.Payload {
+	case "", "signed":
+	case "unsigned":
+		if r.BodyFile != "" || r.ContentSHA256 != "" {
+			return "", fieldErr(FieldPayload, detail(ErrConflict, "payload \"unsigned\" with a body_file or content_sha256"))
+		}
+		return engine.UnsignedPayload, nil
+	default:
+		return "", fieldErr(FieldPayload, detail(engine.ErrInvalidValue, "want \"unsigned\" or \"signed\", got "+strconv.Quote(r.Payload)))
+	}
+	given := ""
+	if r.ContentSHA256 != "" {
+		if len(r.ContentSHA256) != 64 {
+			return "", fieldErr(FieldContentSHA256, detail(engine.ErrInvalidValue, "want 64 hex digits"))
+		}
+		var sum [32]byte
+		if _, err := hex.Decode(sum[:], []byte(r.ContentSHA256)); err != nil {
+			return "", fieldErr(FieldContentSHA256, detail(engine.ErrInvalidValue, "want 64 hex digits"))
+		}
+		given = hex.EncodeToString(sum[:]) // lower case, as SigV4 wants
+	}
+	if r.BodyFile == "" {
+		return given, nil
+	}
+	if w.hashBuf == nil {
+		w.hashBuf = make([]byte, hashBufSize)
+	}
+	sum, _, err := hashFile(r.BodyFile, w.hashBuf)
+	if err != nil {
+		return "", fieldErr(FieldBodyFile, err)
+	}
+	got := hex.EncodeToString(sum[:])
+	if given != "" && given != got {
+		return "", fieldErr(FieldContentSHA256, detail(engine.ErrInvalidValue, "does not match the SHA-256 of body_file ("+got+")"))
+	}
+	return got, nil
+}

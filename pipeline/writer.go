@@ -1,0 +1,424 @@
+package pipeline
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"time"
+	"unicode/utf8"
+
+	"github.com/batchsign/batchsign/engine"
+	"github.com/parquet-go/parquet-go"
+)
+
+// Record is one signed row as a Writer sees it. Its byte slices and strings
+// are valid only during the AppendRecord call.
+type Record struct {
+	ID     string
+	Method string
+	URL    []byte
+	// ExpiresAt is when a presigned URL stops working (presign only).
+	ExpiresAt time.Time
+	// Headers are the headers that authorise the request (sign only), in
+	// the engine's order: X-Amz-Security-Token (with temporary
+	// credentials), X-Amz-Date, x-amz-content-sha256, Authorization.
+	Headers []engine.Header
+}
+
+// Writer encodes signed rows and writes them in manifest order. Encoding is
+// split from writing so that workers encode in parallel and one goroutine
+// only copies bytes out.
+type Writer interface {
+	// AppendRecord appends the encoding of rec to dst and returns the
+	// extended slice. Workers call it concurrently, each with its own dst;
+	// it must keep no reference to rec or dst.
+	AppendRecord(dst []byte, rec *Record) []byte
+	// Write writes a run of encoded records (concatenated AppendRecord
+	// results), from a single goroutine, in manifest order.
+	Write(encoded []byte) error
+	// Close finishes the output (a CSV header for an empty run, a Parquet
+	// footer) and flushes it. It does not close the io.Writer given to
+	// NewWriter.
+	Close() error
+}
+
+// NewWriter returns a Writer of mode's records in format f to w. Output
+// columns: id, method, url, expires_at (RFC 3339, UTC) for Presign; id,
+// method, url, headers for Sign (in CSV, one column per header:
+// authorization, x-amz-date, x-amz-content-sha256, x-amz-security-token).
+func NewWriter(w io.Writer, f Format, m Mode) (Writer, error) {
+	switch f {
+	case FormatNDJSON:
+		return &ndjsonWriter{w: w, mode: m}, nil
+	case FormatCSV:
+		return &csvWriter{w: w, mode: m}, nil
+	case FormatParquet:
+		return newParquetWriter(w, m), nil
+	}
+	return nil, errors.New("output format not chosen (use --format, or an -o file ending in .ndjson, .csv or .parquet)")
+}
+
+// ndjsonWriter writes one JSON object per line.
+type ndjsonWriter struct {
+	w    io.Writer
+	mode Mode
+}
+
+func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, r.ID)
+	dst = append(dst, `,"method":`...)
+	dst = appendJSONString(dst, r.Method)
+	dst = append(dst, `,"url":`...)
+	dst = appendJSONBytes(dst, r.URL)
+	if n.mode == Sign {
+		dst = append(dst, `,"headers":{`...)
+		for i, h := range r.Headers {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendJSONString(dst, h.Name)
+			dst = append(dst, ':')
+			dst = appendJSONString(dst, h.Value)
+		}
+		dst = append(dst, '}')
+	} else {
+		dst = append(dst, `,"expires_at":"`...)
+		dst = r.ExpiresAt.UTC().AppendFormat(dst, time.RFC3339)
+		dst = append(dst, '"')
+	}
+	return append(dst, "}\n"...)
+}
+
+func (n *ndjsonWriter) Write(p []byte) error { _, err := n.w.Write(p); return err }
+func (n *ndjsonWriter) Close() error         { return nil }
+
+// appendJSONString appends s as a JSON string. Bytes that are not valid
+// UTF-8 become U+FFFD, as encoding/json does, so the output is always JSON.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+		}
+		i++
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONBytes is appendJSONString for a byte slice, without allocating.
+// Signed URLs are plain ASCII in practice (the path and query are
+// percent-encoded), so the scan finds nothing to escape.
+func appendJSONBytes(dst, b []byte) []byte {
+	if !plainJSON(b) {
+		return appendJSONString(dst, string(b))
+	}
+	dst = append(dst, '"')
+	dst = append(dst, b...)
+	return append(dst, '"')
+}
+
+// plainJSON reports whether b is ASCII without control characters, '"' or
+// '\\', so that it goes into a JSON string as is. It tests eight bytes at a
+// time: with no byte ≥ 0x80, the classic has-less-than and has-zero-byte
+// tricks are exact.
+func plainJSON(b []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 8 {
+		v := binary.LittleEndian.Uint64(b)
+		q := v ^ ('"' * ones)
+		bs := v ^ ('\\' * ones)
+		if v&highs != 0 || (v-0x20*ones)&^v&highs != 0 || (q-ones)&^q&highs != 0 || (bs-ones)&^bs&highs != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// csvWriter writes RFC 4180 CSV with a header line.
+type csvWriter struct {
+	w       io.Writer
+	mode    Mode
+	started bool
+}
+
+// signHeaderColumns are the sign mode's CSV header columns, in order.
+var signHeaderColumns = [...]string{"Authorization", "X-Amz-Date", "x-amz-content-sha256", "X-Amz-Security-Token"}
+
+func (c *csvWriter) header() error {
+	c.started = true
+	h := "id,method,url,expires_at\r\n"
+	if c.mode == Sign {
+		h = "id,method,url,authorization,x-amz-date,x-amz-content-sha256,x-amz-security-token\r\n"
+	}
+	_, err := io.WriteString(c.w, h)
+	return err
+}
+
+func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
+	dst = appendCSVField(dst, r.ID)
+	dst = append(dst, ',')
+	dst = appendCSVField(dst, r.Method)
+	dst = append(dst, ',')
+	dst = appendCSVBytes(dst, r.URL)
+	if c.mode == Sign {
+		for _, col := range signHeaderColumns {
+			dst = append(dst, ',')
+			for _, h := range r.Headers {
+				if equalFoldASCII(h.Name, col) {
+					dst = appendCSVField(dst, h.Value)
+					break
+				}
+			}
+		}
+	} else {
+		dst = append(dst, ',')
+		dst = r.ExpiresAt.UTC().AppendFormat(dst, time.RFC3339)
+	}
+	return append(dst, '\r', '\n')
+}
+
+func (c *csvWriter) Write(p []byte) error {
+	if !c.started {
+		if err := c.header(); err != nil {
+			return err
+		}
+	}
+	_, err := c.w.Write(p)
+	return err
+}
+
+func (c *csvWriter) Close() error {
+	if !c.started {
+		return c.header()
+	}
+	return nil
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// appendCSVField quotes s when it holds a comma, quote, CR, LF or leading
+// or trailing space, doubling inner quotes.
+func appendCSVField(dst []byte, s string) []byte {
+	need := len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ')
+	for i := 0; i < len(s) && !need; i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			need = true
+		}
+	}
+	if !need {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, s[i])
+	}
+	return append(dst, '"')
+}
+
+func appendCSVBytes(dst, b []byte) []byte {
+	for _, c := range b {
+		if c == ',' || c == '"' || c == '\r' || c == '\n' || c == ' ' {
+			return appendCSVField(dst, string(b))
+		}
+	}
+	return append(dst, b...)
+}
+
+// PresignRecord is the Parquet schema of presign output.
+type PresignRecord struct {
+	ID        string `parquet:"id"`
+	Method    string `parquet:"method"`
+	URL       string `parquet:"url"`
+	ExpiresAt string `parquet:"expires_at"` // RFC 3339, UTC
+}
+
+// SignRecord is the Parquet schema of sign output. Parquet stores the
+// headers map sorted by name.
+type SignRecord struct {
+	ID      string            `parquet:"id"`
+	Method  string            `parquet:"method"`
+	URL     string            `parquet:"url"`
+	Headers map[string]string `parquet:"headers"`
+}
+
+// parquetRowsPerGroup bounds the rows the Parquet writer buffers before
+// writing a row group, and so its memory.
+const parquetRowsPerGroup = 64 * 1024
+
+// parquetWriter: workers encode records in a compact length-prefixed form
+// (AppendRecord), the writer goroutine decodes them into the Parquet row
+// types and hands them to parquet-go.
+type parquetWriter struct {
+	mode Mode
+	pw   *parquet.GenericWriter[PresignRecord]
+	sw   *parquet.GenericWriter[SignRecord]
+	pres []PresignRecord
+	sigs []SignRecord
+}
+
+func newParquetWriter(w io.Writer, m Mode) *parquetWriter {
+	opts := []parquet.WriterOption{
+		parquet.MaxRowsPerRowGroup(parquetRowsPerGroup),
+		parquet.CreatedBy("batchsign", "", ""),
+	}
+	p := &parquetWriter{mode: m}
+	if m == Sign {
+		p.sw = parquet.NewGenericWriter[SignRecord](w, opts...)
+	} else {
+		p.pw = parquet.NewGenericWriter[PresignRecord](w, opts...)
+	}
+	return p
+}
+
+func appendLP(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func (p *parquetWriter) AppendRecord(dst []byte, r *Record) []byte {
+	dst = appendLP(dst, r.ID)
+	dst = appendLP(dst, r.Method)
+	dst = binary.AppendUvarint(dst, uint64(len(r.URL)))
+	dst = append(dst, r.URL...)
+	if p.mode == Sign {
+		dst = binary.AppendUvarint(dst, uint64(len(r.Headers)))
+		for _, h := range r.Headers {
+			dst = appendLP(dst, h.Name)
+			dst = appendLP(dst, h.Value)
+		}
+		return dst
+	}
+	return binary.AppendVarint(dst, r.ExpiresAt.Unix())
+}
+
+// lpReader decodes what AppendRecord wrote.
+type lpReader struct {
+	b   []byte
+	err bool
+}
+
+func (l *lpReader) uvarint() uint64 {
+	v, n := binary.Uvarint(l.b)
+	if n <= 0 {
+		l.err, l.b = true, nil
+		return 0
+	}
+	l.b = l.b[n:]
+	return v
+}
+
+func (l *lpReader) str() string {
+	n := l.uvarint()
+	if n > uint64(len(l.b)) {
+		l.err, l.b = true, nil
+		return ""
+	}
+	s := string(l.b[:n])
+	l.b = l.b[n:]
+	return s
+}
+
+func (p *parquetWriter) Write(enc []byte) error {
+	l := lpReader{b: enc}
+	p.pres, p.sigs = p.pres[:0], p.sigs[:0]
+	for len(l.b) > 0 && !l.err {
+		id, method, url := l.str(), l.str(), l.str()
+		if p.mode == Sign {
+			n := l.uvarint()
+			h := make(map[string]string, min(n, 8))
+			for i := uint64(0); i < n && !l.err; i++ {
+				k := l.str()
+				h[k] = l.str()
+			}
+			p.sigs = append(p.sigs, SignRecord{ID: id, Method: method, URL: url, Headers: h})
+			continue
+		}
+		v, n := binary.Varint(l.b)
+		if n <= 0 {
+			l.err = true
+			break
+		}
+		l.b = l.b[n:]
+		p.pres = append(p.pres, PresignRecord{ID: id, Method: method, URL: url,
+			ExpiresAt: time.Unix(v, 0).UTC().Format(time.RFC3339)})
+	}
+	if l.err {
+		return errors.New("pipeline: corrupt encoded Parquet records")
+	}
+	var err error
+	if p.mode == Sign {
+		_, err = p.sw.Write(p.sigs)
+		clear(p.sigs)
+	} else {
+		_, err = p.pw.Write(p.pres)
+		clear(p.pres)
+	}
+	return err
+}
+
+func (p *parquetWriter) Close() error {
+	if p.mode == Sign {
+		return p.sw.Close()
+	}
+	return p.pw.Close()
+}
