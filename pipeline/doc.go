@@ -8,14 +8,17 @@
 // Memory is bounded by the number of batches in flight, never by the size of
 // the manifest: a batch is read, signed, written and recycled.
 //
-// The package knows nothing of signature internals beyond engine's API, does
-// not read the clock (the signing instant is part of Config) and never
-// prints secret material: errors and rejects name fields, not values of
-// credentials.
+// The package knows nothing of signature internals beyond engine's API,
+// signs at the instant given in Config (it reads the clock only to report
+// elapsed time) and never prints secret material: errors and rejects name
+// fields, not values of credentials.
 //
 // A run is:
 //
-//	src, _ := pipeline.OpenManifest(path, pipeline.FormatAuto, shard)
+//	src, _ := pipeline.OpenManifest(path, pipeline.FormatAuto, shard, os.Stdin)
 //	out, _ := pipeline.NewWriter(w, pipeline.FormatNDJSON, pipeline.Presign)
-//	stats, err := pipeline.Run(ctx, cfg, src, out, rejects, progress)
+//	stats, err := pipeline.Run(ctx, cfg, src, out, pipeline.NewRejectWriter(rw), nil)
+//	if err == nil {
+//		err = out.Close()
+//	}
 package pipeline
