@@ -124,6 +124,9 @@ func (e *InvalidUTF8Error) Unwrap() error { return ErrInvalidUTF8 }
 
 // checkUTF8 returns an *InvalidUTF8Error for the first invalid sequence in s.
 func checkUTF8(s string) error {
+	if utf8.ValidString(s) { // word-at-a-time ASCII fast path
+		return nil
+	}
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
 			i++

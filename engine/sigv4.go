@@ -234,7 +234,8 @@ const hexPairs = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e
 func encodeHex(dst, src []byte) {
 	_ = dst[2*len(src)-1]
 	for i, c := range src {
-		copy(dst[2*i:2*i+2], hexPairs[2*int(c):2*int(c)+2])
+		dst[2*i] = hexPairs[2*int(c)]
+		dst[2*i+1] = hexPairs[2*int(c)+1]
 	}
 }
 
