@@ -1,6 +1,14 @@
 # `make test` is the README's test command and what CI runs.
 
-.PHONY: test test-unit test-bench-module test-emulated lint
+.PHONY: build profiles test test-unit test-bench-module test-emulated lint
+
+# The release build: profile-guided optimisation from the merged profiles of
+# representative runs (profiles/generate.sh regenerates them).
+build:
+	go build -pgo=profiles/merged.pprof -o batchsign ./cmd/batchsign
+
+profiles:
+	./profiles/generate.sh
 
 # Everything: vet, the race-enabled unit and integration tests, and the
 # engine on emulated CPUs.
