@@ -35,6 +35,7 @@ type worker struct {
 	pairs   []engine.QueryParam
 	hashBuf []byte
 	rec     Record
+	ver     *verifier // Verify mode only, made on first use
 }
 
 func newWorker(cfg *Config, keys *keycache.Cache, enc Writer) *worker {
@@ -53,10 +54,8 @@ func (w *worker) process(b *Batch) {
 		var err error
 		if r.Err != nil {
 			err = r.Err
-		} else if w.cfg.Mode == Sign {
-			err = w.sign(r, b)
 		} else {
-			err = w.presign(r, b)
+			err = w.row(r, b)
 		}
 		if err != nil {
 			b.rejects = append(b.rejects, rejectOf(r, err))
@@ -64,6 +63,19 @@ func (w *worker) process(b *Batch) {
 		}
 		b.signed++
 	}
+}
+
+// row processes one decoded row as the run's mode says: the one place that
+// dispatches on Config.Mode, so each mode is a row processor over the same
+// readers, pool and writers.
+func (w *worker) row(r *Row, b *Batch) error {
+	switch w.cfg.Mode {
+	case Sign:
+		return w.sign(r, b)
+	case Verify:
+		return w.verify(r, b)
+	}
+	return w.presign(r, b)
 }
 
 // signer returns the worker's Signer for region and service.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/pipeline"
 )
 
 // batchFlags are the flags presign and sign share (DESIGN.md, "The command
@@ -29,6 +30,19 @@ type batchFlags struct {
 	profile              string
 	progress             string
 	clampExpiry          bool
+
+	// Mode-specific flags (see addModeFlags).
+	keys, service    string // verify
+	connectionString string // verify (and sign --scheme azure-hmac)
+}
+
+// addModeFlags adds the flags only some batch commands take.
+func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
+	if mode == pipeline.Verify {
+		fs.StringVar(&f.keys, "keys", "", "verify with the secrets in `FILE` (JSON or NDJSON mapping access key ids to secrets; mode 0600) instead of the resolved credentials")
+		fs.StringVar(&f.service, "service", "", "accept only SigV4 signatures scoped to this `service` (default: any); --region likewise limits the region")
+		fs.StringVar(&f.connectionString, "connection-string", "", "verify Azure HMAC-SHA256 requests with this connection string's key (default: COMMUNICATION_SERVICES_CONNECTION_STRING)")
+	}
 }
 
 // newBatchFlagSet returns the flag set of a batch command writing usage to
