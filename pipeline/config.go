@@ -44,6 +44,10 @@ type Config struct {
 	Endpoint Endpoint
 	// Addressing chooses virtual-hosted or path-style S3 URLs.
 	Addressing AddressingStyle
+	// SigV2 makes Presign produce S3 SigV2 query-string URLs
+	// (AWSAccessKeyId, Expires as epoch seconds, Signature) instead of
+	// SigV4 ones.
+	SigV2 bool
 	// Expires is the default presign lifetime in seconds (rows may give
 	// their own); 0 means DefaultExpires.
 	Expires int64

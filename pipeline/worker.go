@@ -36,6 +36,7 @@ type worker struct {
 	hashBuf []byte
 	rec     Record
 	ver     *verifier // Verify mode only, made on first use
+	v2      *sigV2State
 }
 
 func newWorker(cfg *Config, keys *keycache.Cache, enc Writer) *worker {
@@ -74,6 +75,9 @@ func (w *worker) row(r *Row, b *Batch) error {
 		return w.sign(r, b)
 	case Verify:
 		return w.verify(r, b)
+	}
+	if w.cfg.SigV2 {
+		return w.presignV2(r, b)
 	}
 	return w.presign(r, b)
 }
@@ -201,13 +205,8 @@ func (w *worker) presign(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case r.Payload != "" && r.Payload != "unsigned":
-		return fieldErr(FieldPayload, detail(engine.ErrInvalidValue, "presigned URLs carry UNSIGNED-PAYLOAD; use sign for "+strconv.Quote(r.Payload)))
-	case r.ContentSHA256 != "":
-		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
-	case r.BodyFile != "":
-		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
+	if err := checkPresignPayload(r); err != nil {
+		return err
 	}
 	expires, clamped, err := w.expiresFor(r)
 	if err != nil {
@@ -294,6 +293,20 @@ func (w *worker) presign(r *Row, b *Batch) error {
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {
 		b.clamped++
+	}
+	return nil
+}
+
+// checkPresignPayload refuses body fields in a presign row: presigned URLs
+// carry UNSIGNED-PAYLOAD.
+func checkPresignPayload(r *Row) error {
+	switch {
+	case r.Payload != "" && r.Payload != "unsigned":
+		return fieldErr(FieldPayload, detail(engine.ErrInvalidValue, "presigned URLs carry UNSIGNED-PAYLOAD; use sign for "+strconv.Quote(r.Payload)))
+	case r.ContentSHA256 != "":
+		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
+	case r.BodyFile != "":
+		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
 	}
 	return nil
 }

@@ -172,6 +172,9 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		Region: res.Region, Endpoint: ep, Addressing: addressing,
 		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
 	}
+	if o.cfg.SigV2, err = parseSignatureVersion(f.signatureVersion); err != nil {
+		return nil, err
+	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w (credentials from %s)", err, res.CredentialSource)
 	}
