@@ -25,7 +25,14 @@ type Batch struct {
 	rejects []Reject // in row order
 	signed  int64
 	clamped int64
+	// Verify mode: rows judged valid, and the invalid ones by reason.
+	valid   int64
+	invalid [reasonSlots]int64
 }
+
+// reasonSlots bounds engine.VerifyReason values counted per batch; a
+// reason past it is counted in the last slot.
+const reasonSlots = 32
 
 func newBatch(size int) *Batch {
 	if size <= 0 {
@@ -47,6 +54,8 @@ func (b *Batch) reset(seq int64) {
 	clear(b.rejects)
 	b.rejects = b.rejects[:0]
 	b.signed, b.clamped = 0, 0
+	b.valid = 0
+	clear(b.invalid[:])
 }
 
 // Append adds a row to the batch and returns it, zeroed, for the Source to

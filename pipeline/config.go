@@ -15,14 +15,25 @@ const DefaultExpires = 3600
 
 // Config is everything a run needs besides its input and outputs.
 type Config struct {
-	// Mode selects presigned URLs or signed headers.
+	// Mode selects presigned URLs, signed headers or verification.
 	Mode Mode
 	// Credentials sign every row. A non-zero Credentials.Expires bounds
-	// presigned URLs' lifetime (see ClampExpiry).
+	// presigned URLs' lifetime (see ClampExpiry). In Verify mode they are
+	// the one key known when Lookup is nil.
 	Credentials engine.Credentials
+	// Lookup finds the secrets of access key ids in Verify mode (a --keys
+	// file); nil means only Credentials are known.
+	Lookup engine.SecretLookup
+	// AzureKey is the decoded access key that Azure HMAC-SHA256 requests
+	// are verified under in Verify mode; nil means such requests are
+	// answered unknown_key.
+	AzureKey []byte
+	// Service, in Verify mode, is the only SigV4 service accepted in a
+	// credential scope ("" accepts any); Region likewise there.
+	Service string
 	// Keys caches signing keys; nil means a fresh cache for the run.
 	Keys *keycache.Cache
-	// Time is the signing instant, for every row of the run (X-Amz-Date has
+	// Time is the signing instant (in Verify mode, "now"), for every row of the run (X-Amz-Date has
 	// one-second resolution; the fraction is dropped). Read the clock once
 	// and pass it in, or pin it for reproducible output.
 	Time time.Time
@@ -33,6 +44,10 @@ type Config struct {
 	Endpoint Endpoint
 	// Addressing chooses virtual-hosted or path-style S3 URLs.
 	Addressing AddressingStyle
+	// SigV2 makes Presign produce S3 SigV2 query-string URLs
+	// (AWSAccessKeyId, Expires as epoch seconds, Signature) instead of
+	// SigV4 ones.
+	SigV2 bool
 	// Expires is the default presign lifetime in seconds (rows may give
 	// their own); 0 means DefaultExpires.
 	Expires int64
@@ -58,6 +73,8 @@ var ErrCredentialsExpired = errors.New("credentials have expired")
 // before it writes anything. It never mentions secret material.
 func (c *Config) Validate() error {
 	switch {
+	case c.Mode == Verify && (c.Lookup != nil || c.AzureKey != nil):
+		// The keys come from elsewhere; credentials are optional.
 	case c.Credentials.AccessKeyID == "":
 		return errors.New("no credentials: access key ID is empty")
 	case c.Credentials.SecretAccessKey == "":
@@ -70,10 +87,13 @@ func (c *Config) Validate() error {
 			return errors.New("region " + c.Region + ": region names are a-z, 0-9 and '-'")
 		}
 	}
+	if c.Mode == Verify && c.Time.IsZero() {
+		return errors.New("signing time not set")
+	}
 	if c.Expires != 0 && (c.Expires < 1 || c.Expires > engine.MaxExpires) {
 		return errors.New("expires must be between 1s and 7 days (604800s)")
 	}
-	if !c.Credentials.Expires.IsZero() && !c.Credentials.Expires.After(c.signingTime()) {
+	if c.Mode != Verify && !c.Credentials.Expires.IsZero() && !c.Credentials.Expires.After(c.signingTime()) {
 		return errors.New(ErrCredentialsExpired.Error() + " at " + c.Credentials.Expires.UTC().Format(time.RFC3339) +
 			" (signing time " + c.signingTime().Format(time.RFC3339) + ")")
 	}

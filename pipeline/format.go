@@ -16,12 +16,18 @@ const (
 	// Sign produces the URL and the headers that authorise the request
 	// (Authorization, X-Amz-Date, x-amz-content-sha256, token).
 	Sign
+	// Verify judges each row's presigned URL or signed request: valid, or
+	// the engine's reason why not.
+	Verify
 )
 
 // String returns the command name of the mode.
 func (m Mode) String() string {
-	if m == Sign {
+	switch m {
+	case Sign:
 		return "sign"
+	case Verify:
+		return "verify"
 	}
 	return "presign"
 }

@@ -32,6 +32,9 @@ import (
 func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *RejectWriter, progress *Progress) (Stats, error) {
 	start := time.Now()
 	var st Stats
+	if cfg.Mode == Verify {
+		st.Verify = &VerifyStats{ByReason: map[string]int64{}}
+	}
 	if err := cfg.Validate(); err != nil {
 		return st, err
 	}
@@ -172,5 +175,6 @@ func writeBatch(b *Batch, out Writer, rejects *RejectWriter, st *Stats) error {
 	st.Signed += b.signed
 	st.Rejected += int64(len(b.rejects))
 	st.Clamped += b.clamped
+	st.addVerdicts(b)
 	return nil
 }

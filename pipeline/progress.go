@@ -4,19 +4,64 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/batchsign/batchsign/engine"
 )
 
 // Stats are the counts of a run.
 type Stats struct {
 	Read     int64 // rows of this shard read (rejected ones included)
-	Signed   int64 // rows signed and written
+	Signed   int64 // rows signed and written (Verify: rows judged, valid or not)
 	Rejected int64 // rows written to the rejects stream
 	Clamped  int64 // presigns shortened to the credentials' lifetime
 	Elapsed  time.Duration
+	// Verify holds the verdicts of a Verify run; nil for other modes.
+	Verify *VerifyStats
+}
+
+// VerifyStats are the verdicts of a Verify run: rows judged valid and
+// invalid, and the invalid ones by reason code (engine.VerifyReason.Code()).
+type VerifyStats struct {
+	Valid, Invalid int64
+	ByReason       map[string]int64
+}
+
+// addVerdicts adds a written batch's verify counts.
+func (s *Stats) addVerdicts(b *Batch) {
+	if s.Verify == nil {
+		return
+	}
+	s.Verify.Valid += b.valid
+	for r, n := range b.invalid {
+		if n == 0 {
+			continue
+		}
+		s.Verify.ByReason[engine.VerifyReason(r).Code()] += n
+		s.Verify.Invalid += n
+	}
+}
+
+// reasonList is "expired 2, signature_mismatch 1", sorted by code.
+func (v *VerifyStats) reasonList() string {
+	codes := make([]string, 0, len(v.ByReason))
+	for c := range v.ByReason {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	var b strings.Builder
+	for i, c := range codes {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " " + groupDigits(v.ByReason[c]))
+	}
+	return b.String()
 }
 
 // RowsPerSecond returns the read rate over the whole run.
@@ -34,6 +79,13 @@ func (s Stats) String() string {
 		rows = "row"
 	}
 	line := fmt.Sprintf("%s %s read, %s signed, %s rejected", groupDigits(s.Read), rows, groupDigits(s.Signed), groupDigits(s.Rejected))
+	if v := s.Verify; v != nil {
+		line = fmt.Sprintf("%s %s read, %s valid, %s invalid", groupDigits(s.Read), rows, groupDigits(v.Valid), groupDigits(v.Invalid))
+		if v.Invalid > 0 {
+			line += " (" + v.reasonList() + ")"
+		}
+		line += ", " + groupDigits(s.Rejected) + " rejected"
+	}
 	if s.Clamped > 0 {
 		line += ", " + groupDigits(s.Clamped) + " clamped to the credentials' expiry"
 	}
@@ -42,27 +94,37 @@ func (s Stats) String() string {
 
 // Summary is the --summary JSON document.
 type Summary struct {
-	Command        string  `json:"command"`
-	RowsRead       int64   `json:"rows_read"`
-	Signed         int64   `json:"signed"`
-	Rejected       int64   `json:"rejected"`
-	Clamped        int64   `json:"clamped"`
-	ElapsedSeconds float64 `json:"elapsed_seconds"`
-	RowsPerSecond  float64 `json:"rows_per_second"`
-	SigningTime    string  `json:"signing_time"`
-	ShardIndex     int64   `json:"shard_index"`
-	ShardCount     int64   `json:"shard_count"`
-	Output         string  `json:"output"`
-	Rejects        string  `json:"rejects"`
-	ExitStatus     int     `json:"exit_status"`
+	Command  string `json:"command"`
+	RowsRead int64  `json:"rows_read"`
+	Signed   int64  `json:"signed"`
+	Rejected int64  `json:"rejected"`
+	Clamped  int64  `json:"clamped"`
+	// Verify only: rows valid, invalid, and invalid by reason code.
+	Valid          *int64           `json:"valid,omitempty"`
+	Invalid        *int64           `json:"invalid,omitempty"`
+	InvalidReasons map[string]int64 `json:"invalid_reasons,omitempty"`
+	ElapsedSeconds float64          `json:"elapsed_seconds"`
+	RowsPerSecond  float64          `json:"rows_per_second"`
+	SigningTime    string           `json:"signing_time"`
+	ShardIndex     int64            `json:"shard_index"`
+	ShardCount     int64            `json:"shard_count"`
+	Output         string           `json:"output"`
+	Rejects        string           `json:"rejects"`
+	ExitStatus     int              `json:"exit_status"`
 }
 
 // NewSummary fills the counts of a Summary from s.
 func NewSummary(command string, s Stats) Summary {
-	return Summary{
+	sum := Summary{
 		Command: command, RowsRead: s.Read, Signed: s.Signed, Rejected: s.Rejected, Clamped: s.Clamped,
 		ElapsedSeconds: s.Elapsed.Seconds(), RowsPerSecond: s.RowsPerSecond(),
 	}
+	if v := s.Verify; v != nil {
+		valid, invalid := v.Valid, v.Invalid
+		sum.Valid, sum.Invalid = &valid, &invalid
+		sum.InvalidReasons = v.ByReason
+	}
+	return sum
 }
 
 // WriteJSON writes the summary as one indented JSON object.

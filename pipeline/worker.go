@@ -35,6 +35,8 @@ type worker struct {
 	pairs   []engine.QueryParam
 	hashBuf []byte
 	rec     Record
+	ver     *verifier // Verify mode only, made on first use
+	v2      *sigV2State
 }
 
 func newWorker(cfg *Config, keys *keycache.Cache, enc Writer) *worker {
@@ -53,10 +55,8 @@ func (w *worker) process(b *Batch) {
 		var err error
 		if r.Err != nil {
 			err = r.Err
-		} else if w.cfg.Mode == Sign {
-			err = w.sign(r, b)
 		} else {
-			err = w.presign(r, b)
+			err = w.row(r, b)
 		}
 		if err != nil {
 			b.rejects = append(b.rejects, rejectOf(r, err))
@@ -64,6 +64,22 @@ func (w *worker) process(b *Batch) {
 		}
 		b.signed++
 	}
+}
+
+// row processes one decoded row as the run's mode says: the one place that
+// dispatches on Config.Mode, so each mode is a row processor over the same
+// readers, pool and writers.
+func (w *worker) row(r *Row, b *Batch) error {
+	switch w.cfg.Mode {
+	case Sign:
+		return w.sign(r, b)
+	case Verify:
+		return w.verify(r, b)
+	}
+	if w.cfg.SigV2 {
+		return w.presignV2(r, b)
+	}
+	return w.presign(r, b)
 }
 
 // signer returns the worker's Signer for region and service.
@@ -189,13 +205,8 @@ func (w *worker) presign(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case r.Payload != "" && r.Payload != "unsigned":
-		return fieldErr(FieldPayload, detail(engine.ErrInvalidValue, "presigned URLs carry UNSIGNED-PAYLOAD; use sign for "+strconv.Quote(r.Payload)))
-	case r.ContentSHA256 != "":
-		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
-	case r.BodyFile != "":
-		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
+	if err := checkPresignPayload(r); err != nil {
+		return err
 	}
 	expires, clamped, err := w.expiresFor(r)
 	if err != nil {
@@ -282,6 +293,20 @@ func (w *worker) presign(r *Row, b *Batch) error {
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {
 		b.clamped++
+	}
+	return nil
+}
+
+// checkPresignPayload refuses body fields in a presign row: presigned URLs
+// carry UNSIGNED-PAYLOAD.
+func checkPresignPayload(r *Row) error {
+	switch {
+	case r.Payload != "" && r.Payload != "unsigned":
+		return fieldErr(FieldPayload, detail(engine.ErrInvalidValue, "presigned URLs carry UNSIGNED-PAYLOAD; use sign for "+strconv.Quote(r.Payload)))
+	case r.ContentSHA256 != "":
+		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
+	case r.BodyFile != "":
+		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
 	}
 	return nil
 }

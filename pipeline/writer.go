@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -23,6 +24,13 @@ type Record struct {
 	// the engine's order: X-Amz-Security-Token (with temporary
 	// credentials), X-Amz-Date, x-amz-content-sha256, Authorization.
 	Headers []engine.Header
+
+	// Verify mode: whether the row's signature is valid, the reason code
+	// when not ("" when valid) and the scheme judged (sigv4, sigv2,
+	// azure-hmac).
+	Valid  bool
+	Reason string
+	Scheme string
 }
 
 // Writer encodes signed rows and writes them in manifest order. Encoding is
@@ -45,7 +53,8 @@ type Writer interface {
 // NewWriter returns a Writer of mode's records in format f to w. Output
 // columns: id, method, url, expires_at (RFC 3339, UTC) for Presign; id,
 // method, url, headers for Sign (in CSV, one column per header:
-// authorization, x-amz-date, x-amz-content-sha256, x-amz-security-token).
+// authorization, x-amz-date, x-amz-content-sha256, x-amz-security-token);
+// id, valid, reason, scheme for Verify.
 func NewWriter(w io.Writer, f Format, m Mode) (Writer, error) {
 	switch f {
 	case FormatNDJSON:
@@ -65,6 +74,17 @@ type ndjsonWriter struct {
 }
 
 func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
+	if n.mode == Verify {
+		dst = append(dst, `{"id":`...)
+		dst = appendJSONString(dst, r.ID)
+		dst = append(dst, `,"valid":`...)
+		dst = strconv.AppendBool(dst, r.Valid)
+		dst = append(dst, `,"reason":`...)
+		dst = appendJSONString(dst, r.Reason)
+		dst = append(dst, `,"scheme":`...)
+		dst = appendJSONString(dst, r.Scheme)
+		return append(dst, "}\n"...)
+	}
 	dst = append(dst, `{"id":`...)
 	dst = appendJSONString(dst, r.ID)
 	dst = append(dst, `,"method":`...)
@@ -186,14 +206,27 @@ var signHeaderColumns = [...]string{"Authorization", "X-Amz-Date", "x-amz-conten
 func (c *csvWriter) header() error {
 	c.started = true
 	h := "id,method,url,expires_at\r\n"
-	if c.mode == Sign {
+	switch c.mode {
+	case Sign:
 		h = "id,method,url,authorization,x-amz-date,x-amz-content-sha256,x-amz-security-token\r\n"
+	case Verify:
+		h = "id,valid,reason,scheme\r\n"
 	}
 	_, err := io.WriteString(c.w, h)
 	return err
 }
 
 func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
+	if c.mode == Verify {
+		dst = appendCSVField(dst, r.ID)
+		dst = append(dst, ',')
+		dst = strconv.AppendBool(dst, r.Valid)
+		dst = append(dst, ',')
+		dst = appendCSVField(dst, r.Reason)
+		dst = append(dst, ',')
+		dst = appendCSVField(dst, r.Scheme)
+		return append(dst, '\r', '\n')
+	}
 	dst = appendCSVField(dst, r.ID)
 	dst = append(dst, ',')
 	dst = appendCSVField(dst, r.Method)
@@ -301,6 +334,14 @@ type SignRecord struct {
 	Headers map[string]string `parquet:"headers"`
 }
 
+// VerifyRecord is the Parquet schema of verify output.
+type VerifyRecord struct {
+	ID     string `parquet:"id"`
+	Valid  bool   `parquet:"valid"`
+	Reason string `parquet:"reason"`
+	Scheme string `parquet:"scheme"`
+}
+
 // parquetRowsPerGroup bounds the rows the Parquet writer buffers before
 // writing a row group, and so its memory.
 const parquetRowsPerGroup = 64 * 1024
@@ -312,8 +353,10 @@ type parquetWriter struct {
 	mode Mode
 	pw   *parquet.GenericWriter[PresignRecord]
 	sw   *parquet.GenericWriter[SignRecord]
+	vw   *parquet.GenericWriter[VerifyRecord]
 	pres []PresignRecord
 	sigs []SignRecord
+	vers []VerifyRecord
 }
 
 func newParquetWriter(w io.Writer, m Mode) *parquetWriter {
@@ -322,9 +365,12 @@ func newParquetWriter(w io.Writer, m Mode) *parquetWriter {
 		parquet.CreatedBy("batchsign", "", ""),
 	}
 	p := &parquetWriter{mode: m}
-	if m == Sign {
+	switch m {
+	case Sign:
 		p.sw = parquet.NewGenericWriter[SignRecord](w, opts...)
-	} else {
+	case Verify:
+		p.vw = parquet.NewGenericWriter[VerifyRecord](w, opts...)
+	default:
 		p.pw = parquet.NewGenericWriter[PresignRecord](w, opts...)
 	}
 	return p
@@ -336,6 +382,12 @@ func appendLP(dst []byte, s string) []byte {
 }
 
 func (p *parquetWriter) AppendRecord(dst []byte, r *Record) []byte {
+	if p.mode == Verify {
+		dst = appendLP(dst, r.ID)
+		dst = binary.AppendUvarint(dst, uint64(boolInt(r.Valid)))
+		dst = appendLP(dst, r.Reason)
+		return appendLP(dst, r.Scheme)
+	}
 	dst = appendLP(dst, r.ID)
 	dst = appendLP(dst, r.Method)
 	dst = binary.AppendUvarint(dst, uint64(len(r.URL)))
@@ -380,8 +432,15 @@ func (l *lpReader) str() string {
 
 func (p *parquetWriter) Write(enc []byte) error {
 	l := lpReader{b: enc}
-	p.pres, p.sigs = p.pres[:0], p.sigs[:0]
+	p.pres, p.sigs, p.vers = p.pres[:0], p.sigs[:0], p.vers[:0]
 	for len(l.b) > 0 && !l.err {
+		if p.mode == Verify {
+			id := l.str()
+			valid := l.uvarint() == 1
+			reason := l.str()
+			p.vers = append(p.vers, VerifyRecord{ID: id, Valid: valid, Reason: reason, Scheme: l.str()})
+			continue
+		}
 		id, method, url := l.str(), l.str(), l.str()
 		if p.mode == Sign {
 			n := l.uvarint()
@@ -406,10 +465,14 @@ func (p *parquetWriter) Write(enc []byte) error {
 		return errors.New("pipeline: corrupt encoded Parquet records")
 	}
 	var err error
-	if p.mode == Sign {
+	switch p.mode {
+	case Sign:
 		_, err = p.sw.Write(p.sigs)
 		clear(p.sigs)
-	} else {
+	case Verify:
+		_, err = p.vw.Write(p.vers)
+		clear(p.vers)
+	default:
 		_, err = p.pw.Write(p.pres)
 		clear(p.pres)
 	}
@@ -417,8 +480,18 @@ func (p *parquetWriter) Write(enc []byte) error {
 }
 
 func (p *parquetWriter) Close() error {
-	if p.mode == Sign {
+	switch p.mode {
+	case Sign:
 		return p.sw.Close()
+	case Verify:
+		return p.vw.Close()
 	}
 	return p.pw.Close()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/pipeline"
 )
 
 // batchFlags are the flags presign and sign share (DESIGN.md, "The command
@@ -29,6 +30,23 @@ type batchFlags struct {
 	profile              string
 	progress             string
 	clampExpiry          bool
+
+	// Mode-specific flags (see addModeFlags).
+	keys, service    string // verify
+	connectionString string // verify (and sign --scheme azure-hmac)
+	signatureVersion string // presign
+}
+
+// addModeFlags adds the flags only some batch commands take.
+func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
+	if mode == pipeline.Presign {
+		fs.StringVar(&f.signatureVersion, "signature-version", "v4", "v4 (SigV4 query auth) or v2 (S3 legacy SigV2 query auth: AWSAccessKeyId, Expires in epoch seconds, Signature)")
+	}
+	if mode == pipeline.Verify {
+		fs.StringVar(&f.keys, "keys", "", "verify with the secrets in `FILE` (JSON or NDJSON mapping access key ids to secrets; mode 0600) instead of the resolved credentials")
+		fs.StringVar(&f.service, "service", "", "accept only SigV4 signatures scoped to this `service` (default: any); --region likewise limits the region")
+		fs.StringVar(&f.connectionString, "connection-string", "", "verify Azure HMAC-SHA256 requests with this connection string's key (default: COMMUNICATION_SERVICES_CONNECTION_STRING)")
+	}
 }
 
 // newBatchFlagSet returns the flag set of a batch command writing usage to
@@ -139,4 +157,15 @@ func parseTime(s string) (time.Time, bool, error) {
 		return time.Time{}, false, fmt.Errorf("--time %q: want RFC 3339, e.g. 2026-11-23T00:00:00Z", s)
 	}
 	return t, true, nil
+}
+
+// parseSignatureVersion reads --signature-version: true for SigV2.
+func parseSignatureVersion(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "", "v4", "4", "s3v4":
+		return false, nil
+	case "v2", "2", "s3":
+		return true, nil
+	}
+	return false, errors.New("--signature-version " + strconv.Quote(s) + ": want v4 or v2")
 }

@@ -5,9 +5,11 @@
 //
 //	batchsign presign  [flags] MANIFEST|-   one presigned URL per row
 //	batchsign sign     [flags] MANIFEST|-   signed headers per row
+//	batchsign verify   [flags] INPUT|-      valid, or the reason why not, per row
 //	batchsign version                       version, Go, CPU features, SHA-256 backend
 //
-// Exit status: 0 every row signed; 1 some rows rejected; 2 usage or
+// Exit status: 0 every row signed (verify: every row valid); 1 some rows
+// rejected (verify: or judged invalid); 2 usage or
 // configuration error (nothing written); 3 the run failed midway (the
 // manifest could not be read or the output written; nothing is left at
 // -o); 128+N when interrupted by signal N (130 for SIGINT, 143 for
@@ -39,6 +41,7 @@ func commands() []command {
 	return []command{
 		{"presign", "one presigned URL per manifest row", runPresign},
 		{"sign", "signed request headers per manifest row", runSign},
+		{"verify", "judge presigned URLs or signed requests: valid, or why not", runVerify},
 		{"version", "print version, Go version, CPU features and the SHA-256 backend", runVersion},
 	}
 }

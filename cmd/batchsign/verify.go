@@ -1,0 +1,176 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/internal/awsconfig"
+	"github.com/batchsign/batchsign/keycache"
+	"github.com/batchsign/batchsign/pipeline"
+)
+
+// runVerify is "batchsign verify [flags] INPUT|-": for each row (a presigned
+// URL: id, url, method; or a signed request: id, method, url, headers with
+// Authorization), whether its signature is valid now (--time), and if not
+// why: id, valid, reason, scheme. Exit status 0 when every row is valid, 1
+// when some are invalid or rejected.
+func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runBatch(pipeline.Verify, args, stdin, stdout, stderr)
+}
+
+// maxKeysFile bounds a --keys file.
+const maxKeysFile = 64 << 20
+
+// keysEntry is one NDJSON line (or array element) of a --keys file.
+type keysEntry struct {
+	AccessKeyID     string `json:"access_key_id"`
+	SecretAccessKey string `json:"secret_access_key"`
+}
+
+// loadKeysFile reads a --keys file: one JSON object mapping access key ids
+// to secrets ({"AKID":"secret",...}), or objects with access_key_id and
+// secret_access_key, as NDJSON lines or a JSON array. Like a keyring, the
+// file must not be readable by group or others. Errors never quote a
+// secret.
+func loadKeysFile(path string) (engine.SecretLookup, int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("--keys: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, fmt.Errorf("--keys: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("--keys %s: not a regular file", path)
+	}
+	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
+		return nil, 0, fmt.Errorf("--keys %s: permissions 0%s are too open: the file holds secret keys; run: chmod 600 %s",
+			path, strconv.FormatUint(uint64(perm), 8), path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxKeysFile+1))
+	if err != nil {
+		return nil, 0, fmt.Errorf("--keys %s: %w", path, err)
+	}
+	defer clear(data)
+	if len(data) > maxKeysFile {
+		return nil, 0, fmt.Errorf("--keys %s: larger than %d bytes", path, maxKeysFile)
+	}
+	keys := map[string]string{}
+	add := func(where, id, secret string) error {
+		switch {
+		case id == "" || secret == "":
+			return fmt.Errorf("--keys %s: %s: want a non-empty access key id and secret", path, where)
+		case keys[id] != "" && keys[id] != secret:
+			return fmt.Errorf("--keys %s: %s: access key id %q given twice with different secrets", path, where, id)
+		}
+		keys[id] = secret
+		return nil
+	}
+	trimmed := bytes.TrimSpace(data)
+	var entries []keysEntry
+	switch {
+	case len(trimmed) > 0 && trimmed[0] == '[':
+		if err := json.Unmarshal(trimmed, &entries); err != nil {
+			return nil, 0, fmt.Errorf("--keys %s: not a JSON array of {access_key_id, secret_access_key}", path)
+		}
+		for i, e := range entries {
+			if err := add("element "+strconv.Itoa(i+1), e.AccessKeyID, e.SecretAccessKey); err != nil {
+				return nil, 0, err
+			}
+		}
+	default:
+		var m map[string]string
+		if json.Unmarshal(trimmed, &m) == nil && m["access_key_id"] == "" {
+			for id, secret := range m {
+				if err := add("key "+strconv.Quote(id), id, secret); err != nil {
+					return nil, 0, err
+				}
+			}
+			break
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(nil, maxKeysFile)
+		for line := 1; sc.Scan(); line++ {
+			l := bytes.TrimSpace(sc.Bytes())
+			if len(l) == 0 {
+				continue
+			}
+			var e keysEntry
+			if err := json.Unmarshal(l, &e); err != nil {
+				return nil, 0, fmt.Errorf("--keys %s: line %d: want {\"access_key_id\":…,\"secret_access_key\":…} or one object mapping ids to secrets", path, line)
+			}
+			if err := add("line "+strconv.Itoa(line), e.AccessKeyID, e.SecretAccessKey); err != nil {
+				return nil, 0, err
+			}
+		}
+	}
+	if len(keys) == 0 {
+		return nil, 0, fmt.Errorf("--keys %s: no keys", path)
+	}
+	return func(id string) (string, bool) {
+		s, ok := keys[id]
+		return s, ok
+	}, len(keys), nil
+}
+
+// azureKeyFrom decodes the access key of --connection-string, or of
+// COMMUNICATION_SERVICES_CONNECTION_STRING when the flag is empty; nil when
+// neither is set.
+func azureKeyFrom(flagValue string, getenv func(string) string) ([]byte, error) {
+	cs, from := flagValue, "--connection-string"
+	if cs == "" {
+		cs, from = getenv("COMMUNICATION_SERVICES_CONNECTION_STRING"), "COMMUNICATION_SERVICES_CONNECTION_STRING"
+	}
+	if strings.TrimSpace(cs) == "" {
+		return nil, nil
+	}
+	c, err := engine.ParseAzureConnectionString(cs)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	return c.Key(), nil
+}
+
+// resolveVerify finishes verify's options: the keys (--keys, else the
+// resolved credentials; plus an Azure key when one is configured) and the
+// expected scope, which comes from --region and --service only, never from
+// the environment's default region.
+func resolveVerify(o *batchOptions, f *batchFlags, t time.Time, getenv func(string) string) (*batchOptions, error) {
+	o.cfg = pipeline.Config{Mode: pipeline.Verify, Keys: keycache.New(0), Time: t,
+		Region: f.region, Service: f.service, Workers: f.workers}
+	azureKey, err := azureKeyFrom(f.connectionString, getenv)
+	if err != nil {
+		return nil, err
+	}
+	o.cfg.AzureKey = azureKey
+	if f.keys != "" {
+		lookup, _, err := loadKeysFile(f.keys)
+		if err != nil {
+			return nil, err
+		}
+		o.cfg.Lookup = lookup
+	} else {
+		res, err := awsconfig.Resolve(awsconfig.Inputs{Profile: f.profile, Getenv: getenv})
+		if err != nil && azureKey == nil {
+			return nil, fmt.Errorf("%w (or give --keys FILE)", err)
+		}
+		if err == nil {
+			o.cfg.Credentials = res.Credentials
+		}
+	}
+	if err := o.cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%w (give --keys FILE, or credentials as for signing)", err)
+	}
+	return o, nil
+}

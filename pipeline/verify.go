@@ -1,0 +1,147 @@
+package pipeline
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/batchsign/batchsign/engine"
+)
+
+// The schemes Verify mode tells apart, as written in the scheme column.
+const (
+	SchemeSigV4     = "sigv4"
+	SchemeSigV2     = "sigv2"
+	SchemeAzureHMAC = "azure-hmac"
+)
+
+// verifier is a worker's Verify-mode state: its own SigV2 verifier and
+// Azure signer (neither is safe for concurrent use) and the SigV4 options.
+type verifier struct {
+	lookup engine.SecretLookup
+	opts   engine.VerifyOptions
+	v2     *engine.SigV2Verifier
+	az     *engine.AzureSigner
+	v2hdrs []engine.SigV2Param
+}
+
+// credentialsLookup knows the one access key of c.
+func credentialsLookup(c engine.Credentials) engine.SecretLookup {
+	return func(id string) (string, bool) {
+		if id == "" || id != c.AccessKeyID || c.SecretAccessKey == "" {
+			return "", false
+		}
+		return c.SecretAccessKey, true
+	}
+}
+
+func (w *worker) verifier() *verifier {
+	if w.ver != nil {
+		return w.ver
+	}
+	v := &verifier{lookup: w.cfg.Lookup}
+	if v.lookup == nil {
+		v.lookup = credentialsLookup(w.cfg.Credentials)
+	}
+	v.opts = engine.VerifyOptions{Now: w.t, Region: w.cfg.Region, Service: w.cfg.Service, Keys: w.keys}
+	v.v2 = engine.NewSigV2Verifier(v.lookup)
+	if len(w.cfg.AzureKey) > 0 {
+		v.az, _ = engine.NewAzureSigner(w.cfg.AzureKey)
+	}
+	w.ver = v
+	return v
+}
+
+// verify judges r: a presigned URL (SigV4 or SigV2) when its headers carry
+// no Authorization, else a signed request (SigV4, or Azure HMAC-SHA256 when
+// the Authorization says so). An invalid signature is an answer, written
+// with its reason; only a row that cannot be judged (no url, a bad method
+// or id) is an error, and so a reject.
+func (w *worker) verify(r *Row, b *Batch) error {
+	if !utf8.ValidString(r.ID) {
+		return fieldErr(FieldID, &engine.InvalidUTF8Error{Offset: invalidUTF8At(r.ID)})
+	}
+	method, ok := canonicalMethod(r.Method)
+	if !ok {
+		return fieldErr(FieldMethod, detail(ErrMethod, "got "+strconv.Quote(r.Method)))
+	}
+	switch {
+	case r.URL == "":
+		return fieldErr(FieldURL, detail(engine.ErrMissingField, "verify needs the url to judge"))
+	case r.Bucket != "" || r.Key != "":
+		return fieldErr(FieldURL, detail(ErrConflict, "verify takes a url, not bucket and key"))
+	}
+	v := w.verifier()
+	auth := headerValue(r.Headers, "authorization")
+	var scheme string
+	var err error
+	switch {
+	case auth == "" && isSigV2URL(r.URL):
+		scheme = SchemeSigV2
+		v.v2hdrs = v.v2hdrs[:0]
+		for _, h := range r.Headers {
+			v.v2hdrs = append(v.v2hdrs, engine.SigV2Param{Name: h.Name, Value: h.Value})
+		}
+		err = v.v2.Verify(r.URL, w.t, &engine.SigV2VerifyOptions{Method: method, Headers: v.v2hdrs})
+	case auth == "":
+		scheme = SchemeSigV4
+		err = engine.VerifyPresignedURL(method, r.URL, r.Headers, "", v.lookup, v.opts)
+	case len(auth) >= 11 && strings.EqualFold(auth[:11], "HMAC-SHA256"):
+		scheme = SchemeAzureHMAC
+		if v.az == nil {
+			err = engine.ErrUnknownKey
+		} else {
+			hs := r.Headers
+			err = v.az.Verify(method, r.URL, func(name string) string { return headerValue(hs, name) }, nil, w.t)
+		}
+	default:
+		scheme = SchemeSigV4
+		err = engine.VerifyRequest(method, r.URL, r.Headers, "", v.lookup, v.opts)
+	}
+	reason := engine.ReasonOf(err)
+	if err != nil && reason == 0 {
+		return fieldErr(FieldURL, err)
+	}
+	w.rec = Record{ID: r.ID, Valid: err == nil, Scheme: scheme}
+	if err == nil {
+		b.valid++
+	} else {
+		w.rec.Reason = reason.Code()
+		b.invalid[min(int(reason), reasonSlots-1)]++
+	}
+	b.out = w.enc.AppendRecord(b.out, &w.rec)
+	return nil
+}
+
+// headerValue returns the value of the last header named name (any case),
+// "" when there is none.
+func headerValue(hs []engine.Header, name string) string {
+	v := ""
+	for _, h := range hs {
+		if strings.EqualFold(strings.TrimSpace(h.Name), name) {
+			v = h.Value
+		}
+	}
+	return strings.TrimSpace(v)
+}
+
+// isSigV2URL reports whether rawURL's query carries both AWSAccessKeyId and
+// Signature, the marks of S3 SigV2 query authentication.
+func isSigV2URL(rawURL string) bool {
+	_, q, ok := strings.Cut(rawURL, "?")
+	if !ok {
+		return false
+	}
+	q, _, _ = strings.Cut(q, "#")
+	var id, sig bool
+	for part := range strings.SplitSeq(q, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		switch name {
+		case "AWSAccessKeyId":
+			id = true
+		case "Signature":
+			sig = true
+		}
+	}
+	return id && sig
+}

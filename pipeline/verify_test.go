@@ -1,0 +1,67 @@
+package pipeline
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+func TestVerifyRecordsInEveryFormat(t *testing.T) {
+	recs := []Record{
+		{ID: "a", Valid: true, Scheme: SchemeSigV4},
+		{ID: "b,\"c\"", Reason: "expired", Scheme: SchemeSigV2},
+	}
+	if got, want := string(encodeAll(t, FormatNDJSON, Verify, recs)),
+		`{"id":"a","valid":true,"reason":"","scheme":"sigv4"}`+"\n"+`{"id":"b,\"c\"","valid":false,"reason":"expired","scheme":"sigv2"}`+"\n"; got != want {
+		t.Errorf("ndjson:\n%s\nwant\n%s", got, want)
+	}
+	if got, want := string(encodeAll(t, FormatCSV, Verify, recs)),
+		"id,valid,reason,scheme\r\na,true,,sigv4\r\n\"b,\"\"c\"\"\",false,expired,sigv2\r\n"; got != want {
+		t.Errorf("csv:\n%q\nwant\n%q", got, want)
+	}
+	pq := encodeAll(t, FormatParquet, Verify, recs)
+	rows, err := parquet.Read[VerifyRecord](bytes.NewReader(pq), int64(len(pq)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0] != (VerifyRecord{ID: "a", Valid: true, Scheme: "sigv4"}) ||
+		rows[1] != (VerifyRecord{ID: "b,\"c\"", Reason: "expired", Scheme: "sigv2"}) {
+		t.Errorf("parquet: %+v", rows)
+	}
+}
+
+// TestVerifyRunRoundTrip: what a Presign run writes, a Verify run over the
+// same pool judges; the counts land in Stats.
+func TestVerifyRunRoundTrip(t *testing.T) {
+	cfg := docConfig(Presign)
+	manifest := `{"id":"1","bucket":"examplebucket","key":"a.txt"}
+{"id":"2","bucket":"examplebucket","key":"b c.txt","expires":60}
+`
+	signed := runManifest(t, cfg, manifest, FormatNDJSON, Shard{})
+	if signed.err != nil {
+		t.Fatal(signed.err)
+	}
+	cfg.Mode = Verify
+	if res := runManifest(t, cfg, signed.out, FormatNDJSON, Shard{}); res.err != nil || res.stats.Verify.Valid != 2 || res.rejects != "" {
+		t.Fatalf("untouched: %+v %+v", res, res.stats.Verify)
+	}
+	tampered := strings.Replace(signed.out, "a.txt", "z.txt", 1) + `{"id":"3"}` + "\n"
+	cfg.Time = cfg.Time.Add(61 * time.Second)
+	res := runManifest(t, cfg, tampered, FormatNDJSON, Shard{})
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	want := `{"id":"1","valid":false,"reason":"signature_mismatch","scheme":"sigv4"}` + "\n" +
+		`{"id":"2","valid":false,"reason":"expired","scheme":"sigv4"}` + "\n"
+	if res.out != want || !strings.Contains(res.rejects, `"id":"3","field":"url"`) {
+		t.Errorf("out:\n%s\nrejects:\n%s", res.out, res.rejects)
+	}
+	st := res.stats
+	if st.Read != 3 || st.Signed != 2 || st.Rejected != 1 || st.Verify == nil || st.Verify.Invalid != 2 ||
+		st.Verify.ByReason["expired"] != 1 || st.Verify.ByReason["signature_mismatch"] != 1 {
+		t.Errorf("stats %+v %+v", st, st.Verify)
+	}
+}
