@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -102,24 +103,102 @@ func (o *VerifyOptions) signerFor(c credentialScope, secret, token string, t tim
 	})
 }
 
-// VerifyPresignedURL checks a SigV4 presigned URL for method: nil when it is
-// valid at opts.Now, otherwise a *VerifyError whose Reason says why
+// Verifier checks many SigV4 requests, reusing the signer (and its scratch
+// space) of requests that share credential, scope and signing instant, as
+// the URLs of one batch run do. It is not safe for concurrent use: give
+// each worker its own. Change Opts.Now between calls as needed.
+type Verifier struct {
+	Lookup SecretLookup
+	Opts   VerifyOptions
+
+	signers map[verifierKey]*Signer
+	rest    []byte
+	sig     [64]byte
+}
+
+type verifierKey struct {
+	accessKeyID, secret, token string
+	date, region, service      string
+	unix                       int64
+	afterSigning, content      bool
+}
+
+// maxCachedSigners bounds a Verifier's cache; a run rarely has more than a
+// handful of (credential, instant) combinations.
+const maxCachedSigners = 256
+
+// NewVerifier returns a Verifier for lookup and opts.
+func NewVerifier(lookup SecretLookup, opts VerifyOptions) *Verifier {
+	return &Verifier{Lookup: lookup, Opts: opts, signers: map[verifierKey]*Signer{}}
+}
+
+// String describes the verifier without any secret.
+func (v *Verifier) String() string { return "engine.Verifier{" + redacted + "}" }
+
+// GoString is String, so %#v cannot reach cached secrets.
+func (v *Verifier) GoString() string { return v.String() }
+
+// Format makes every verb print String.
+func (v *Verifier) Format(f fmt.State, _ rune) { fmt.Fprint(f, v.String()) }
+
+func (v *Verifier) signer(c credentialScope, secret, token string, t time.Time, afterSigning, contentHeader bool) (*Signer, error) {
+	k := verifierKey{c.accessKeyID, secret, token, c.date, c.region, c.service, t.Unix(), afterSigning, contentHeader}
+	if s := v.signers[k]; s != nil {
+		return s, nil
+	}
+	s, err := v.Opts.signerFor(c, secret, token, t, afterSigning, contentHeader)
+	if err != nil {
+		return nil, err
+	}
+	if v.signers == nil || len(v.signers) >= maxCachedSigners {
+		v.signers = map[verifierKey]*Signer{}
+	}
+	v.signers[k] = s
+	return s, nil
+}
+
+// matches recomputes the signature for r with s and compares it with sig in
+// constant time; it also reports the signed-headers list s derived.
+func (v *Verifier) matches(s *Signer, r *Request, form Form, expires int64, sig string) (signed string, ok bool, err error) {
+	signed, err = s.canonicalize(r, form, expires)
+	if err != nil {
+		return "", false, err
+	}
+	got := s.appendSignature(v.sig[:0])
+	return signed, ConstantTimeEqual(got, []byte(sig)), nil
+}
+
+// VerifyPresignedURL checks a SigV4 presigned URL for method; see the
+// package function VerifyPresignedURL.
+func VerifyPresignedURL(method, rawURL string, headers []Header, payloadHash string, lookup SecretLookup, opts VerifyOptions) error {
+	return NewVerifier(lookup, opts).PresignedURL(method, rawURL, headers, payloadHash)
+}
+
+// VerifyRequest checks a request signed with an Authorization header; see
+// Verifier.Request.
+func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, lookup SecretLookup, opts VerifyOptions) error {
+	return NewVerifier(lookup, opts).Request(method, rawURL, headers, payloadHash)
+}
+
+// PresignedURL checks a SigV4 presigned URL for method: nil when it is
+// valid at Opts.Now, otherwise a *VerifyError whose Reason says why
 // (ErrMalformed, ErrUnknownKey, ErrWrongScope, ErrNotYetValid, ErrExpired,
 // ErrUnsignedHeader, ErrSignatureMismatch). headers are the request headers
 // other than Host that the URL may have signed. payloadHash is the hex
 // SHA-256 of a body that a generic-service presign signed ("" for none); S3
 // presigns always sign UNSIGNED-PAYLOAD. The signature is compared in
 // constant time; the error never contains the expected signature.
-func VerifyPresignedURL(method, rawURL string, headers []Header, payloadHash string, lookup SecretLookup, opts VerifyOptions) error {
+func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payloadHash string) error {
+	opts, lookup := &v.Opts, v.Lookup
 	_, host, path, query, ok := splitURL(rawURL)
 	if !ok {
 		return verifyFail(schemeSigV4, ErrMalformed, "url", "not an absolute URL")
 	}
 	var (
-		rest                                             []string
 		alg, cred, date, expires, signedHdrs, sig, token string
-		seen                                             = map[string]bool{}
+		seen                                             uint8
 	)
+	rest := v.rest[:0]
 	for _, part := range strings.Split(query, "&") {
 		if part == "" {
 			continue
@@ -130,29 +209,33 @@ func VerifyPresignedURL(method, rawURL string, headers []Header, payloadHash str
 			return verifyFail(schemeSigV4, ErrMalformed, "query", err.Error())
 		}
 		var dst *string
+		var bit uint8
 		switch dk {
 		case "X-Amz-Algorithm":
-			dst = &alg
+			dst, bit = &alg, 1
 		case "X-Amz-Credential":
-			dst = &cred
+			dst, bit = &cred, 2
 		case "X-Amz-Date":
-			dst = &date
+			dst, bit = &date, 4
 		case "X-Amz-Expires":
-			dst = &expires
+			dst, bit = &expires, 8
 		case "X-Amz-SignedHeaders":
-			dst = &signedHdrs
+			dst, bit = &signedHdrs, 16
 		case "X-Amz-Signature":
-			dst = &sig
+			dst, bit = &sig, 32
 		case "X-Amz-Security-Token":
-			dst = &token
+			dst, bit = &token, 64
 		default:
-			rest = append(rest, part)
+			if len(rest) > 0 {
+				rest = append(rest, '&')
+			}
+			rest = append(rest, part...)
 			continue
 		}
-		if seen[dk] {
+		if seen&bit != 0 {
 			return verifyFail(schemeSigV4, ErrMalformed, dk, "given twice")
 		}
-		seen[dk] = true
+		seen |= bit
 		dv, err := URIUnescape(v)
 		if err != nil {
 			return verifyFail(schemeSigV4, ErrMalformed, dk, err.Error())
@@ -196,22 +279,23 @@ func VerifyPresignedURL(method, rawURL string, headers []Header, payloadHash str
 	// The signature decides authenticity; time decides validity. Checking
 	// the signature first means a forged URL is reported as forged, not as
 	// merely expired.
-	s, err := opts.signerFor(scope, secret, token, t, false, false)
+	v.rest = rest
+	s, err := v.signer(scope, secret, token, t, false, false)
 	if err != nil {
 		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-Credential", err.Error())
 	}
-	r := Request{Method: method, Host: host, Path: path, Query: strings.Join(rest, "&"), Headers: pickSigned(headers, signedHdrs)}
+	r := Request{Method: method, Host: host, Path: path, Query: string(rest), Headers: pickSigned(headers, signedHdrs)}
 	if !s.S3() {
 		r.PayloadHash = payloadHash
 	}
-	c, err := s.Explain(&r, QueryForm, exp)
+	signed, good, err := v.matches(s, &r, QueryForm, exp, sig)
 	if err != nil {
 		return verifyFail(schemeSigV4, ErrMalformed, "url", err.Error())
 	}
-	if c.SignedHeaders != signedHdrs {
+	if signed != signedHdrs {
 		return verifyFail(schemeSigV4, ErrMalformed, "X-Amz-SignedHeaders", "signed headers missing from the request")
 	}
-	if !ConstantTimeEqualString(c.Signature, sig) {
+	if !good {
 		return verifyFail(schemeSigV4, ErrSignatureMismatch, "X-Amz-Signature", "")
 	}
 	if opts.Now.Before(t.Add(-opts.skew())) {
@@ -223,13 +307,14 @@ func VerifyPresignedURL(method, rawURL string, headers []Header, payloadHash str
 	return nil
 }
 
-// VerifyRequest checks a request signed with a SigV4 Authorization header:
-// nil when valid at opts.Now, otherwise a *VerifyError (ErrMalformed,
+// Request checks a request signed with a SigV4 Authorization header:
+// nil when valid at Opts.Now, otherwise a *VerifyError (ErrMalformed,
 // ErrUnknownKey, ErrWrongScope, ErrClockSkew, ErrUnsignedHeader,
 // ErrContentHashMismatch, ErrSignatureMismatch). payloadHash, when not
 // empty, is the hex SHA-256 of the body the verifier received; it must
 // match the x-amz-content-sha256 header the request signed.
-func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, lookup SecretLookup, opts VerifyOptions) error {
+func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash string) error {
+	opts, lookup := &v.Opts, v.Lookup
 	_, host, path, query, ok := splitURL(rawURL)
 	if !ok {
 		return verifyFail(schemeSigV4, ErrMalformed, "url", "not an absolute URL")
@@ -308,7 +393,7 @@ func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, 
 		!ConstantTimeEqualString(strings.ToLower(contentHash), strings.ToLower(payloadHash)) {
 		return verifyFail(schemeSigV4, ErrContentHashMismatch, "x-amz-content-sha256", "body does not match the signed hash")
 	}
-	s, err := opts.signerFor(scope, secret, token, t, token != "" && !hasListItem(signedHdrs, "x-amz-security-token"), hasListItem(signedHdrs, "x-amz-content-sha256"))
+	s, err := v.signer(scope, secret, token, t, token != "" && !hasListItem(signedHdrs, "x-amz-security-token"), hasListItem(signedHdrs, "x-amz-content-sha256"))
 	if err != nil {
 		return verifyFail(schemeSigV4, ErrMalformed, "Authorization", err.Error())
 	}
@@ -316,14 +401,14 @@ func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, 
 	if contentHash == "" {
 		r.PayloadHash = payloadHash
 	}
-	c, err := s.Explain(&r, HeaderForm, 0)
+	signed, good, err := v.matches(s, &r, HeaderForm, 0, sig)
 	if err != nil {
 		return verifyFail(schemeSigV4, ErrMalformed, "request", err.Error())
 	}
-	if c.SignedHeaders != signedHdrs {
+	if signed != signedHdrs {
 		return verifyFail(schemeSigV4, ErrMalformed, "SignedHeaders", "signed headers missing from the request")
 	}
-	if !ConstantTimeEqualString(c.Signature, sig) {
+	if !good {
 		return verifyFail(schemeSigV4, ErrSignatureMismatch, "Authorization", "")
 	}
 	if d := opts.Now.Sub(t); d > opts.skew() || d < -opts.skew() {

@@ -195,3 +195,52 @@ func hexString(b []byte) string {
 	}
 	return string(out)
 }
+
+// TestVerifierReusesSignersSafely: one Verifier judges URLs of different
+// keys, tokens and instants in any order with the same answers as fresh
+// verification, and prints no secret.
+func TestVerifierReusesSignersSafely(t *testing.T) {
+	lookup := func(id string) (string, bool) {
+		switch id {
+		case docCreds.AccessKeyID:
+			return docCreds.SecretAccessKey, true
+		case "AKIDOTHER":
+			return "other-secret", true
+		}
+		return "", false
+	}
+	var urls []string
+	for i, c := range []Credentials{docCreds, {AccessKeyID: "AKIDOTHER", SecretAccessKey: "other-secret", SessionToken: "tok"}} {
+		for j, at := range []time.Time{docTime, docTime.Add(time.Minute)} {
+			s, err := NewSigner(c, nil, at, Options{Region: "us-east-1", Service: "s3"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, _ := s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: strings.Repeat("k", i+j+1), Expires: 600})
+			urls = append(urls, string(u))
+		}
+	}
+	v := NewVerifier(lookup, VerifyOptions{Now: docTime.Add(2 * time.Minute)})
+	for round := 0; round < 3; round++ {
+		for i, u := range urls {
+			if err := v.PresignedURL("GET", u, nil, ""); err != nil {
+				t.Fatalf("round %d url %d: %v", round, i, err)
+			}
+			if err := v.PresignedURL("GET", tamperLast(u), nil, ""); !errors.Is(err, ErrSignatureMismatch) {
+				t.Fatalf("round %d url %d tampered: %v", round, i, err)
+			}
+		}
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v"} {
+		if out := sprintf(verb, v); strings.Contains(out, "other-secret") || strings.Contains(out, docCreds.SecretAccessKey) {
+			t.Fatalf("%s leaks: %s", verb, out)
+		}
+	}
+}
+
+func tamperLast(u string) string {
+	if u[len(u)-1] == '0' {
+		return u[:len(u)-1] + "1"
+	}
+	return u[:len(u)-1] + "0"
+}

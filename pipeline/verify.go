@@ -15,11 +15,11 @@ const (
 	SchemeAzureHMAC = "azure-hmac"
 )
 
-// verifier is a worker's Verify-mode state: its own SigV2 verifier and
-// Azure signer (neither is safe for concurrent use) and the SigV4 options.
+// verifier is a worker's Verify-mode state: its own SigV4 and SigV2
+// verifiers and Azure signer (none is safe for concurrent use).
 type verifier struct {
 	lookup engine.SecretLookup
-	opts   engine.VerifyOptions
+	v4     *engine.Verifier
 	v2     *engine.SigV2Verifier
 	az     *engine.AzureSigner
 	v2hdrs []engine.SigV2Param
@@ -43,7 +43,7 @@ func (w *worker) verifier() *verifier {
 	if v.lookup == nil {
 		v.lookup = credentialsLookup(w.cfg.Credentials)
 	}
-	v.opts = engine.VerifyOptions{Now: w.t, Region: w.cfg.Region, Service: w.cfg.Service, Keys: w.keys}
+	v.v4 = engine.NewVerifier(v.lookup, engine.VerifyOptions{Now: w.t, Region: w.cfg.Region, Service: w.cfg.Service, Keys: w.keys})
 	v.v2 = engine.NewSigV2Verifier(v.lookup)
 	if len(w.cfg.AzureKey) > 0 {
 		v.az, _ = engine.NewAzureSigner(w.cfg.AzureKey)
@@ -85,7 +85,7 @@ func (w *worker) verify(r *Row, b *Batch) error {
 		err = v.v2.Verify(r.URL, w.t, &engine.SigV2VerifyOptions{Method: method, Headers: v.v2hdrs})
 	case auth == "":
 		scheme = SchemeSigV4
-		err = engine.VerifyPresignedURL(method, r.URL, r.Headers, "", v.lookup, v.opts)
+		err = v.v4.PresignedURL(method, r.URL, r.Headers, "")
 	case len(auth) >= 11 && strings.EqualFold(auth[:11], "HMAC-SHA256"):
 		scheme = SchemeAzureHMAC
 		if v.az == nil {
@@ -96,7 +96,7 @@ func (w *worker) verify(r *Row, b *Batch) error {
 		}
 	default:
 		scheme = SchemeSigV4
-		err = engine.VerifyRequest(method, r.URL, r.Headers, "", v.lookup, v.opts)
+		err = v.v4.Request(method, r.URL, r.Headers, "")
 	}
 	reason := engine.ReasonOf(err)
 	if err != nil && reason == 0 {
