@@ -6,6 +6,13 @@ package pipeline
 // cache-friendly tens of kilobytes.
 const DefaultBatchSize = 1024
 
+// maxBodiesPerBatch ends a batch early once it holds this many rows with a
+// body_file. Such a row costs a whole file through SHA-256 (milliseconds,
+// not the microsecond of a presign), so spreading a few hundred of them over
+// every worker matters far more than batch overhead: 192 bodies in one
+// 1,024-row batch would all be hashed by one worker.
+const maxBodiesPerBatch = 4
+
 // Batch is a run of consecutive manifest rows of one shard, and, once a
 // worker has signed them, their encoded output and rejects. Batches are
 // recycled: a Source fills one, a worker signs it, the writer drains it, and
@@ -15,6 +22,8 @@ type Batch struct {
 	seq  int64
 	max  int
 	rows []Row
+	// bodies counts rows[:counted] that carry a body_file (see Full).
+	bodies, counted int
 
 	// Reader-side storage the rows point into.
 	arena rowArena
@@ -48,6 +57,7 @@ func (b *Batch) reset(seq int64) {
 		b.rows[i].reset()
 	}
 	b.rows = b.rows[:0]
+	b.bodies, b.counted = 0, 0
 	b.arena.reset()
 	b.text = b.text[:0]
 	b.out = b.out[:0]
@@ -68,8 +78,16 @@ func (b *Batch) Append() *Row {
 // Len returns the number of rows in the batch.
 func (b *Batch) Len() int { return len(b.rows) }
 
-// Full reports whether the batch holds as many rows as it should.
-func (b *Batch) Full() bool { return len(b.rows) >= b.max }
+// Full reports whether the batch holds as many rows as it should: its row
+// limit, or maxBodiesPerBatch rows that stream a body file.
+func (b *Batch) Full() bool {
+	for ; b.counted < len(b.rows); b.counted++ {
+		if b.rows[b.counted].BodyFile != "" {
+			b.bodies++
+		}
+	}
+	return len(b.rows) >= b.max || b.bodies >= maxBodiesPerBatch
+}
 
 // Rows returns the batch's rows; they stay valid until the batch is
 // recycled.

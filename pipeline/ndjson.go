@@ -83,10 +83,14 @@ func (r *NDJSONReader) Close() error {
 // the input ends. The batch's lines are copied into one string, which the
 // decoded rows' fields are sub-strings of: one allocation per batch, none
 // per row for fields without JSON escapes.
+// bodyFileKey is the manifest key of a row that streams a body file.
+var bodyFileKey = []byte(`"body_file"`)
+
 func (r *NDJSONReader) ReadBatch(b *Batch) error {
 	r.spans = r.spans[:0]
 	var err error
-	for len(r.spans) < b.max-len(b.rows) {
+	bodies := 0
+	for len(r.spans) < b.max-len(b.rows) && bodies < maxBodiesPerBatch {
 		line, tooLong, ok := r.next()
 		if !ok {
 			err = r.err
@@ -104,6 +108,11 @@ func (r *NDJSONReader) ReadBatch(b *Batch) error {
 		}
 		if !tooLong && blank(line) {
 			continue
+		}
+		// A row that streams a body file ends the batch early (see
+		// maxBodiesPerBatch); the key's quoted form is all a cheap scan needs.
+		if bytes.Contains(line, bodyFileKey) {
+			bodies++
 		}
 		start := len(b.text)
 		b.text = append(b.text, line...)
