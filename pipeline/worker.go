@@ -307,6 +307,8 @@ func checkPresignPayload(r *Row) error {
 		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
 	case r.BodyFile != "":
 		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
+	case r.Body != "":
+		return fieldErr(FieldBody, detail(ErrConflict, "an inline body is for sign --scheme azure-hmac"))
 	}
 	return nil
 }
@@ -431,6 +433,9 @@ func (w *worker) sign(r *Row, b *Batch) error {
 // body_file (checked against content_sha256 when both are given), else
 // content_sha256, else "" (the engine's empty-body hash).
 func (w *worker) payloadHash(r *Row) (string, error) {
+	if r.Body != "" {
+		return "", fieldErr(FieldBody, detail(ErrConflict, "an inline body is for --scheme azure-hmac; SigV4 rows give body_file or content_sha256"))
+	}
 	switch r.Payload {
 	case "", "signed":
 	case "unsigned":
