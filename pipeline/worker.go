@@ -37,6 +37,7 @@ type worker struct {
 	rec     Record
 	ver     *verifier // Verify mode only, made on first use
 	v2      *sigV2State
+	azure   *azureSign // sign --scheme azure-hmac only, made on first use
 }
 
 func newWorker(cfg *Config, keys *keycache.Cache, enc Writer) *worker {
@@ -72,6 +73,9 @@ func (w *worker) process(b *Batch) {
 func (w *worker) row(r *Row, b *Batch) error {
 	switch w.cfg.Mode {
 	case Sign:
+		if w.cfg.AzureHMAC {
+			return w.signAzure(r, b)
+		}
 		return w.sign(r, b)
 	case Verify:
 		return w.verify(r, b)
