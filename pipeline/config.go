@@ -26,8 +26,15 @@ type Config struct {
 	Lookup engine.SecretLookup
 	// AzureKey is the decoded access key that Azure HMAC-SHA256 requests
 	// are verified under in Verify mode; nil means such requests are
-	// answered unknown_key.
+	// answered unknown_key. With AzureHMAC it signs every row.
 	AzureKey []byte
+	// AzureHMAC makes Sign produce Azure Communication Services
+	// HMAC-SHA256 headers under AzureKey instead of SigV4 ones (see
+	// azure.go); Credentials are not used. AzureEndpoint, the connection
+	// string's endpoint, is what row URLs given as paths are resolved
+	// against.
+	AzureHMAC     bool
+	AzureEndpoint string
 	// Service, in Verify mode, is the only SigV4 service accepted in a
 	// credential scope ("" accepts any); Region likewise there.
 	Service string
@@ -75,6 +82,10 @@ func (c *Config) Validate() error {
 	switch {
 	case c.Mode == Verify && (c.Lookup != nil || c.AzureKey != nil):
 		// The keys come from elsewhere; credentials are optional.
+	case c.Mode == Sign && c.AzureHMAC:
+		if err := c.validateAzureSign(); err != nil {
+			return err
+		}
 	case c.Credentials.AccessKeyID == "":
 		return errors.New("no credentials: access key ID is empty")
 	case c.Credentials.SecretAccessKey == "":

@@ -165,6 +165,8 @@ func (d *jsonDecoder) field(name string, r *Row, a *rowArena) *engine.FieldError
 		dst = &r.BodyFile
 	case FieldPayload:
 		dst = &r.Payload
+	case FieldBody:
+		dst = &r.Body
 	default:
 		return d.skip(0)
 	}

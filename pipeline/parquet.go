@@ -29,6 +29,7 @@ type ManifestRecord struct {
 	ContentSHA256 string            `parquet:"content_sha256,optional"`
 	BodyFile      string            `parquet:"body_file,optional"`
 	Payload       string            `parquet:"payload,optional"`
+	Body          string            `parquet:"body,optional"`
 }
 
 // ParquetReader reads a Parquet manifest row group by row group with
@@ -84,6 +85,7 @@ const (
 	pqHeaderValue
 	pqQueryKey
 	pqQueryValue
+	pqBody
 )
 
 // pqText is a string value's place in the batch text.
@@ -163,6 +165,8 @@ func fieldOfColumn(path []string) pqField {
 		return pqBodyFile
 	case FieldPayload:
 		return pqPayload
+	case FieldBody:
+		return pqBody
 	case FieldExpires:
 		return pqExpires
 	}
@@ -313,6 +317,8 @@ func (p *ParquetReader) resolve(b *Batch) {
 			r.BodyFile = s
 		case pqPayload:
 			r.Payload = s
+		case pqBody:
+			r.Body = s
 		}
 	}
 	// Pairs of one row and kind are contiguous; sort each map by name so
@@ -365,7 +371,7 @@ func checkManifestSchema(s *parquet.Schema) error {
 				return bad("a string or an integer")
 			}
 		case FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
-			FieldContentSHA256, FieldBodyFile, FieldPayload:
+			FieldContentSHA256, FieldBodyFile, FieldPayload, FieldBody:
 			if !f.Leaf() || f.Repeated() || f.Type().Kind() != parquet.ByteArray {
 				return bad("a string")
 			}

@@ -41,6 +41,9 @@ type Row struct {
 	// sign; BodyFile is "body_file", a file to stream and hash instead.
 	ContentSHA256 string
 	BodyFile      string
+	// Body is "body": the request body as inline text, for sign --scheme
+	// azure-hmac (SigV4 rows give body_file or content_sha256).
+	Body string
 	// Payload is "payload": "unsigned" (UNSIGNED-PAYLOAD; the only choice
 	// for presign, and the default there) or "signed".
 	Payload string
@@ -68,6 +71,7 @@ const (
 	FieldContentSHA256 = "content_sha256"
 	FieldBodyFile      = "body_file"
 	FieldPayload       = "payload"
+	FieldBody          = "body"
 )
 
 // Decode and validation errors, for errors.Is. Each reaches the rejects

@@ -62,6 +62,9 @@ func (w *worker) verify(r *Row, b *Batch) error {
 		return fieldErr(FieldID, &engine.InvalidUTF8Error{Offset: invalidUTF8At(r.ID)})
 	}
 	method, ok := canonicalMethod(r.Method)
+	if !ok && isAzureAuth(headerValue(r.Headers, "authorization")) {
+		method, ok = azureMethod(r.Method) // Azure REST APIs also PATCH
+	}
 	if !ok {
 		return fieldErr(FieldMethod, detail(ErrMethod, "got "+strconv.Quote(r.Method)))
 	}
@@ -86,7 +89,7 @@ func (w *worker) verify(r *Row, b *Batch) error {
 	case auth == "":
 		scheme = SchemeSigV4
 		err = v.v4.PresignedURL(method, r.URL, r.Headers, "")
-	case len(auth) >= 11 && strings.EqualFold(auth[:11], "HMAC-SHA256"):
+	case isAzureAuth(auth):
 		scheme = SchemeAzureHMAC
 		if v.az == nil {
 			err = engine.ErrUnknownKey
@@ -111,6 +114,11 @@ func (w *worker) verify(r *Row, b *Batch) error {
 	}
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
+}
+
+// isAzureAuth reports whether an Authorization value is Azure HMAC-SHA256.
+func isAzureAuth(auth string) bool {
+	return len(auth) >= 11 && strings.EqualFold(auth[:11], "HMAC-SHA256")
 }
 
 // headerValue returns the value of the last header named name (any case),

@@ -37,6 +37,7 @@ type worker struct {
 	rec     Record
 	ver     *verifier // Verify mode only, made on first use
 	v2      *sigV2State
+	azure   *azureSign // sign --scheme azure-hmac only, made on first use
 }
 
 func newWorker(cfg *Config, keys *keycache.Cache, enc Writer) *worker {
@@ -72,6 +73,9 @@ func (w *worker) process(b *Batch) {
 func (w *worker) row(r *Row, b *Batch) error {
 	switch w.cfg.Mode {
 	case Sign:
+		if w.cfg.AzureHMAC {
+			return w.signAzure(r, b)
+		}
 		return w.sign(r, b)
 	case Verify:
 		return w.verify(r, b)
@@ -307,6 +311,8 @@ func checkPresignPayload(r *Row) error {
 		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
 	case r.BodyFile != "":
 		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
+	case r.Body != "":
+		return fieldErr(FieldBody, detail(ErrConflict, "an inline body is for sign --scheme azure-hmac"))
 	}
 	return nil
 }
@@ -431,6 +437,9 @@ func (w *worker) sign(r *Row, b *Batch) error {
 // body_file (checked against content_sha256 when both are given), else
 // content_sha256, else "" (the engine's empty-body hash).
 func (w *worker) payloadHash(r *Row) (string, error) {
+	if r.Body != "" {
+		return "", fieldErr(FieldBody, detail(ErrConflict, "an inline body is for --scheme azure-hmac; SigV4 rows give body_file or content_sha256"))
+	}
 	switch r.Payload {
 	case "", "signed":
 	case "unsigned":

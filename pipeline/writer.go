@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -197,7 +198,16 @@ func plainJSON(b []byte) bool {
 type csvWriter struct {
 	w       io.Writer
 	mode    Mode
+	cols    []string // Sign's header columns; nil: signHeaderColumns
 	started bool
+}
+
+// signColumns returns the header columns of a Sign run's CSV.
+func (c *csvWriter) signColumns() []string {
+	if c.cols != nil {
+		return c.cols
+	}
+	return signHeaderColumns[:]
 }
 
 // signHeaderColumns are the sign mode's CSV header columns, in order.
@@ -208,7 +218,7 @@ func (c *csvWriter) header() error {
 	h := "id,method,url,expires_at\r\n"
 	switch c.mode {
 	case Sign:
-		h = "id,method,url,authorization,x-amz-date,x-amz-content-sha256,x-amz-security-token\r\n"
+		h = "id,method,url," + strings.ToLower(strings.Join(c.signColumns(), ",")) + "\r\n"
 	case Verify:
 		h = "id,valid,reason,scheme\r\n"
 	}
@@ -233,7 +243,7 @@ func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
 	dst = append(dst, ',')
 	dst = appendCSVBytes(dst, r.URL)
 	if c.mode == Sign {
-		for _, col := range signHeaderColumns {
+		for _, col := range c.signColumns() {
 			dst = append(dst, ',')
 			for _, h := range r.Headers {
 				if equalFoldASCII(h.Name, col) {

@@ -151,6 +151,9 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if mode == pipeline.Verify {
 		return resolveVerify(o, f, t, getenv)
 	}
+	if mode == pipeline.Sign && f.scheme != schemeSigV4 {
+		return resolveSignScheme(o, f, t, getenv)
+	}
 	res, err := awsconfig.Resolve(awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint, Getenv: getenv})
 	if err != nil {
 		return nil, err
@@ -263,7 +266,12 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		outDst = f
 	}
 	outBuf := bufio.NewWriterSize(outDst, 1<<20)
-	out, err := pipeline.NewWriter(outBuf, o.outFormat, o.mode)
+	var out pipeline.Writer
+	if o.cfg.AzureHMAC {
+		out, err = pipeline.NewAzureSignWriter(outBuf, o.outFormat)
+	} else {
+		out, err = pipeline.NewWriter(outBuf, o.outFormat, o.mode)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage

@@ -35,12 +35,16 @@ type batchFlags struct {
 	keys, service    string // verify
 	connectionString string // verify (and sign --scheme azure-hmac)
 	signatureVersion string // presign
+	scheme           string // sign
 }
 
 // addModeFlags adds the flags only some batch commands take.
 func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
 	if mode == pipeline.Presign {
 		fs.StringVar(&f.signatureVersion, "signature-version", "v4", "v4 (SigV4 query auth) or v2 (S3 legacy SigV2 query auth: AWSAccessKeyId, Expires in epoch seconds, Signature)")
+	}
+	if mode == pipeline.Sign {
+		addSignSchemeFlags(fs, f)
 	}
 	if mode == pipeline.Verify {
 		fs.StringVar(&f.keys, "keys", "", "verify with the secrets in `FILE` (JSON or NDJSON mapping access key ids to secrets; mode 0600) instead of the resolved credentials")

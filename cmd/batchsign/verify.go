@@ -124,22 +124,21 @@ func loadKeysFile(path string) (engine.SecretLookup, int, error) {
 	}, len(keys), nil
 }
 
-// azureKeyFrom decodes the access key of --connection-string, or of
-// COMMUNICATION_SERVICES_CONNECTION_STRING when the flag is empty; nil when
-// neither is set.
-func azureKeyFrom(flagValue string, getenv func(string) string) ([]byte, error) {
+// azureConnection parses --connection-string, or
+// COMMUNICATION_SERVICES_CONNECTION_STRING when the flag is empty; ok is
+// false when neither is set. Errors name the source, never the key.
+func azureConnection(flagValue string, getenv func(string) string) (c engine.AzureConnectionString, ok bool, err error) {
 	cs, from := flagValue, "--connection-string"
 	if cs == "" {
 		cs, from = getenv("COMMUNICATION_SERVICES_CONNECTION_STRING"), "COMMUNICATION_SERVICES_CONNECTION_STRING"
 	}
 	if strings.TrimSpace(cs) == "" {
-		return nil, nil
+		return c, false, nil
 	}
-	c, err := engine.ParseAzureConnectionString(cs)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", from, err)
+	if c, err = engine.ParseAzureConnectionString(cs); err != nil {
+		return c, false, fmt.Errorf("%s: %w", from, err)
 	}
-	return c.Key(), nil
+	return c, true, nil
 }
 
 // resolveVerify finishes verify's options: the keys (--keys, else the
@@ -149,9 +148,13 @@ func azureKeyFrom(flagValue string, getenv func(string) string) ([]byte, error) 
 func resolveVerify(o *batchOptions, f *batchFlags, t time.Time, getenv func(string) string) (*batchOptions, error) {
 	o.cfg = pipeline.Config{Mode: pipeline.Verify, Keys: keycache.New(0), Time: t,
 		Region: f.region, Service: f.service, Workers: f.workers}
-	azureKey, err := azureKeyFrom(f.connectionString, getenv)
+	cs, ok, err := azureConnection(f.connectionString, getenv)
 	if err != nil {
 		return nil, err
+	}
+	var azureKey []byte
+	if ok {
+		azureKey = cs.Key()
 	}
 	o.cfg.AzureKey = azureKey
 	if f.keys != "" {
