@@ -29,6 +29,7 @@ type ManifestRecord struct {
 	ContentSHA256 string            `parquet:"content_sha256,optional"`
 	BodyFile      string            `parquet:"body_file,optional"`
 	Payload       string            `parquet:"payload,optional"`
+	MacFields                       // key_id, algorithm, message, message_file, mac (mac.go)
 }
 
 // ParquetReader reads a Parquet manifest row group by row group with
@@ -166,7 +167,7 @@ func fieldOfColumn(path []string) pqField {
 	case FieldExpires:
 		return pqExpires
 	}
-	return pqIgnore
+	return macColumn(path[0])
 }
 
 // Total returns the number of rows of this shard in the file.
@@ -313,6 +314,8 @@ func (p *ParquetReader) resolve(b *Batch) {
 			r.BodyFile = s
 		case pqPayload:
 			r.Payload = s
+		default:
+			r.setMacColumn(sp.field, s)
 		}
 	}
 	// Pairs of one row and kind are contiguous; sort each map by name so
@@ -364,6 +367,8 @@ func checkManifestSchema(s *parquet.Schema) error {
 			if !f.Leaf() || f.Repeated() || !(f.Type().Kind() == parquet.ByteArray || isInt(f.Type().Kind())) {
 				return bad("a string or an integer")
 			}
+		case FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile, FieldMAC: // mac.go
+			fallthrough
 		case FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
 			FieldContentSHA256, FieldBodyFile, FieldPayload:
 			if !f.Leaf() || f.Repeated() || f.Type().Kind() != parquet.ByteArray {
