@@ -380,7 +380,12 @@ func TestMacKMSEndpointGivesIdenticalMacs(t *testing.T) {
 	if code != exitRejected || !strings.Contains(stderr, `"field":"algorithm"`) || !strings.Contains(stderr, "InvalidKeyUsageException") {
 		t.Errorf("kms reject: exit %d: %s", code, stderr)
 	}
-	noMacSecrets(t, local, remote, stdout, stderr)
+	srv.SetKeyState("only256", kmstest.KeyDisabled)
+	code, _, stderr2 := runIn(t, `{"id":"d","key_id":"alias/only256","algorithm":"HMAC_SHA_256","message":"eA=="}`+"\n", "mac", "generate", "--kms-endpoint", srv.URL, "-")
+	if code != exitRejected || !strings.Contains(stderr2, `"field":"key_id"`) || !strings.Contains(stderr2, "DisabledException") {
+		t.Errorf("disabled key: exit %d: %s", code, stderr2)
+	}
+	noMacSecrets(t, local, remote, stdout, stderr, stderr2)
 
 	// A wrong secret: the first answer (InvalidSignatureException) is fatal.
 	t.Setenv("AWS_SECRET_ACCESS_KEY", fakeSecret+"x")
