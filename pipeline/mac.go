@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -170,8 +171,7 @@ func (w *worker) macRequest(r *Row) (engine.MacAlgorithm, error) {
 // the KMS JSON API writes blobs) to dst.
 func appendBase64(dst []byte, s string) ([]byte, error) {
 	n := len(dst)
-	dst = append(dst, make([]byte, base64.StdEncoding.DecodedLen(len(s)))...)
-	k, err := base64.StdEncoding.Decode(dst[n:], []byte(s))
+	dst, err := base64.StdEncoding.AppendDecode(dst, []byte(s))
 	if err != nil {
 		var ce base64.CorruptInputError
 		if errors.As(err, &ce) {
@@ -179,7 +179,7 @@ func appendBase64(dst []byte, s string) ([]byte, error) {
 		}
 		return dst[:n], detail(engine.ErrInvalidValue, "not standard base64")
 	}
-	return dst[:n+k], nil
+	return dst, nil
 }
 
 // readMessageFile appends the contents of path to dst. A file longer than
@@ -199,7 +199,7 @@ func readMessageFile(path string, dst []byte) ([]byte, error) {
 		return dst, tooLong(fi.Size())
 	}
 	n := len(dst)
-	dst = append(dst, make([]byte, macMessageReadLimit)...)
+	dst = slices.Grow(dst, macMessageReadLimit)[:n+macMessageReadLimit]
 	k, err := io.ReadFull(f, dst[n:])
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return dst[:n], err
