@@ -70,6 +70,8 @@ type Config struct {
 	// 2×Workers+2, enough to keep every worker busy while the writer
 	// drains.
 	InFlight int
+	// Mac is the MAC service of the mac modes (mac.go).
+	Mac MacBackend
 }
 
 // ErrCredentialsExpired: the temporary credentials expire at or before the
@@ -79,6 +81,9 @@ var ErrCredentialsExpired = errors.New("credentials have expired")
 // Validate reports configuration errors, the kind that must stop a run
 // before it writes anything. It never mentions secret material.
 func (c *Config) Validate() error {
+	if c.Mode.IsMac() {
+		return c.validateMac()
+	}
 	switch {
 	case c.Mode == Verify && (c.Lookup != nil || c.AzureKey != nil):
 		// The keys come from elsewhere; credentials are optional.

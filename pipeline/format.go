@@ -19,6 +19,9 @@ const (
 	// Verify judges each row's presigned URL or signed request: valid, or
 	// the engine's reason why not.
 	Verify
+	// MacGenerate and MacVerify compute and check KMS-style MACs (mac.go).
+	MacGenerate
+	MacVerify
 )
 
 // String returns the command name of the mode.
@@ -28,6 +31,10 @@ func (m Mode) String() string {
 		return "sign"
 	case Verify:
 		return "verify"
+	case MacGenerate:
+		return "mac generate"
+	case MacVerify:
+		return "mac verify"
 	}
 	return "presign"
 }

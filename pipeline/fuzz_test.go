@@ -39,6 +39,9 @@ func encodeRow(r *Row) string {
 	field(FieldContentSHA256, r.ContentSHA256)
 	field(FieldBodyFile, r.BodyFile)
 	field(FieldPayload, r.Payload)
+	for _, name := range macColumns {
+		field(name, *r.macField(name))
+	}
 	if r.HasExpires {
 		if len(b) > 1 {
 			b = append(b, ',')
@@ -73,6 +76,9 @@ func encodeRow(r *Row) string {
 
 func rowStrings(r *Row) []string {
 	s := []string{r.ID, r.Method, r.URL, r.Bucket, r.Key, r.Region, r.Service, r.ContentSHA256, r.BodyFile, r.Payload}
+	for _, name := range macColumns {
+		s = append(s, *r.macField(name))
+	}
 	for _, h := range r.Headers {
 		s = append(s, h.Name, h.Value)
 	}
@@ -93,6 +99,7 @@ func FuzzDecodeNDJSONRow(f *testing.F) {
 		`{"key":"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t","x":[1,{"y":null},true,false,-1.5e-3]}`,
 		`{"expires":3.6e3}`, `{"expires":"60"}`, `{"headers":{"a":1}}`, `{"key":"\ud800"}`,
 		`{"id":12}`, `{`, `[]`, `{"a":}`, "{\"key\":\"\xff\"}",
+		`{"key_id":"alias/a","algorithm":"HMAC_SHA_256","message":"eA==","message_file":"m","mac":"AA=="}`,
 	} {
 		f.Add(s)
 	}

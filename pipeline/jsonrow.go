@@ -168,7 +168,9 @@ func (d *jsonDecoder) field(name string, r *Row, a *rowArena) *engine.FieldError
 	case FieldBody:
 		dst = &r.Body
 	default:
-		return d.skip(0)
+		if dst = r.macField(name); dst == nil {
+			return d.skip(0)
+		}
 	}
 	switch d.peek() {
 	case '"':

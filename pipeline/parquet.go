@@ -30,6 +30,7 @@ type ManifestRecord struct {
 	BodyFile      string            `parquet:"body_file,optional"`
 	Payload       string            `parquet:"payload,optional"`
 	Body          string            `parquet:"body,optional"`
+	MacFields                       // key_id, algorithm, message, message_file, mac (mac.go)
 }
 
 // ParquetReader reads a Parquet manifest row group by row group with
@@ -170,7 +171,7 @@ func fieldOfColumn(path []string) pqField {
 	case FieldExpires:
 		return pqExpires
 	}
-	return pqIgnore
+	return macColumn(path[0])
 }
 
 // Total returns the number of rows of this shard in the file.
@@ -319,6 +320,8 @@ func (p *ParquetReader) resolve(b *Batch) {
 			r.Payload = s
 		case pqBody:
 			r.Body = s
+		default:
+			r.setMacColumn(sp.field, s)
 		}
 	}
 	// Pairs of one row and kind are contiguous; sort each map by name so
@@ -370,6 +373,8 @@ func checkManifestSchema(s *parquet.Schema) error {
 			if !f.Leaf() || f.Repeated() || !(f.Type().Kind() == parquet.ByteArray || isInt(f.Type().Kind())) {
 				return bad("a string or an integer")
 			}
+		case FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile, FieldMAC: // mac.go
+			fallthrough
 		case FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
 			FieldContentSHA256, FieldBodyFile, FieldPayload, FieldBody:
 			if !f.Leaf() || f.Repeated() || f.Type().Kind() != parquet.ByteArray {

@@ -32,8 +32,8 @@ import (
 func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *RejectWriter, progress *Progress) (Stats, error) {
 	start := time.Now()
 	var st Stats
-	if cfg.Mode == Verify {
-		st.Verify = &VerifyStats{ByReason: map[string]int64{}}
+	if cfg.Mode == Verify || cfg.Mode == MacVerify {
+		st.Verify = &VerifyStats{ByReason: map[string]int64{}, kms: cfg.Mode == MacVerify}
 	}
 	if err := cfg.Validate(); err != nil {
 		return st, err
@@ -96,6 +96,7 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 	var wg sync.WaitGroup
 	for range workers {
 		w := newWorker(&cfg, keys, out)
+		w.ctx = ctx
 		wg.Add(1)
 		g.Go(func() error {
 			defer wg.Done()
@@ -111,6 +112,9 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 					return ctx.Err()
 				}
 				w.process(b)
+				if w.fatal != nil {
+					return w.fatal // the batch is not written
+				}
 				select {
 				case done <- b:
 				case <-ctx.Done():

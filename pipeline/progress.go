@@ -30,6 +30,7 @@ type Stats struct {
 type VerifyStats struct {
 	Valid, Invalid int64
 	ByReason       map[string]int64
+	kms            bool // mac verify: a mismatch is KMSInvalidMacException
 }
 
 // addVerdicts adds a written batch's verify counts.
@@ -42,7 +43,7 @@ func (s *Stats) addVerdicts(b *Batch) {
 		if n == 0 {
 			continue
 		}
-		s.Verify.ByReason[engine.VerifyReason(r).Code()] += n
+		s.Verify.ByReason[s.Verify.reasonCode(engine.VerifyReason(r))] += n
 		s.Verify.Invalid += n
 	}
 }

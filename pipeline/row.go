@@ -48,6 +48,8 @@ type Row struct {
 	// for presign, and the default there) or "signed".
 	Payload string
 
+	MacFields // key_id, algorithm, message, message_file, mac (mac.go)
+
 	// Err, when set, is why the row could not be decoded (wrong field type,
 	// broken JSON line). The row is rejected as is, without signing.
 	Err *engine.FieldError

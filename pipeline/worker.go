@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -37,7 +38,10 @@ type worker struct {
 	rec     Record
 	ver     *verifier // Verify mode only, made on first use
 	v2      *sigV2State
-	azure   *azureSign // sign --scheme azure-hmac only, made on first use
+	azure   *azureSign      // sign --scheme azure-hmac only, made on first use
+	mac     *macState       // mac modes only, made on first use
+	ctx     context.Context // the run's; nil outside Run
+	fatal   error           // stops the run (see MacBackend.Fatal)
 }
 
 func newWorker(cfg *Config, keys *keycache.Cache, enc Writer) *worker {
@@ -79,6 +83,10 @@ func (w *worker) row(r *Row, b *Batch) error {
 		return w.sign(r, b)
 	case Verify:
 		return w.verify(r, b)
+	case MacGenerate:
+		return w.macGenerate(r, b)
+	case MacVerify:
+		return w.macVerify(r, b)
 	}
 	if w.cfg.SigV2 {
 		return w.presignV2(r, b)

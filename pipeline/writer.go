@@ -32,6 +32,8 @@ type Record struct {
 	Valid  bool
 	Reason string
 	Scheme string
+
+	MacRecord // mac generate (mac.go)
 }
 
 // Writer encodes signed rows and writes them in manifest order. Encoding is
@@ -55,7 +57,8 @@ type Writer interface {
 // columns: id, method, url, expires_at (RFC 3339, UTC) for Presign; id,
 // method, url, headers for Sign (in CSV, one column per header:
 // authorization, x-amz-date, x-amz-content-sha256, x-amz-security-token);
-// id, valid, reason, scheme for Verify.
+// id, valid, reason, scheme for Verify; id, key_id, algorithm, mac for
+// MacGenerate; id, valid, reason for MacVerify.
 func NewWriter(w io.Writer, f Format, m Mode) (Writer, error) {
 	switch f {
 	case FormatNDJSON:
@@ -75,6 +78,9 @@ type ndjsonWriter struct {
 }
 
 func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
+	if n.mode.IsMac() {
+		return appendMacNDJSON(dst, n.mode, r)
+	}
 	if n.mode == Verify {
 		dst = append(dst, `{"id":`...)
 		dst = appendJSONString(dst, r.ID)
@@ -221,12 +227,17 @@ func (c *csvWriter) header() error {
 		h = "id,method,url," + strings.ToLower(strings.Join(c.signColumns(), ",")) + "\r\n"
 	case Verify:
 		h = "id,valid,reason,scheme\r\n"
+	case MacGenerate, MacVerify:
+		h = macCSVHeader(c.mode)
 	}
 	_, err := io.WriteString(c.w, h)
 	return err
 }
 
 func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
+	if c.mode.IsMac() {
+		return appendMacCSV(dst, c.mode, r)
+	}
 	if c.mode == Verify {
 		dst = appendCSVField(dst, r.ID)
 		dst = append(dst, ',')
@@ -367,6 +378,7 @@ type parquetWriter struct {
 	pres []PresignRecord
 	sigs []SignRecord
 	vers []VerifyRecord
+	mac  *macParquet // mac modes (mac.go)
 }
 
 func newParquetWriter(w io.Writer, m Mode) *parquetWriter {
@@ -380,6 +392,8 @@ func newParquetWriter(w io.Writer, m Mode) *parquetWriter {
 		p.sw = parquet.NewGenericWriter[SignRecord](w, opts...)
 	case Verify:
 		p.vw = parquet.NewGenericWriter[VerifyRecord](w, opts...)
+	case MacGenerate, MacVerify:
+		p.mac = newMacParquet(w, m, opts)
 	default:
 		p.pw = parquet.NewGenericWriter[PresignRecord](w, opts...)
 	}
@@ -392,6 +406,9 @@ func appendLP(dst []byte, s string) []byte {
 }
 
 func (p *parquetWriter) AppendRecord(dst []byte, r *Record) []byte {
+	if p.mac != nil {
+		return p.mac.appendRecord(dst, r)
+	}
 	if p.mode == Verify {
 		dst = appendLP(dst, r.ID)
 		dst = binary.AppendUvarint(dst, uint64(boolInt(r.Valid)))
@@ -441,6 +458,9 @@ func (l *lpReader) str() string {
 }
 
 func (p *parquetWriter) Write(enc []byte) error {
+	if p.mac != nil {
+		return p.mac.write(enc)
+	}
 	l := lpReader{b: enc}
 	p.pres, p.sigs, p.vers = p.pres[:0], p.sigs[:0], p.vers[:0]
 	for len(l.b) > 0 && !l.err {
@@ -490,6 +510,9 @@ func (p *parquetWriter) Write(enc []byte) error {
 }
 
 func (p *parquetWriter) Close() error {
+	if p.mac != nil {
+		return p.mac.close()
+	}
 	switch p.mode {
 	case Sign:
 		return p.sw.Close()

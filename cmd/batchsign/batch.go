@@ -56,6 +56,10 @@ func runBatch(mode pipeline.Mode, args []string, stdin io.Reader, stdout, stderr
 }
 
 func batchUsage(mode pipeline.Mode, fs *flag.FlagSet, w io.Writer) {
+	if mode.IsMac() {
+		macBatchUsage(mode, fs, w)
+		return
+	}
 	what := "one presigned URL per manifest row"
 	switch mode {
 	case pipeline.Sign:
@@ -153,6 +157,9 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	}
 	if mode == pipeline.Sign && f.scheme != schemeSigV4 {
 		return resolveSignScheme(o, f, t, getenv)
+	}
+	if mode.IsMac() {
+		return resolveMac(o, f, t, getenv)
 	}
 	res, err := awsconfig.Resolve(awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint, Getenv: getenv})
 	if err != nil {

@@ -36,10 +36,15 @@ type batchFlags struct {
 	connectionString string // verify (and sign --scheme azure-hmac)
 	signatureVersion string // presign
 	scheme           string // sign
+	keyring          string // mac (mac.go)
+	kmsEndpoint      string // mac
 }
 
 // addModeFlags adds the flags only some batch commands take.
 func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
+	if mode.IsMac() {
+		addMacFlags(fs, f)
+	}
 	if mode == pipeline.Presign {
 		fs.StringVar(&f.signatureVersion, "signature-version", "v4", "v4 (SigV4 query auth) or v2 (S3 legacy SigV2 query auth: AWSAccessKeyId, Expires in epoch seconds, Signature)")
 	}

@@ -6,6 +6,7 @@
 //	batchsign presign  [flags] MANIFEST|-   one presigned URL per row
 //	batchsign sign     [flags] MANIFEST|-   signed headers per row
 //	batchsign verify   [flags] INPUT|-      valid, or the reason why not, per row
+//	batchsign mac      generate|verify ...  KMS-style HMACs per row, keys from a keyring or KMS
 //	batchsign version                       version, Go, CPU features, SHA-256 backend
 //
 // Exit status: 0 every row signed (verify: every row valid); 1 some rows
@@ -42,6 +43,7 @@ func commands() []command {
 		{"presign", "one presigned URL per manifest row", runPresign},
 		{"sign", "signed request headers per manifest row", runSign},
 		{"verify", "judge presigned URLs or signed requests: valid, or why not", runVerify},
+		{"mac", "KMS-style HMACs per row: mac generate | mac verify", runMac},
 		{"version", "print version, Go version, CPU features and the SHA-256 backend", runVersion},
 	}
 }
