@@ -75,14 +75,7 @@ func (w *worker) presignV2(r *Row, b *Batch) error {
 			st.query = append(st.query, engine.SigV2Param{Name: p.Key, Value: p.Value})
 		}
 	} else {
-		region := r.Region
-		if region == "" {
-			region = w.cfg.Region
-		}
-		if err := checkRegion(region); err != nil {
-			return err
-		}
-		a, err := w.address(r.Bucket, region)
+		a, _, err := w.bucketTarget(r)
 		if err != nil {
 			return err
 		}

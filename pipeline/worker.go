@@ -111,6 +111,36 @@ func (w *worker) signer(region, service string) (*engine.Signer, error) {
 	return s, nil
 }
 
+// urlTarget parses a url row and picks its region: the row's, else the one
+// in an AWS host name, else the run's.
+func (w *worker) urlTarget(r *Row) (ParsedURL, string, error) {
+	u, err := ParseURL(r.URL)
+	if err != nil {
+		return u, "", err
+	}
+	region := r.Region
+	if region == "" {
+		if region = regionFromHost(u.Host); region == "" {
+			region = w.cfg.Region
+		}
+	}
+	return u, region, checkRegion(region)
+}
+
+// bucketTarget addresses a bucket+key row in its region: the row's, else
+// the run's.
+func (w *worker) bucketTarget(r *Row) (Address, string, error) {
+	region := r.Region
+	if region == "" {
+		region = w.cfg.Region
+	}
+	if err := checkRegion(region); err != nil {
+		return Address{}, "", err
+	}
+	a, err := w.address(r.Bucket, region)
+	return a, region, err
+}
+
 // address returns the cached address of bucket in region.
 func (w *worker) address(bucket, region string) (Address, error) {
 	k := addrKey{bucket, region}
@@ -231,17 +261,8 @@ func (w *worker) presign(r *Row, b *Batch) error {
 	generic := len(r.Headers) > 0 || service != "s3"
 	var s *engine.Signer
 	if r.URL != "" {
-		u, err := ParseURL(r.URL)
+		u, region, err := w.urlTarget(r)
 		if err != nil {
-			return err
-		}
-		region := r.Region
-		if region == "" {
-			if region = regionFromHost(u.Host); region == "" {
-				region = w.cfg.Region
-			}
-		}
-		if err := checkRegion(region); err != nil {
 			return err
 		}
 		if s, err = w.signer(region, service); err != nil {
@@ -265,14 +286,7 @@ func (w *worker) presign(r *Row, b *Batch) error {
 			p = engine.S3Presign{Method: method, Scheme: u.Scheme, Host: u.Host, Key: key, Query: w.pairs, Expires: expires}
 		}
 	} else {
-		region := r.Region
-		if region == "" {
-			region = w.cfg.Region
-		}
-		if err := checkRegion(region); err != nil {
-			return err
-		}
-		a, err := w.address(r.Bucket, region)
+		a, region, err := w.bucketTarget(r)
 		if err != nil {
 			return err
 		}
@@ -379,17 +393,8 @@ func (w *worker) sign(r *Row, b *Batch) error {
 	var scheme string
 	var s *engine.Signer
 	if r.URL != "" {
-		u, err := ParseURL(r.URL)
+		u, region, err := w.urlTarget(r)
 		if err != nil {
-			return err
-		}
-		region := r.Region
-		if region == "" {
-			if region = regionFromHost(u.Host); region == "" {
-				region = w.cfg.Region
-			}
-		}
-		if err := checkRegion(region); err != nil {
 			return err
 		}
 		if s, err = w.signer(region, service); err != nil {
@@ -401,14 +406,7 @@ func (w *worker) sign(r *Row, b *Batch) error {
 		if err := checkKeyUTF8(r.Key); err != nil {
 			return err
 		}
-		region := r.Region
-		if region == "" {
-			region = w.cfg.Region
-		}
-		if err := checkRegion(region); err != nil {
-			return err
-		}
-		a, err := w.address(r.Bucket, region)
+		a, region, err := w.bucketTarget(r)
 		if err != nil {
 			return err
 		}
