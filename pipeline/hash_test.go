@@ -10,7 +10,7 @@ import (
 
 func TestHashFileStreamsWithTheCallersBuffer(t *testing.T) {
 	dir := t.TempDir()
-	for _, size := range []int{0, 1, hashBufSize - 1, hashBufSize, 2*hashBufSize + 7} {
+	for _, size := range []int{0, 1, mmapMin - 1, mmapMin, hashBufSize - 1, hashBufSize, 2*hashBufSize + 7} {
 		data := []byte(strings.Repeat("batchsign", size/9+1)[:size])
 		path := filepath.Join(dir, "body")
 		if err := os.WriteFile(path, data, 0o600); err != nil {
