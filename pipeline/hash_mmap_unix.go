@@ -29,7 +29,12 @@ func hashMapped(f *os.File) (sum [32]byte, n int64, ok bool, err error) {
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() < mmapMin || fi.Size() != int64(int(fi.Size())) {
 		return sum, 0, false, nil
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	return hashMappedSize(f, int(fi.Size()))
+}
+
+// hashMappedSize maps size bytes of f and hashes them (see hashMapped).
+func hashMappedSize(f *os.File, size int) (sum [32]byte, n int64, ok bool, err error) {
+	data, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return sum, 0, false, nil
 	}
