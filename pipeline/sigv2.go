@@ -93,7 +93,7 @@ func (w *worker) presignV2(r *Row, b *Batch) error {
 	}
 	st.headers = st.headers[:0]
 	for _, h := range r.Headers {
-		st.headers = append(st.headers, engine.SigV2Param{Name: h.Name, Value: h.Value})
+		st.headers = append(st.headers, engine.SigV2Param(h))
 	}
 	req.Query, req.Headers = st.query, st.headers
 	w.url, err = st.signer.AppendPresignedURL(w.url[:0], &req)

@@ -83,7 +83,7 @@ func (w *worker) verify(r *Row, b *Batch) error {
 		scheme = SchemeSigV2
 		v.v2hdrs = v.v2hdrs[:0]
 		for _, h := range r.Headers {
-			v.v2hdrs = append(v.v2hdrs, engine.SigV2Param{Name: h.Name, Value: h.Value})
+			v.v2hdrs = append(v.v2hdrs, engine.SigV2Param(h))
 		}
 		err = v.v2.Verify(r.URL, w.t, &engine.SigV2VerifyOptions{Method: method, Headers: v.v2hdrs})
 	case auth == "":
