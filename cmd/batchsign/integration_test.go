@@ -57,39 +57,15 @@ func TestAgainstRealServers(t *testing.T) {
 			keys := integrationKeys()
 
 			// Upload with sign.
-			var manifest bytes.Buffer
-			for i, k := range keys {
-				body := filepath.Join(dir, fmt.Sprintf("body-%d", i))
-				writeFile(t, body, fmt.Sprintf("object %d: %q\n", i, k))
-				fmt.Fprintf(&manifest, `{"id":"%d","method":"PUT","bucket":%s,"key":%s,"body_file":%s}`+"\n",
-					i, jsonString(srv.Bucket), jsonString(k), jsonString(body))
-			}
-			m := writeFile(t, filepath.Join(dir, "put.ndjson"), manifest.String())
-			code, out, errs := runIn(t, "", "sign", m, "--endpoint-url", srv.Endpoint)
-			if code != exitOK {
-				t.Fatalf("sign: exit %d: %s", code, errs)
-			}
-			for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-				var s signedOut
-				if err := json.Unmarshal([]byte(line), &s); err != nil {
-					t.Fatal(err)
-				}
-				var i int
-				fmt.Sscan(s.ID, &i)
-				body, _ := os.ReadFile(filepath.Join(dir, fmt.Sprintf("body-%d", i)))
-				status, _ := do(t, "PUT", s.URL, s.Headers, body)
-				if status != http.StatusOK {
-					t.Errorf("PUT %q: %d\n%s", keys[i], status, srv.LogTail(5))
-				}
-			}
+			uploadWithSign(t, srv, dir, keys, "object")
 
 			// Fetch with presign.
-			manifest.Reset()
+			var manifest bytes.Buffer
 			for i, k := range keys {
 				fmt.Fprintf(&manifest, `{"id":"%d","bucket":%s,"key":%s}`+"\n", i, jsonString(srv.Bucket), jsonString(k))
 			}
-			m = writeFile(t, filepath.Join(dir, "get.ndjson"), manifest.String())
-			code, out, errs = runIn(t, "", "presign", m, "--endpoint-url", srv.Endpoint, "--expires", "5m")
+			m := writeFile(t, filepath.Join(dir, "get.ndjson"), manifest.String())
+			code, out, errs := runIn(t, "", "presign", m, "--endpoint-url", srv.Endpoint, "--expires", "5m")
 			if code != exitOK {
 				t.Fatalf("presign: exit %d: %s", code, errs)
 			}
@@ -146,4 +122,34 @@ func do(t *testing.T, method, rawURL string, headers map[string]string, body []b
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// uploadWithSign writes one body file per key (dir/body-<i>, text naming
+// the key after label), signs a PUT for each with `batchsign sign` against
+// srv, sends the PUTs, and fails the test unless every one answers 200.
+// The presign tests then fetch those bodies back.
+func uploadWithSign(t *testing.T, srv *testservers.Server, dir string, keys []string, label string) {
+	t.Helper()
+	var manifest bytes.Buffer
+	for i, k := range keys {
+		body := filepath.Join(dir, fmt.Sprintf("body-%d", i))
+		writeFile(t, body, fmt.Sprintf("%s %d: %q\n", label, i, k))
+		fmt.Fprintf(&manifest, `{"id":"%d","method":"PUT","bucket":%s,"key":%s,"body_file":%s}`+"\n",
+			i, jsonString(srv.Bucket), jsonString(k), jsonString(body))
+	}
+	m := writeFile(t, filepath.Join(dir, "put.ndjson"), manifest.String())
+	code, out, errs := runIn(t, "", "sign", m, "--endpoint-url", srv.Endpoint)
+	if code != exitOK {
+		t.Fatalf("sign: exit %d: %s", code, errs)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var s signedOut
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatal(err)
+		}
+		body, _ := os.ReadFile(filepath.Join(dir, "body-"+s.ID))
+		if status, _ := do(t, "PUT", s.URL, s.Headers, body); status != http.StatusOK {
+			t.Fatalf("PUT %s: %d\n%s", s.ID, status, srv.LogTail(5))
+		}
+	}
 }

@@ -31,35 +31,14 @@ func TestPresignSigV2AgainstS3rver(t *testing.T) {
 	t.Setenv("AWS_REGION", srv.Region)
 	keys := []string{"plain.txt", "with space.txt", "plus+sign", "eq=ual", "amp&ersand", "per%cent", "日本/データ.bin", "a/b/c.txt"}
 
-	var manifest bytes.Buffer
-	for i, k := range keys {
-		body := filepath.Join(dir, fmt.Sprintf("body-%d", i))
-		writeFile(t, body, fmt.Sprintf("sigv2 object %d: %q\n", i, k))
-		fmt.Fprintf(&manifest, `{"id":"%d","method":"PUT","bucket":%s,"key":%s,"body_file":%s}`+"\n",
-			i, jsonString(srv.Bucket), jsonString(k), jsonString(body))
-	}
-	m := writeFile(t, filepath.Join(dir, "put.ndjson"), manifest.String())
-	code, out, errs := runIn(t, "", "sign", m, "--endpoint-url", srv.Endpoint)
-	if code != exitOK {
-		t.Fatalf("sign: exit %d: %s", code, errs)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var s signedOut
-		if err := json.Unmarshal([]byte(line), &s); err != nil {
-			t.Fatal(err)
-		}
-		body, _ := os.ReadFile(filepath.Join(dir, "body-"+s.ID))
-		if status, _ := do(t, "PUT", s.URL, s.Headers, body); status != http.StatusOK {
-			t.Fatalf("PUT %s: %d\n%s", s.ID, status, srv.LogTail(5))
-		}
-	}
+	uploadWithSign(t, srv, dir, keys, "sigv2 object")
 
-	manifest.Reset()
+	var manifest bytes.Buffer
 	for i, k := range keys {
 		fmt.Fprintf(&manifest, `{"id":"%d","bucket":%s,"key":%s}`+"\n", i, jsonString(srv.Bucket), jsonString(k))
 	}
-	m = writeFile(t, filepath.Join(dir, "get.ndjson"), manifest.String())
-	code, out, errs = runIn(t, "", "presign", "--signature-version", "v2", m, "--endpoint-url", srv.Endpoint, "--expires", "5m")
+	m := writeFile(t, filepath.Join(dir, "get.ndjson"), manifest.String())
+	code, out, errs := runIn(t, "", "presign", "--signature-version", "v2", m, "--endpoint-url", srv.Endpoint, "--expires", "5m")
 	if code != exitOK {
 		t.Fatalf("presign v2: exit %d: %s", code, errs)
 	}
