@@ -279,7 +279,7 @@ func (s *Signer) appendCanonicalPath(dst []byte, p string) ([]byte, error) {
 		if err != nil {
 			return dst, fieldErr("path", err)
 		}
-		if err := checkUTF8(string(dec)); err != nil {
+		if err := CheckUTF8(string(dec)); err != nil {
 			return dst, fieldErr("key", err)
 		}
 		return AppendURIEscape(dst, string(dec), true), nil

@@ -123,7 +123,7 @@ func (e *InvalidUTF8Error) Error() string {
 func (e *InvalidUTF8Error) Unwrap() error { return ErrInvalidUTF8 }
 
 // checkUTF8 returns an *InvalidUTF8Error for the first invalid sequence in s.
-func checkUTF8(s string) error {
+func CheckUTF8(s string) error {
 	if utf8.ValidString(s) { // word-at-a-time ASCII fast path
 		return nil
 	}

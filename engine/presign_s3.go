@@ -40,10 +40,10 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	if p.Host == "" {
 		return dst, fieldErr("host", ErrMissingField)
 	}
-	if err := checkUTF8(p.Key); err != nil {
+	if err := CheckUTF8(p.Key); err != nil {
 		return dst, fieldErr("key", err)
 	}
-	if err := checkUTF8(p.Bucket); err != nil {
+	if err := CheckUTF8(p.Bucket); err != nil {
 		return dst, fieldErr("bucket", err)
 	}
 	method := p.Method
@@ -72,10 +72,10 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		if reservedParam(q.Key) {
 			return dst, fieldErr("query", withDetail(ErrReservedParam, q.Key))
 		}
-		if err := checkUTF8(q.Key); err != nil {
+		if err := CheckUTF8(q.Key); err != nil {
 			return dst, fieldErr("query", err)
 		}
-		if err := checkUTF8(q.Value); err != nil {
+		if err := CheckUTF8(q.Value); err != nil {
 			return dst, fieldErr("query", err)
 		}
 		s.appendPair(q.Key, q.Value)

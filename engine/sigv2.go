@@ -616,7 +616,7 @@ func (r *SigV2PresignRequest) check() error {
 			return sigV2RequestError("bucket", "invalid bucket name "+strconv.Quote(r.Bucket))
 		}
 	}
-	if err := checkUTF8(r.Key); err != nil {
+	if err := CheckUTF8(r.Key); err != nil {
 		return fmt.Errorf("%w: key: %w", ErrSigV2Request, err)
 	}
 	if r.Expires <= 0 {

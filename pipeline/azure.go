@@ -72,8 +72,8 @@ func azureMethod(m string) (string, bool) {
 
 // signAzure signs r with Azure HMAC-SHA256 and emits the URL and headers.
 func (w *worker) signAzure(r *Row, b *Batch) error {
-	if !utf8.ValidString(r.ID) {
-		return fieldErr(FieldID, &engine.InvalidUTF8Error{Offset: invalidUTF8At(r.ID)})
+	if err := checkUTF8(FieldID, r.ID); err != nil {
+		return err
 	}
 	method, ok := azureMethod(r.Method)
 	if !ok {

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/batchsign/batchsign/engine"
 	"github.com/parquet-go/parquet-go"
@@ -136,8 +135,8 @@ func (w *worker) macRequest(r *Row) (engine.MacAlgorithm, error) {
 	if w.mac == nil {
 		w.mac = &macState{}
 	}
-	if !utf8.ValidString(r.ID) {
-		return 0, fieldErr(FieldID, &engine.InvalidUTF8Error{Offset: invalidUTF8At(r.ID)})
+	if err := checkUTF8(FieldID, r.ID); err != nil {
+		return 0, err
 	}
 	if r.KeyID == "" {
 		return 0, fieldErr(FieldKeyID, engine.ErrMissingField)

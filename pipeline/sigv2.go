@@ -85,7 +85,7 @@ func (w *worker) presignV2(r *Row, b *Batch) error {
 			req.Addressing = engine.SigV2AddressingPath
 		}
 	}
-	if err := checkKeyUTF8(req.Key); err != nil {
+	if err := checkUTF8(FieldKey, req.Key); err != nil {
 		return err
 	}
 	for _, p := range r.Query {

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/batchsign/batchsign/engine"
 )
@@ -58,8 +57,8 @@ func (w *worker) verifier() *verifier {
 // with its reason; only a row that cannot be judged (no url, a bad method
 // or id) is an error, and so a reject.
 func (w *worker) verify(r *Row, b *Batch) error {
-	if !utf8.ValidString(r.ID) {
-		return fieldErr(FieldID, &engine.InvalidUTF8Error{Offset: invalidUTF8At(r.ID)})
+	if err := checkUTF8(FieldID, r.ID); err != nil {
+		return err
 	}
 	method, ok := canonicalMethod(r.Method)
 	if !ok && isAzureAuth(headerValue(r.Headers, "authorization")) {

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/batchsign/batchsign/engine"
 	"github.com/batchsign/batchsign/keycache"
@@ -166,8 +165,8 @@ func (w *worker) common(r *Row) (method, service string, err error) {
 	if !ok {
 		return "", "", fieldErr(FieldMethod, detail(ErrMethod, "got "+strconv.Quote(r.Method)))
 	}
-	if !utf8.ValidString(r.ID) {
-		return "", "", fieldErr(FieldID, &engine.InvalidUTF8Error{Offset: invalidUTF8At(r.ID)})
+	if err := checkUTF8(FieldID, r.ID); err != nil {
+		return "", "", err
 	}
 	service = r.Service
 	if service == "" {
@@ -191,17 +190,6 @@ func (w *worker) common(r *Row) (method, service string, err error) {
 		}
 	}
 	return method, service, nil
-}
-
-func invalidUTF8At(s string) int {
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			return i
-		}
-		i += n
-	}
-	return len(s)
 }
 
 func checkService(s string) error {
@@ -294,7 +282,7 @@ func (w *worker) presign(r *Row, b *Batch) error {
 			return err
 		}
 		if generic {
-			if err := checkKeyUTF8(r.Key); err != nil {
+			if err := checkUTF8(FieldKey, r.Key); err != nil {
 				return err
 			}
 			scheme = a.Scheme
@@ -339,9 +327,11 @@ func checkPresignPayload(r *Row) error {
 	return nil
 }
 
-func checkKeyUTF8(k string) error {
-	if !utf8.ValidString(k) {
-		return fieldErr(FieldKey, &engine.InvalidUTF8Error{Offset: invalidUTF8At(k)})
+// checkUTF8 rejects text of field that is not valid UTF-8, naming the byte
+// offset (engine.CheckUTF8): S3 keys and ids are never silently repaired.
+func checkUTF8(field, s string) error {
+	if err := engine.CheckUTF8(s); err != nil {
+		return fieldErr(field, err)
 	}
 	return nil
 }
@@ -403,7 +393,7 @@ func (w *worker) sign(r *Row, b *Batch) error {
 		scheme = u.Scheme
 		req = engine.Request{Method: method, Host: u.Host, Path: u.Path, Query: w.joinQuery(u.RawQuery, r.Query)}
 	} else {
-		if err := checkKeyUTF8(r.Key); err != nil {
+		if err := checkUTF8(FieldKey, r.Key); err != nil {
 			return err
 		}
 		a, region, err := w.bucketTarget(r)
