@@ -244,25 +244,15 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 // addRawQuery decodes a wire query and records its pairs, re-encoded the
 // canonical way. '+' is a literal plus, as in SigV4's own encoding.
 func (s *Signer) addRawQuery(q string, presign bool) error {
-	var kb, vb []byte
-	for q != "" {
-		var part string
-		part, q, _ = strings.Cut(q, "&")
-		if part == "" {
-			continue
+	var err error
+	if s.params, err = AppendQueryParams(s.params[:0], q); err != nil {
+		return fieldErr("query", err)
+	}
+	for _, p := range s.params {
+		if presign && reservedParam(p.Key) {
+			return fieldErr("query", withDetail(ErrReservedParam, p.Key))
 		}
-		k, v, _ := strings.Cut(part, "=")
-		var err error
-		if kb, err = AppendURIUnescape(kb[:0], k); err != nil {
-			return fieldErr("query", err)
-		}
-		if vb, err = AppendURIUnescape(vb[:0], v); err != nil {
-			return fieldErr("query", err)
-		}
-		if presign && reservedParam(string(kb)) {
-			return fieldErr("query", withDetail(ErrReservedParam, string(kb)))
-		}
-		s.appendPair(string(kb), string(vb))
+		s.appendPair(p.Key, p.Value)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -89,7 +90,11 @@ func AppendURIUnescape(dst []byte, s string) ([]byte, error) {
 }
 
 // URIUnescape is AppendURIUnescape returning a string.
+// Text without a '%' is returned as is, without allocating.
 func URIUnescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 {
+		return s, nil
+	}
 	b, err := AppendURIUnescape(make([]byte, 0, len(s)), s)
 	if err != nil {
 		return "", err
@@ -139,4 +144,29 @@ func CheckUTF8(s string) error {
 		i += size
 	}
 	return nil
+}
+
+// AppendQueryParams appends the decoded pairs of a raw query string (no
+// leading '?') to dst, in their order. Empty parts are skipped, a part
+// without '=' has an empty value, and '+' stays a literal plus, as in SigV4's
+// own encoding. Keys and values without escapes are sub-strings of raw.
+func AppendQueryParams(dst []QueryParam, raw string) ([]QueryParam, error) {
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		dk, err := URIUnescape(k)
+		if err != nil {
+			return dst, err
+		}
+		dv, err := URIUnescape(v)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, QueryParam{Key: dk, Value: dv})
+	}
+	return dst, nil
 }

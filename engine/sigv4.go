@@ -123,6 +123,8 @@ type Signer struct {
 	path  []byte // escaped path
 	qb    []byte // encoded query pairs
 	spans []pairSpan
+	// params holds a wire query's decoded pairs (addRawQuery).
+	params []QueryParam
 	// Prepared X-Amz-* pairs of S3 presigns for fixedExpires (see buildFixed).
 	fixed        []byte
 	fixedSpans   []pairSpan

@@ -370,34 +370,11 @@ func regionFromHost(host string) string {
 	return region
 }
 
-// queryPairs appends the decoded pairs of a raw query to dst. '+' is a
-// literal plus, as in SigV4; a pair without '=' has an empty value. Parts
-// without escapes are sub-strings of raw.
+// queryPairs is engine.AppendQueryParams with the error naming the url field.
 func queryPairs(dst []engine.QueryParam, raw string) ([]engine.QueryParam, error) {
-	for raw != "" {
-		var part string
-		part, raw, _ = strings.Cut(raw, "&")
-		if part == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(part, "=")
-		dk, err := unescape(k)
-		if err != nil {
-			return dst, fieldErr(FieldURL, err)
-		}
-		dv, err := unescape(v)
-		if err != nil {
-			return dst, fieldErr(FieldURL, err)
-		}
-		dst = append(dst, engine.QueryParam{Key: dk, Value: dv})
+	dst, err := engine.AppendQueryParams(dst, raw)
+	if err != nil {
+		return dst, fieldErr(FieldURL, err)
 	}
 	return dst, nil
-}
-
-// unescape percent-decodes s, returning s itself when it has no escapes.
-func unescape(s string) (string, error) {
-	if strings.IndexByte(s, '%') < 0 {
-		return s, nil
-	}
-	return engine.URIUnescape(s)
 }

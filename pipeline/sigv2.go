@@ -54,7 +54,7 @@ func (w *worker) presignV2(r *Row, b *Batch) error {
 		if err != nil {
 			return err
 		}
-		path, err := unescape(u.Path)
+		path, err := engine.URIUnescape(u.Path)
 		if err != nil {
 			return fieldErr(FieldURL, err)
 		}

@@ -260,7 +260,7 @@ func (w *worker) presign(r *Row, b *Batch) error {
 			scheme = u.Scheme
 			req = engine.Request{Method: method, Host: u.Host, Path: u.Path, Query: w.joinQuery(u.RawQuery, r.Query), Headers: r.Headers}
 		} else {
-			key, err := unescape(u.Path)
+			key, err := engine.URIUnescape(u.Path)
 			if err != nil {
 				return fieldErr(FieldURL, err)
 			}
