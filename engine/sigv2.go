@@ -49,11 +49,9 @@ import (
 //     from there.
 
 // SigV2Param is a name and value: a query parameter (value decoded, as the
-// string to sign uses it) or a request header (name in any case).
-type SigV2Param struct {
-	Name  string
-	Value string
-}
+// string to sign uses it) or a request header (name in any case). It is the
+// same type as Header, so a request's headers pass to SigV2 without a copy.
+type SigV2Param = Header
 
 // SigV2Addressing says where the bucket of an S3 request is, which decides
 // the "/bucket" prefix of the canonical resource.

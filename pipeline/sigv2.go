@@ -11,9 +11,8 @@ import (
 // sigV2State is a worker's SigV2 presigner (not safe for concurrent use)
 // and its scratch slices.
 type sigV2State struct {
-	signer  *engine.SigV2Signer
-	query   []engine.SigV2Param
-	headers []engine.SigV2Param
+	signer *engine.SigV2Signer
+	query  []engine.SigV2Param
 }
 
 // presignV2 signs r as an S3 SigV2 presigned URL: Expires is the signing
@@ -91,11 +90,7 @@ func (w *worker) presignV2(r *Row, b *Batch) error {
 	for _, p := range r.Query {
 		st.query = append(st.query, engine.SigV2Param{Name: p.Key, Value: p.Value})
 	}
-	st.headers = st.headers[:0]
-	for _, h := range r.Headers {
-		st.headers = append(st.headers, engine.SigV2Param(h))
-	}
-	req.Query, req.Headers = st.query, st.headers
+	req.Query, req.Headers = st.query, r.Headers
 	w.url, err = st.signer.AppendPresignedURL(w.url[:0], &req)
 	if err != nil {
 		return fieldErr(FieldURL, err)

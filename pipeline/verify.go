@@ -21,7 +21,6 @@ type verifier struct {
 	v4     *engine.Verifier
 	v2     *engine.SigV2Verifier
 	az     *engine.AzureSigner
-	v2hdrs []engine.SigV2Param
 }
 
 // credentialsLookup knows the one access key of c.
@@ -80,11 +79,7 @@ func (w *worker) verify(r *Row, b *Batch) error {
 	switch {
 	case auth == "" && isSigV2URL(r.URL):
 		scheme = SchemeSigV2
-		v.v2hdrs = v.v2hdrs[:0]
-		for _, h := range r.Headers {
-			v.v2hdrs = append(v.v2hdrs, engine.SigV2Param(h))
-		}
-		err = v.v2.Verify(r.URL, w.t, &engine.SigV2VerifyOptions{Method: method, Headers: v.v2hdrs})
+		err = v.v2.Verify(r.URL, w.t, &engine.SigV2VerifyOptions{Method: method, Headers: r.Headers})
 	case auth == "":
 		scheme = SchemeSigV4
 		err = v.v4.PresignedURL(method, r.URL, r.Headers, "")
