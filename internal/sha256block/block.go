@@ -1,0 +1,85 @@
+// Package sha256block is SHA-256 at the level of compression blocks: the
+// chaining state is a plain [8]uint32 the caller owns, and Block absorbs whole
+// 64-byte blocks into it with the fastest instructions the CPU has (SHA-NI on
+// x86-64, the ARMv8 SHA2 extension on arm64) or pure Go.
+//
+// It exists for the signing hot path. A presigned URL is about eight SHA-256
+// blocks (the canonical request, then an HMAC resumed from prepared key
+// states); hashing them through hash.Hash costs as much again in state
+// copies, buffering, interface calls and state (un)marshalling. With the
+// state in the caller's hands, a signature is eight block calls and one
+// padding step per hash.
+//
+// crypto/sha256 and github.com/minio/sha256-simd both have such block
+// functions but export neither, hence this package. It is checked against
+// crypto/sha256 on every path (tests, fuzzing, and the engine's suites under
+// emulated CPUs).
+package sha256block
+
+import "encoding/binary"
+
+// Size is the length of a SHA-256 digest in bytes.
+const Size = 32
+
+// BlockSize is the length of a SHA-256 block in bytes.
+const BlockSize = 64
+
+// IV is the SHA-256 initial chaining state (FIPS 180-4, 5.3.3).
+var IV = [8]uint32{
+	0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+	0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+}
+
+// Block absorbs the whole 64-byte blocks of p into the chaining state h.
+// len(p) must be a multiple of BlockSize; Block panics otherwise, since a
+// silently dropped tail would be a wrong signature. It does not allocate and
+// does not retain p.
+func Block(h *[8]uint32, p []byte) {
+	if len(p)%BlockSize != 0 {
+		panic("sha256block: Block needs whole 64-byte blocks")
+	}
+	if len(p) == 0 {
+		return
+	}
+	block(h, p)
+}
+
+// Sum finishes a hash: it absorbs msg into h, which has already absorbed
+// prefixLen bytes (a multiple of BlockSize), applies SHA-256 padding and
+// returns the digest. h is taken by value, so a prepared state can be
+// finished any number of times. With h = IV and prefixLen = 0 it is
+// SHA-256(msg).
+func Sum(h [8]uint32, prefixLen uint64, msg []byte) [Size]byte {
+	if prefixLen%BlockSize != 0 {
+		panic("sha256block: Sum needs a prefix of whole blocks")
+	}
+	full := len(msg) &^ (BlockSize - 1)
+	if full > 0 {
+		block(&h, msg[:full])
+	}
+	var pad [2 * BlockSize]byte
+	r := copy(pad[:], msg[full:])
+	pad[r] = 0x80
+	n := BlockSize
+	if r >= BlockSize-8 {
+		n = 2 * BlockSize
+	}
+	binary.BigEndian.PutUint64(pad[n-8:], (prefixLen+uint64(len(msg)))<<3)
+	block(&h, pad[:n])
+	var out [Size]byte
+	for i, w := range h {
+		binary.BigEndian.PutUint32(out[4*i:], w)
+	}
+	return out
+}
+
+// Implementation names the block function in use: "sha-ni", "arm-sha2" or
+// "generic" (pure Go).
+func Implementation() string { return implementation }
+
+//go:generate go run gen_amd64.go
+
+// Accelerated reports whether Block uses SHA instructions. Where it does not,
+// the pure-Go block function is slower than crypto/sha256's vector paths, so
+// callers should prefer the standard library.
+func Accelerated() bool { return implementation != "generic" }
