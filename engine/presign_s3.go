@@ -104,14 +104,23 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 }
 
 // buildFixed prepares the X-Amz-* pairs every presign of this signer shares,
-// already encoded and sorted, so a row only sorts its own parameters and
-// merges: the common row (no parameters of its own) sorts nothing.
+// already encoded, sorted and joined with '&' in s.fixed, so a row only
+// sorts its own parameters and merges, copying each run of fixed pairs that
+// falls between two of its own in one piece: the common row (no parameters
+// of its own) sorts nothing and copies the fixed query once.
 func (s *Signer) buildFixed(expires int64) {
 	s.qb, s.spans = s.qb[:0], s.spans[:0]
 	s.addPresignParams("host", expires)
 	sortPairs(s.qb, s.spans)
-	s.fixed = append(s.fixed[:0], s.qb...)
-	s.fixedSpans = append(s.fixedSpans[:0], s.spans...)
+	s.fixed, s.fixedSpans = s.fixed[:0], s.fixedSpans[:0]
+	for i, sp := range s.spans {
+		if i > 0 {
+			s.fixed = append(s.fixed, '&')
+		}
+		off := len(s.fixed) - sp.start
+		s.fixed = append(s.fixed, s.qb[sp.start:sp.end]...)
+		s.fixedSpans = append(s.fixedSpans, pairSpan{start: sp.start + off, eq: sp.eq + off, end: sp.end + off})
+	}
 	s.fixedExpires = expires
 }
 
@@ -128,10 +137,15 @@ func (s *Signer) appendMergedQuery(dst []byte) []byte {
 		if j == len(fs) || (i < len(us) && pairLessAcross(s.qb, us[i], s.fixed, fs[j])) {
 			dst = append(dst, s.qb[us[i].start:us[i].end]...)
 			i++
-		} else {
-			dst = append(dst, s.fixed[fs[j].start:fs[j].end]...)
-			j++
+			continue
 		}
+		// A run of fixed pairs up to the next row pair, '&'s included.
+		k := j + 1
+		for k < len(fs) && (i == len(us) || !pairLessAcross(s.qb, us[i], s.fixed, fs[k])) {
+			k++
+		}
+		dst = append(dst, s.fixed[fs[j].start:fs[k-1].end]...)
+		j = k
 	}
 	return dst
 }

@@ -1,10 +1,13 @@
 package engine
 
-// SHA-256 dispatch. Two implementations compete: the standard library's
-// crypto/sha256 and github.com/minio/sha256-simd. Neither wins everywhere:
-// sha256-simd has a lower fixed cost per call where the CPU has SHA
-// instructions, but its Sum256 is pure Go on CPUs without them, where the
-// standard library still has an AVX2 path about twice as fast. So the choice is
+// SHA-256 dispatch. Three implementations compete: the standard library's
+// crypto/sha256, github.com/minio/sha256-simd, and our own block-level
+// internal/sha256block. None wins everywhere: sha256-simd has a lower fixed
+// cost per call where the CPU has SHA instructions, but its Sum256 is pure Go
+// on CPUs without them, where the standard library still has an AVX2 path
+// about twice as fast; sha256block skips hash.Hash altogether (the caller
+// holds the chaining state, so an HMAC resumed from a prepared key costs only
+// its blocks), but it has assembly only for SHA-NI and ARMv8 SHA2. So the choice is
 // made once, at package initialisation, per CPU class (sha256_amd64.go,
 // sha256_arm64.go and sha256_other.go hold the tables and say what each entry
 // rests on) and per use:
@@ -29,13 +32,16 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/batchsign/batchsign/internal/sha256block"
 	"github.com/klauspost/cpuid/v2"
 	simd "github.com/minio/sha256-simd"
 )
 
 // SHA256Env is the environment variable that forces a SHA-256 backend:
 // "simd" (github.com/minio/sha256-simd for every use), "stdlib" (crypto/sha256
-// for every use), or "auto" or empty for the measured per-CPU choice. It is
+// for every use), "block" (batchsign's internal/sha256block for one-shot
+// hashes and HMACs, crypto/sha256 for streams), or "auto" or empty for the
+// measured per-CPU choice. It is
 // read once, when the package is initialised. Any other value is ignored
 // (the choice stays automatic) and reported in BackendInfo.Warning, so that a
 // typo cannot stop a batch but does show in `batchsign version`.
@@ -47,12 +53,16 @@ type sha256Backend uint8
 const (
 	backendStdlib sha256Backend = iota // crypto/sha256
 	backendSIMD                        // github.com/minio/sha256-simd
+	backendBlock                       // internal/sha256block (small and resumable uses only)
 )
 
 // String returns the name BATCHSIGN_SHA256 and the tests use.
 func (b sha256Backend) String() string {
-	if b == backendSIMD {
+	switch b {
+	case backendSIMD:
 		return "simd"
+	case backendBlock:
+		return "block"
 	}
 	return "stdlib"
 }
@@ -66,8 +76,14 @@ type sha256Choice struct {
 	stream    sha256Backend // NewSHA256, HashReader
 }
 
-// allBackend returns a choice that uses b for every use.
-func allBackend(b sha256Backend) sha256Choice { return sha256Choice{b, b, b} }
+// allBackend returns a choice that uses b for every use it has: sha256block
+// has no streaming hash, so a block choice streams with crypto/sha256.
+func allBackend(b sha256Backend) sha256Choice {
+	if b == backendBlock {
+		return sha256Choice{b, b, backendStdlib}
+	}
+	return sha256Choice{b, b, b}
+}
 
 // cpuClass is what the dispatch tables are indexed by: the SHA-256 relevant
 // capability of the CPU, as crypto/sha256 and sha256-simd see it.
@@ -129,7 +145,7 @@ func newSHA256Dispatch(setting string, class cpuClass) sha256Dispatch {
 	}
 	switch {
 	case !ok:
-		d.info.Warning = SHA256Env + "=" + strconv.Quote(setting) + " is not one of auto, simd, stdlib; using auto"
+		d.info.Warning = SHA256Env + "=" + strconv.Quote(setting) + " is not one of auto, simd, stdlib, block; using auto"
 	case !isForced && fips140.Enabled():
 		// In FIPS 140 mode only the standard library's validated module
 		// may hash; sha256-simd would silently step outside it.
@@ -161,6 +177,8 @@ func parseSHA256Setting(v string) (b sha256Backend, forced, ok bool) {
 		return backendSIMD, true, true
 	case "stdlib":
 		return backendStdlib, true, true
+	case "block":
+		return backendBlock, true, true
 	}
 	return backendStdlib, false, false
 }
@@ -172,6 +190,8 @@ func implName(b sha256Backend, oneShot bool) string {
 	switch {
 	case b == backendStdlib:
 		return "crypto/sha256"
+	case b == backendBlock:
+		return "batchsign/sha256block (" + sha256block.Implementation() + ")"
 	case simdAccelerated:
 		return "minio/sha256-simd"
 	case oneShot:
@@ -215,8 +235,8 @@ type BackendInfo struct {
 	CPUClass string
 	// Small, Resumable and Stream name the implementation used for one-shot
 	// hashes (Sum256), HMACs resumed from prepared states, and streamed
-	// payloads (NewSHA256, HashReader): "crypto/sha256" or
-	// "minio/sha256-simd", with a note in parentheses where sha256-simd falls
+	// payloads (NewSHA256, HashReader): "crypto/sha256",
+	// "minio/sha256-simd" or "batchsign/sha256block (sha-ni|arm-sha2|generic)", with a note in parentheses where sha256-simd falls
 	// back to pure Go or to crypto/sha256 on this CPU.
 	Small, Resumable, Stream string
 	// Forced is true when BATCHSIGN_SHA256 chose the backend rather than the
@@ -266,8 +286,11 @@ func Sum256(b []byte) [32]byte {
 	// A branch on a package variable rather than a func value: a call
 	// through a func value makes b escape, which would cost callers that
 	// hash stack buffers an allocation.
-	if sha256State.active.small == backendSIMD {
+	switch sha256State.active.small {
+	case backendSIMD:
 		return simd.Sum256(b)
+	case backendBlock:
+		return sha256block.Sum(sha256block.IV, 0, b)
 	}
 	return sha256.Sum256(b)
 }
@@ -282,7 +305,13 @@ func NewSHA256() hash.Hash { return newSHA256(sha256State.active.stream) }
 // newResumableSHA256 returns the SHA-256 used to finish HMACs from prepared
 // states (small inputs, resumed with UnmarshalBinary). States marshalled by
 // either backend resume in either, since both use the "sha\x03" format.
+// Under the block backend the Signer holds chaining states instead
+// (useBlockHMAC) and this is crypto/sha256, for the other callers.
 func newResumableSHA256() hash.Hash { return newSHA256(sha256State.active.resumable) }
+
+// useBlockHMAC reports whether HMACs resumed from prepared states run on
+// sha256block rather than through newResumableSHA256.
+func useBlockHMAC() bool { return sha256State.active.resumable == backendBlock }
 
 func newSHA256(b sha256Backend) hash.Hash {
 	if b == backendSIMD {

@@ -53,7 +53,7 @@ func sha256CPUClass() cpuClass {
 // against about 119 ns for crypto/sha256's AVX2 path) and its New returns
 // crypto/sha256's digest, so the standard library is chosen for every use.
 var sha256Table = [numCPUClasses]sha256Choice{
-	classSHANI: {small: backendSIMD, resumable: backendStdlib, stream: backendStdlib},
+	classSHANI: {small: backendBlock, resumable: backendBlock, stream: backendStdlib},
 	classAVX2:  allBackend(backendStdlib),
 	classNone:  allBackend(backendStdlib),
 }

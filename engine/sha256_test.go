@@ -42,6 +42,7 @@ func sha256Choices() []struct {
 	}{
 		{"stdlib", allBackend(backendStdlib)},
 		{"simd", allBackend(backendSIMD)},
+		{"block", allBackend(backendBlock)},
 		{"auto", sha256State.auto},
 	}
 }
@@ -321,6 +322,7 @@ func TestParseSHA256Setting(t *testing.T) {
 		{"SIMD", backendSIMD, true, true},
 		{"stdlib", backendStdlib, true, true},
 		{"Stdlib\n", backendStdlib, true, true},
+		{"block", backendBlock, true, true},
 		{"sha-ni", backendStdlib, false, false},
 		{"simd,stdlib", backendStdlib, false, false},
 		{"crypto/sha256", backendStdlib, false, false},
@@ -346,7 +348,8 @@ func TestSHA256SettingOverridesTable(t *testing.T) {
 		{"auto", auto, false, false, "(auto, cpu class sha-ni", "warning"},
 		{"simd", allBackend(backendSIMD), true, false, "forced by BATCHSIGN_SHA256=simd", "warning"},
 		{"stdlib", allBackend(backendStdlib), true, false, "small=crypto/sha256 resumable=crypto/sha256 stream=crypto/sha256", "warning"},
-		{"fast", auto, false, true, `warning: BATCHSIGN_SHA256="fast" is not one of auto, simd, stdlib; using auto`, "forced"},
+		{"block", allBackend(backendBlock), true, false, "resumable=batchsign/sha256block (", "warning"},
+		{"fast", auto, false, true, `warning: BATCHSIGN_SHA256="fast" is not one of auto, simd, stdlib, block; using auto`, "forced"},
 	} {
 		d := newSHA256Dispatch(tc.setting, classSHANI)
 		if d.active != tc.want || d.auto != auto {
@@ -435,7 +438,7 @@ var benchSizes = []struct {
 }{{"64", 64}, {"256", 256}, {"1K", 1 << 10}, {"1M", 1 << 20}}
 
 func forEachSHA256Backend(b *testing.B, f func(b *testing.B)) {
-	for _, be := range []sha256Backend{backendSIMD, backendStdlib} {
+	for _, be := range []sha256Backend{backendSIMD, backendStdlib, backendBlock} {
 		withSHA256Choice(allBackend(be), func() { b.Run(be.String(), f) })
 	}
 }

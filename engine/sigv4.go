@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"hash"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/sha256block"
 	"github.com/batchsign/batchsign/keycache"
 )
 
@@ -114,9 +116,16 @@ type Signer struct {
 	payload             string // payload hash of the last canonical request
 
 	// HMAC state: inner resumes after ipad + stsPrefix, outer after opad.
+	// Under the block backend (useBlock) the chaining words are kept
+	// instead: blockInner has absorbed ipad and the whole 64-byte blocks of
+	// stsPrefix (blockInnerLen bytes), stsTail is the rest of stsPrefix.
 	innerPrefixed, outerState []byte
 	inner, outer              hash.Hash
 	innerU, outerU            encoding.BinaryUnmarshaler
+	useBlock                  bool
+	blockInner, blockOuter    [8]uint32
+	blockInnerLen             uint64
+	stsTail                   string
 
 	// Scratch reused across calls.
 	cr    []byte // canonical request
@@ -166,6 +175,10 @@ func NewSigner(creds Credentials, key *keycache.SigningKey, t time.Time, opts Op
 	}
 	s.stsPrefix = Algorithm + "\n" + s.amzDate + "\n" + key.Scope() + "\n"
 
+	if useBlockHMAC() {
+		s.prepareBlockHMAC()
+		return s, nil
+	}
 	s.inner, s.outer = newResumableSHA256(), newResumableSHA256()
 	var ok1, ok2 bool
 	s.innerU, ok1 = s.inner.(encoding.BinaryUnmarshaler)
@@ -186,6 +199,18 @@ func NewSigner(creds Credentials, key *keycache.SigningKey, t time.Time, opts Op
 	return s, nil
 }
 
+// prepareBlockHMAC absorbs the whole blocks of the string-to-sign prefix into
+// the key's inner state, for appendSignature's block-level path.
+func (s *Signer) prepareBlockHMAC() {
+	s.useBlock = true
+	inner, outer := s.key.States()
+	full := len(s.stsPrefix) &^ (sha256block.BlockSize - 1)
+	sha256block.Block(&inner, []byte(s.stsPrefix[:full]))
+	s.blockInner, s.blockOuter = inner, outer
+	s.blockInnerLen = uint64(sha256block.BlockSize + full)
+	s.stsTail = s.stsPrefix[full:]
+}
+
 // Time returns the signing instant.
 func (s *Signer) Time() time.Time { return s.t }
 
@@ -203,6 +228,9 @@ func (s *Signer) S3() bool { return s.s3 }
 // sign resumed from the prepared key state (the constant string-to-sign
 // prefix is already absorbed).
 func (s *Signer) appendSignature(dst []byte) []byte {
+	if s.useBlock {
+		return s.appendBlockSignature(dst)
+	}
 	sum := Sum256(s.cr)
 	encodeHex(s.hexb[:], sum[:])
 	if err := s.innerU.UnmarshalBinary(s.innerPrefixed); err != nil {
@@ -219,6 +247,50 @@ func (s *Signer) appendSignature(dst []byte) []byte {
 	dst = append(dst, s.hexb[:]...) // grow by 64
 	encodeHex(dst[n:], sig)
 	return dst
+}
+
+// appendBlockSignature is appendSignature on sha256block: about eight block
+// calls for a presign and no hash.Hash state copies. The canonical request
+// is padded in place in s.cr's spare capacity and hashed in one call; the
+// inner message (the rest of the prefix and that hash in hex, under 128
+// bytes) and the outer one (the 32-byte inner digest) are one call each.
+func (s *Signer) appendBlockSignature(dst []byte) []byte {
+	n := len(s.cr)
+	s.cr = sha256block.AppendPadding(s.cr, uint64(n))
+	h := sha256block.IV
+	sha256block.Block(&h, s.cr)
+	s.cr = s.cr[:n]
+
+	var msg [2 * sha256block.BlockSize]byte
+	n = copy(msg[:], s.stsTail)
+	encodeHexWords(msg[n:n+64], &h)
+	h = sha256block.SumWords(s.blockInner, s.blockInnerLen, msg[:n+64])
+	for i, w := range h {
+		binary.BigEndian.PutUint32(msg[4*i:], w)
+	}
+	h = sha256block.SumWords(s.blockOuter, sha256block.BlockSize, msg[:sha256block.Size])
+
+	n = len(dst)
+	dst = append(dst, s.hexb[:]...) // grow by 64
+	encodeHexWords(dst[n:], &h)
+	return dst
+}
+
+// encodeHexWords writes the lower-case hex of the big-endian bytes of h (a
+// SHA-256 digest held as chaining words) into dst[:64], eight digits per
+// word at once: the word's nibbles are spread one per byte, then each
+// becomes '0'+v, plus 39 more where v >= 10 (reaching 'a').
+func encodeHexWords(dst []byte, h *[8]uint32) {
+	_ = dst[63]
+	for i, w := range h {
+		v := uint64(w)
+		v = (v | v<<16) & 0x0000ffff0000ffff
+		v = (v | v<<8) & 0x00ff00ff00ff00ff
+		v = (v | v<<4) & 0x0f0f0f0f0f0f0f0f
+		letters := ((v + 0x0606060606060606) >> 4) & 0x0101010101010101
+		v += 0x3030303030303030 + letters*39
+		binary.BigEndian.PutUint64(dst[8*i:], v)
+	}
 }
 
 // hexPairs holds the two lower-case hex digits of every byte value, so that

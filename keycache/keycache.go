@@ -130,6 +130,11 @@ func (k *SigningKey) AppendInnerState(dst []byte) []byte { return appendState(ds
 // block; writing the 32-byte inner hash to it and summing gives the HMAC.
 func (k *SigningKey) AppendOuterState(dst []byte) []byte { return appendState(dst, &k.outer) }
 
+// States returns the SHA-256 chaining words after the inner and the outer pad
+// block, for block-level SHA-256 code that continues them itself (one 64-byte
+// block has been absorbed into each).
+func (k *SigningKey) States() (inner, outer [8]uint32) { return k.inner, k.outer }
+
 func appendState(dst []byte, h *[8]uint32) []byte {
 	dst = append(dst, stateMagic...)
 	for _, w := range h {

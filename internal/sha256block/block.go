@@ -16,7 +16,10 @@
 // emulated CPUs).
 package sha256block
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"slices"
+)
 
 // Size is the length of a SHA-256 digest in bytes.
 const Size = 32
@@ -50,27 +53,55 @@ func Block(h *[8]uint32, p []byte) {
 // finished any number of times. With h = IV and prefixLen = 0 it is
 // SHA-256(msg).
 func Sum(h [8]uint32, prefixLen uint64, msg []byte) [Size]byte {
-	if prefixLen%BlockSize != 0 {
-		panic("sha256block: Sum needs a prefix of whole blocks")
-	}
-	full := len(msg) &^ (BlockSize - 1)
-	if full > 0 {
-		block(&h, msg[:full])
-	}
-	var pad [2 * BlockSize]byte
-	r := copy(pad[:], msg[full:])
-	pad[r] = 0x80
-	n := BlockSize
-	if r >= BlockSize-8 {
-		n = 2 * BlockSize
-	}
-	binary.BigEndian.PutUint64(pad[n-8:], (prefixLen+uint64(len(msg)))<<3)
-	block(&h, pad[:n])
+	h = SumWords(h, prefixLen, msg)
 	var out [Size]byte
 	for i, w := range h {
 		binary.BigEndian.PutUint32(out[4*i:], w)
 	}
 	return out
+}
+
+// SumWords is Sum returning the final chaining words rather than their
+// big-endian bytes (the digest is the words in order, most significant byte
+// first), for callers that format the digest themselves.
+func SumWords(h [8]uint32, prefixLen uint64, msg []byte) [8]uint32 {
+	if prefixLen%BlockSize != 0 {
+		panic("sha256block: Sum needs a prefix of whole blocks")
+	}
+	// Whole blocks are hashed in place, except that a message of up to two
+	// blocks is hashed with its padding in one call: per call the block
+	// function pays a fixed cost comparable to a block.
+	var pad [2 * BlockSize]byte
+	head := 0
+	if len(msg) > len(pad)-9 {
+		head = len(msg) &^ (BlockSize - 1)
+		block(&h, msg[:head])
+	}
+	r := copy(pad[:], msg[head:])
+	pad[r] = 0x80
+	n := (r + 9 + BlockSize - 1) &^ (BlockSize - 1)
+	binary.BigEndian.PutUint64(pad[n-8:], (prefixLen+uint64(len(msg)))<<3)
+	block(&h, pad[:n])
+	return h
+}
+
+// AppendPadding appends to b the SHA-256 padding of a message of msgLen bytes
+// in all (including any prefix already absorbed): 0x80, zeros, and the length
+// in bits, so that msgLen plus the padding is a whole number of blocks. A
+// caller whose buffer ends with the message can then hash it in one Block
+// call without copying it.
+func AppendPadding(b []byte, msgLen uint64) []byte {
+	r := int(msgLen % BlockSize)
+	n := BlockSize - r
+	if r >= BlockSize-8 {
+		n += BlockSize
+	}
+	l := len(b)
+	b = slices.Grow(b, n)[:l+n]
+	b[l] = 0x80
+	clear(b[l+1 : l+n-8])
+	binary.BigEndian.PutUint64(b[l+n-8:], msgLen<<3)
+	return b
 }
 
 // Implementation names the block function in use: "sha-ni", "arm-sha2" or

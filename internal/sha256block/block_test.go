@@ -151,3 +151,18 @@ func BenchmarkSum(b *testing.B) {
 		})
 	}
 }
+
+func TestAppendPaddingMatchesSum(t *testing.T) {
+	for n := 0; n <= 200; n++ {
+		msg := bytes.Repeat([]byte{'p'}, n)
+		b := AppendPadding(append([]byte{}, msg...), uint64(n))
+		if len(b)%BlockSize != 0 || len(b)-n < 9 || len(b)-n > BlockSize+8 {
+			t.Fatalf("%d bytes: padded to %d", n, len(b))
+		}
+		h := IV
+		Block(&h, b)
+		if got, want := SumWords(IV, 0, msg), h; got != want {
+			t.Fatalf("%d bytes: in-place %08x, Sum %08x", n, want, got)
+		}
+	}
+}
