@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# test-emulated.sh: run the engine tests on CPUs this machine is not, so that
-# every SHA-256 path the dispatch can take is tested on one machine:
+# test-emulated.sh: run the engine and internal/sha256block tests on CPUs this
+# machine is not, so that every SHA-256 path the dispatch can take is tested on
+# one machine:
 #
 #   arm64 (qemu-aarch64-static, ARMv8 with SHA2)      ARM SHA2 paths
 #   amd64 (qemu-x86_64-static -cpu Haswell)          AVX2 without SHA-NI:
@@ -10,7 +11,10 @@
 #
 # each under BATCHSIGN_SHA256=auto, simd and stdlib, with
 # BATCHSIGN_SHA256_EXPECT telling TestSHA256DispatchExpected what the dispatch
-# must choose on that CPU. Emulated timings mean nothing, so no benchmarks.
+# must choose on that CPU. The sha256block tests run once per CPU and must
+# report the block function expected there (arm-sha2 on arm64; generic on
+# Haswell, which lacks SHA-NI, and under purego). Emulated timings mean
+# nothing, so no benchmarks.
 #
 # Installs qemu-user-static with apt-get when it is missing (needs root).
 # Prints one line per configuration; exits non-zero if any failed.
@@ -33,11 +37,14 @@ fi
 work=$(mktemp -d /tmp/batchsign-emulated.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# Build the three test binaries (CGO off: cross builds need no C toolchain).
+# Build the test binaries (CGO off: cross builds need no C toolchain).
 export CGO_ENABLED=0
-GOARCH=arm64 go test -c -o "$work/engine-arm64.test" ./engine
-GOARCH=amd64 go test -c -o "$work/engine-amd64.test" ./engine
-GOARCH=amd64 go test -c -tags purego -o "$work/engine-purego.test" ./engine
+for dir in engine internal/sha256block; do
+	pkg=${dir##*/}
+	GOARCH=arm64 go test -c -o "$work/$pkg-arm64.test" "./$dir"
+	GOARCH=amd64 go test -c -o "$work/$pkg-amd64.test" "./$dir"
+	GOARCH=amd64 go test -c -tags purego -o "$work/$pkg-purego.test" "./$dir"
+done
 echo "test-emulated: built test binaries in $((SECONDS - start))s"
 
 # What the dispatch must pick on each CPU (auto choice; a forced backend is
@@ -74,6 +81,30 @@ run() {
 		grep -E -e '--- FAIL|_test.go:[0-9]+:|panic|timed out' "$log" | head -40 | sed 's/^/      /'
 	fi
 }
+
+# runblock NAME IMPL CMD...: run the sha256block tests on one CPU, which must
+# use block function IMPL; print one line.
+runblock() {
+	local name=$1 impl=$2
+	shift 2
+	local log="$work/$name-sha256block.log" t0=$SECONDS rc
+	set +e
+	(cd internal/sha256block && timeout 150 "$@" -test.v -test.count=1 -test.timeout=140s) 2>&1 |
+		grep -v "TCG doesn't support requested feature" >"$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" = 0 ] && grep -q '^PASS$' "$log" && grep -q "implementation: $impl\$" "$log"; then
+		printf 'PASS  %-24s sha256block             %3ds  implementation=%s\n' "$name" $((SECONDS - t0)) "$impl"
+	else
+		failed=1
+		printf 'FAIL  %-24s sha256block             %3ds  exit %s, want implementation=%s\n' "$name" $((SECONDS - t0)) "$rc" "$impl"
+		grep -E -e '--- FAIL|_test.go:[0-9]+:|panic|timed out' "$log" | head -40 | sed 's/^/      /'
+	fi
+}
+
+runblock arm64-qemu arm-sha2 qemu-aarch64-static "$work/sha256block-arm64.test"
+runblock amd64-qemu-haswell generic qemu-x86_64-static -cpu Haswell "$work/sha256block-amd64.test"
+runblock amd64-native-purego generic "$work/sha256block-purego.test"
 
 for backend in auto simd stdlib; do
 	run arm64-qemu "$expect_arm64" "$backend" qemu-aarch64-static "$work/engine-arm64.test"

@@ -12,8 +12,8 @@
 //
 // crypto/sha256 and github.com/minio/sha256-simd both have such block
 // functions but export neither, hence this package. It is checked against
-// crypto/sha256 on every path (tests, fuzzing, and the engine's suites under
-// emulated CPUs).
+// crypto/sha256 on every path: by its tests, natively and under emulated CPUs
+// (scripts/test-emulated.sh), and by fuzzing.
 package sha256block
 
 import (
@@ -109,6 +109,7 @@ func AppendPadding(b []byte, msgLen uint64) []byte {
 func Implementation() string { return implementation }
 
 //go:generate go run gen_amd64.go
+//go:generate go run gen_arm64.go
 
 // Accelerated reports whether Block uses SHA instructions. Where it does not,
 // the pure-Go block function is slower than crypto/sha256's vector paths, so
