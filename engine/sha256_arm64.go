@@ -13,24 +13,27 @@ func sha256CPUClass() cpuClass {
 	return classNone
 }
 
-// sha256Table is the automatic choice on arm64: crypto/sha256 for every use.
+// sha256Table is the automatic choice on arm64: with the SHA2 instructions,
+// batchsign's own block-level SHA-256 (internal/sha256block, SHA256H/H2 and
+// SHA256SU0/SU1) for one-shot hashes and HMACs, and crypto/sha256 for streams.
 //
-// This is NOT measured: no arm64 machine was available, and emulated timings
-// (qemu) mean nothing. It is the defensible default rather than a guess at a
-// win: Go 1.26's crypto/sha256 runs the same SHA256H/SHA256H2 instructions as
-// sha256-simd, so any difference is the fixed cost per call, which on x86-64
-// with SHA-NI favoured sha256-simd only below about 1 KiB and only by the
-// margin in sha256_amd64.go; sha256-simd's arm64 block function also copies
-// the state through a slice on every call. Without a measurement, the
-// standard library (maintained with the toolchain, FIPS-aware) wins the tie.
-// To revisit, run on real hardware (Graviton, Ampere, Apple M):
+// This is NOT measured on arm64: no arm64 machine was available, and emulated
+// timings (qemu) mean nothing. It rests on the measurement on x86-64 with
+// SHA-NI (sha256_amd64.go), where the same design took a presign from about
+// 2.1x to about 1.5x its block floor: crypto/sha256 runs the same
+// instructions as sha256block, so the difference is the hash.Hash machinery
+// around the blocks (state (un)marshalling, buffering, Sum copies), which is
+// architecture-independent. Streams stay with crypto/sha256: there the block
+// function is all that counts and the standard library is FIPS-aware. To
+// revisit, run on real hardware (Graviton, Ampere, Apple M):
 //
-//	go test -run '^$' -bench 'SHA256' -benchtime=200ms -count 5 ./engine
+//	go test -run '^$' -bench 'SHA256|PresignS3' -benchtime=200ms -count 5 ./engine
 //
-// and encode what it shows here, as sha256_amd64.go does.
+// with BATCHSIGN_SHA256=block and =stdlib, and encode what it shows here.
 var sha256Table = [numCPUClasses]sha256Choice{
-	classARMSHA2: allBackend(backendStdlib),
+	classARMSHA2: {small: backendBlock, resumable: backendBlock, stream: backendStdlib},
 	// Without SHA2, sha256-simd's Sum256 is pure Go and its New returns
-	// crypto/sha256's digest, which is pure Go too: nothing to gain.
+	// crypto/sha256's digest, which is pure Go too: nothing to gain, and
+	// sha256block would be pure Go as well.
 	classNone: allBackend(backendStdlib),
 }

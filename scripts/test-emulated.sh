@@ -9,7 +9,7 @@
 #                                                    sha256-simd's pure Go
 #   amd64 native, -tags purego                       crypto/sha256 pure Go
 #
-# each under BATCHSIGN_SHA256=auto, simd and stdlib, with
+# each under BATCHSIGN_SHA256=auto, simd, stdlib and block, with
 # BATCHSIGN_SHA256_EXPECT telling TestSHA256DispatchExpected what the dispatch
 # must choose on that CPU. The sha256block tests run once per CPU and must
 # report the block function expected there (arm-sha2 on arm64; generic on
@@ -50,7 +50,7 @@ echo "test-emulated: built test binaries in $((SECONDS - start))s"
 # What the dispatch must pick on each CPU (auto choice; a forced backend is
 # checked by the test itself). On Haswell the small path must not be
 # sha256-simd: its Sum256 is pure Go there.
-expect_arm64="class=arm-sha2 small=stdlib resumable=stdlib stream=stdlib simd-accelerated=true"
+expect_arm64="class=arm-sha2 small=block resumable=block stream=stdlib simd-accelerated=true"
 expect_haswell="class=avx2 small=stdlib resumable=stdlib stream=stdlib simd-accelerated=false"
 expect_purego="class=generic small=stdlib resumable=stdlib stream=stdlib"
 
@@ -106,7 +106,7 @@ runblock arm64-qemu arm-sha2 qemu-aarch64-static "$work/sha256block-arm64.test"
 runblock amd64-qemu-haswell generic qemu-x86_64-static -cpu Haswell "$work/sha256block-amd64.test"
 runblock amd64-native-purego generic "$work/sha256block-purego.test"
 
-for backend in auto simd stdlib; do
+for backend in auto simd stdlib block; do
 	run arm64-qemu "$expect_arm64" "$backend" qemu-aarch64-static "$work/engine-arm64.test"
 	run amd64-qemu-haswell "$expect_haswell" "$backend" qemu-x86_64-static -cpu Haswell "$work/engine-amd64.test"
 	run amd64-native-purego "$expect_purego" "$backend" "$work/engine-purego.test"

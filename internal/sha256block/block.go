@@ -7,13 +7,14 @@
 // blocks (the canonical request, then an HMAC resumed from prepared key
 // states); hashing them through hash.Hash costs as much again in state
 // copies, buffering, interface calls and state (un)marshalling. With the
-// state in the caller's hands, a signature is eight block calls and one
-// padding step per hash.
+// state in the caller's hands, a presign is three block calls (one per hash,
+// padding included) and nothing else.
 //
 // crypto/sha256 and github.com/minio/sha256-simd both have such block
 // functions but export neither, hence this package. It is checked against
 // crypto/sha256 on every path: by its tests, natively and under emulated CPUs
-// (scripts/test-emulated.sh), and by fuzzing.
+// (scripts/test-emulated.sh), by fuzzing, and through the engine, whose
+// signing suites run under every SHA-256 backend.
 package sha256block
 
 import (
