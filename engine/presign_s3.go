@@ -55,16 +55,36 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		scheme = "https"
 	}
 
-	path := append(s.path[:0], '/')
+	// The path is escaped once, straight into the canonical request, and
+	// copied from there into the URL.
+	cr := append(s.cr[:0], method...)
+	cr = append(cr, '\n')
+	pStart := len(cr)
+	cr = append(cr, '/')
 	if p.Bucket != "" {
-		path = AppendURIEscape(path, p.Bucket, false)
-		path = append(path, '/')
+		cr = AppendURIEscape(cr, p.Bucket, false)
+		cr = append(cr, '/')
 	}
-	path = AppendURIEscape(path, p.Key, true)
-	s.path = path
+	cr = AppendURIEscape(cr, p.Key, true)
+	pEnd := len(cr)
 
 	if p.Expires != s.fixedExpires || s.fixed == nil {
 		s.buildFixed(p.Expires)
+	}
+	if len(p.Query) == 0 {
+		// The common row: the rest of the canonical request depends only
+		// on the host, and is kept for the last host seen.
+		if p.Host != s.tailHost || len(s.crTail) == 0 {
+			s.buildTail(p.Host)
+		}
+		cr = append(cr, s.crTail...)
+		s.cr = cr
+		dst = append(dst, scheme...)
+		dst = append(dst, "://"...)
+		dst = append(dst, p.Host...)
+		dst = append(dst, cr[pStart:pEnd]...)
+		dst = append(dst, s.urlTail...)
+		return s.appendSignature(dst), nil
 	}
 	s.qb, s.spans = s.qb[:0], s.spans[:0]
 	for i := range p.Query {
@@ -81,9 +101,6 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		s.appendPair(q.Key, q.Value)
 	}
 
-	cr := append(s.cr[:0], method...)
-	cr = append(cr, '\n')
-	cr = append(cr, path...)
 	cr = append(cr, '\n')
 	qStart := len(cr)
 	cr = s.appendMergedQuery(cr)
@@ -96,7 +113,7 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	dst = append(dst, scheme...)
 	dst = append(dst, "://"...)
 	dst = append(dst, p.Host...)
-	dst = append(dst, path...)
+	dst = append(dst, cr[pStart:pEnd]...)
 	dst = append(dst, '?')
 	dst = append(dst, cr[qStart:qEnd]...)
 	dst = append(dst, "&X-Amz-Signature="...)
@@ -122,6 +139,20 @@ func (s *Signer) buildFixed(expires int64) {
 		s.fixedSpans = append(s.fixedSpans, pairSpan{start: sp.start + off, eq: sp.eq + off, end: sp.end + off})
 	}
 	s.fixedExpires = expires
+	s.crTail = s.crTail[:0] // rebuilt for the next host by buildTail
+	s.urlTail = append(append(append(s.urlTail[:0], '?'), s.fixed...), "&X-Amz-Signature="...)
+}
+
+// buildTail prepares, for presigns without parameters of their own, the end
+// of the canonical request after the path (the fixed query, the host header,
+// the signed headers and UNSIGNED-PAYLOAD) for host.
+func (s *Signer) buildTail(host string) {
+	t := append(s.crTail[:0], '\n')
+	t = append(t, s.fixed...)
+	t = append(t, "\nhost:"...)
+	t = append(t, host...)
+	t = append(t, "\n\nhost\n"+UnsignedPayload...)
+	s.crTail, s.tailHost = t, host
 }
 
 // appendMergedQuery writes the canonical query: the row's pairs (in s.qb,
