@@ -34,10 +34,14 @@ var unreserved = func() (t [256]bool) {
 func AppendURIEscape(dst []byte, s string, keepSlash bool) []byte {
 	// Copy runs of bytes that stay as they are in one append: object keys
 	// are mostly unreserved, and per-byte appends cost more than the scan.
+	keep := &unreserved
+	if keepSlash {
+		keep = &unreservedOrSlash
+	}
 	run := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if unreserved[c] || (keepSlash && c == '/') {
+		if keep[c] {
 			continue
 		}
 		dst = append(dst, s[run:i]...)
@@ -46,6 +50,13 @@ func AppendURIEscape(dst []byte, s string, keepSlash bool) []byte {
 	}
 	return append(dst, s[run:]...)
 }
+
+// unreservedOrSlash is unreserved plus '/', for paths that keep their slashes.
+var unreservedOrSlash = func() [256]bool {
+	t := unreserved
+	t['/'] = true
+	return t
+}()
 
 // URIEscape is AppendURIEscape returning a string, for code off the hot path.
 func URIEscape(s string, keepSlash bool) string {
