@@ -6,6 +6,10 @@ import (
 	"path/filepath"
 )
 
+// writebackChunkSize is how much an AtomicFile writes between starting the
+// write-back of what it has written so far (Linux; see writeback).
+const writebackChunkSize = 8 << 20
+
 // AtomicFile is an output file that appears complete or not at all: it is
 // written to a temporary file in the destination's directory (so the final
 // rename stays on one file system), and Commit syncs it and renames it into
@@ -15,6 +19,7 @@ type AtomicFile struct {
 	f         *os.File
 	path, tmp string
 	done      bool
+	wb        writeback // starts write-back early (Linux), so Commit's fsync is short
 }
 
 // CreateAtomic starts writing path.
@@ -35,7 +40,11 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 }
 
 // Write writes to the temporary file.
-func (a *AtomicFile) Write(p []byte) (int, error) { return a.f.Write(p) }
+func (a *AtomicFile) Write(p []byte) (int, error) {
+	n, err := a.f.Write(p)
+	a.wb.wrote(a.f, n)
+	return n, err
+}
 
 // Name returns the destination path.
 func (a *AtomicFile) Name() string { return a.path }

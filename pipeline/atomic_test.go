@@ -74,3 +74,48 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 		t.Errorf("directory holds %v, want %v", got, names)
 	}
 }
+
+// TestAtomicFileLargeWrite writes past several write-back chunks (Linux
+// starts write-back as it goes) and checks every byte arrives.
+func TestAtomicFileLargeWrite(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "big.ndjson")
+	a, err := CreateAtomic(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Abort()
+	chunk := make([]byte, 700<<10) // not a divisor of the write-back chunk
+	var want int64
+	for i := 0; want < 5*writebackChunkSize+123; i++ {
+		for j := range chunk {
+			chunk[j] = byte(i + j)
+		}
+		n, err := a.Write(chunk[:len(chunk)-i%7])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want += int64(n)
+	}
+	if err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(got)) != want {
+		t.Fatalf("size %d, want %d", len(got), want)
+	}
+	off := 0
+	for i := 0; off < len(got); i++ {
+		n := len(chunk) - i%7
+		for j := range n {
+			if got[off+j] != byte(i+j) {
+				t.Fatalf("byte %d of write %d differs", j, i)
+			}
+		}
+		off += n
+	}
+	assertOnly(t, dir, "big.ndjson")
+}

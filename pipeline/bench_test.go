@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"testing"
+	"time"
 )
 
 // benchManifest is n rows shaped like examples/gen's synthetic export.
@@ -41,4 +42,22 @@ func BenchmarkRunPresignNDJSON(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkAppendRecordNDJSON is one presign record's NDJSON encoding: the
+// worker's share of output formatting.
+func BenchmarkAppendRecordNDJSON(b *testing.B) {
+	w, _ := NewWriter(io.Discard, FormatNDJSON, Presign)
+	url := []byte("https://acme-exports.s3.us-east-1.amazonaws.com/exports/2026/01/01/daily-daily/part-00000000.parquet" +
+		"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261123%2Fus-east-1%2Fs3%2Faws4_request" +
+		"&X-Amz-Date=20261123T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host" +
+		"&response-content-disposition=attachment%3B%20filename%3D%22part-00000000.parquet%22" +
+		"&X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+	rec := Record{ID: "row-00000000", Method: "GET", URL: url, ExpiresAt: time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)}
+	var dst []byte
+	b.ReportAllocs()
+	for b.Loop() {
+		dst = w.AppendRecord(dst[:0], &rec)
+	}
+	b.SetBytes(int64(len(dst)))
 }

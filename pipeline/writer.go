@@ -111,7 +111,7 @@ func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 		dst = append(dst, '}')
 	} else {
 		dst = append(dst, `,"expires_at":"`...)
-		dst = r.ExpiresAt.UTC().AppendFormat(dst, time.RFC3339)
+		dst = appendRFC3339UTC(dst, r.ExpiresAt)
 		dst = append(dst, '"')
 	}
 	return append(dst, "}\n"...)
@@ -165,6 +165,38 @@ func appendJSONString(dst []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// appendRFC3339UTC appends t in UTC as t.UTC().AppendFormat(dst,
+// time.RFC3339) does ("2026-11-23T01:00:00Z"), at a fraction of its cost for
+// the years 1970-9999 (days to a civil date as in Howard Hinnant's
+// days_from_civil inverse); other instants take the time package's way.
+func appendRFC3339UTC(dst []byte, t time.Time) []byte {
+	const maxUnix = 253402300800 // 10000-01-01T00:00:00Z
+	u := t.Unix()
+	if u < 0 || u >= maxUnix {
+		return t.UTC().AppendFormat(dst, time.RFC3339)
+	}
+	days, secs := u/86400, u%86400
+	z := days + 719468 // days since 0000-03-01
+	era := z / 146097
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	doy := doe - (365*yoe + yoe/4 - yoe/100)               // [0, 365], from March 1st
+	mp := (5*doy + 2) / 153                                // [0, 11], from March
+	day := doy - (153*mp+2)/5 + 1
+	month := mp + 3
+	year := yoe + era*400
+	if month > 12 {
+		month -= 12
+		year++
+	}
+	hh, mm, ss := secs/3600, secs/60%60, secs%60
+	return append(dst,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10), ':',
+		byte('0'+ss/10), byte('0'+ss%10), 'Z')
+}
+
 // appendJSONBytes is appendJSONString for a byte slice, without allocating.
 // Signed URLs are plain ASCII in practice (the path and query are
 // percent-encoded), so the scan finds nothing to escape.
@@ -179,15 +211,19 @@ func appendJSONBytes(dst, b []byte) []byte {
 
 // plainJSON reports whether b is ASCII without control characters, '"' or
 // '\\', so that it goes into a JSON string as is. It tests eight bytes at a
-// time: with no byte ≥ 0x80, the classic has-less-than and has-zero-byte
-// tricks are exact.
+// time, four words per step with one branch: the classic has-less-than and
+// has-zero-byte tricks can only err (a borrow across bytes) when some byte
+// is ≥ 0x80, and such a byte fails the word anyway.
 func plainJSON(b []byte) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for len(b) >= 32 {
+		if notPlain(binary.LittleEndian.Uint64(b))|notPlain(binary.LittleEndian.Uint64(b[8:]))|
+			notPlain(binary.LittleEndian.Uint64(b[16:]))|notPlain(binary.LittleEndian.Uint64(b[24:])) != 0 {
+			return false
+		}
+		b = b[32:]
+	}
 	for len(b) >= 8 {
-		v := binary.LittleEndian.Uint64(b)
-		q := v ^ ('"' * ones)
-		bs := v ^ ('\\' * ones)
-		if v&highs != 0 || (v-0x20*ones)&^v&highs != 0 || (q-ones)&^q&highs != 0 || (bs-ones)&^bs&highs != 0 {
+		if notPlain(binary.LittleEndian.Uint64(b)) != 0 {
 			return false
 		}
 		b = b[8:]
@@ -198,6 +234,15 @@ func plainJSON(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// notPlain is non-zero when a byte of v is ≥ 0x80, < 0x20, '"' or '\\'
+// (exactly when, given the first: see plainJSON).
+func notPlain(v uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := v ^ ('"' * ones)
+	bs := v ^ ('\\' * ones)
+	return (v | (v-0x20*ones)&^v | (q-ones)&^q | (bs-ones)&^bs) & highs
 }
 
 // csvWriter writes RFC 4180 CSV with a header line.
@@ -265,7 +310,7 @@ func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
 		}
 	} else {
 		dst = append(dst, ',')
-		dst = r.ExpiresAt.UTC().AppendFormat(dst, time.RFC3339)
+		dst = appendRFC3339UTC(dst, r.ExpiresAt)
 	}
 	return append(dst, '\r', '\n')
 }

@@ -168,7 +168,8 @@ func TestFormatOf(t *testing.T) {
 }
 
 // TestPlainJSONAgreesWithBytewiseCheck tries every byte value at every
-// position of a 17-byte string (two words and a tail).
+// position of a 17-byte string (two words and a tail) and of a 46-byte one
+// (a four-word step, a word and a tail).
 func TestPlainJSONAgreesWithBytewiseCheck(t *testing.T) {
 	naive := func(b []byte) bool {
 		for _, c := range b {
@@ -178,15 +179,49 @@ func TestPlainJSONAgreesWithBytewiseCheck(t *testing.T) {
 		}
 		return true
 	}
-	buf := []byte("https://h/a%20b?x")
-	for pos := range buf {
-		orig := buf[pos]
-		for c := 0; c < 256; c++ {
-			buf[pos] = byte(c)
-			if got, want := plainJSON(buf), naive(buf); got != want {
-				t.Fatalf("byte %#x at %d: plainJSON %v, want %v", c, pos, got, want)
+	for _, s := range []string{"https://h/a%20b?x", "https://h.example.com/a%20b?X-Amz-Date=2026112"} {
+		buf := []byte(s)
+		for pos := range buf {
+			orig := buf[pos]
+			for c := 0; c < 256; c++ {
+				buf[pos] = byte(c)
+				if got, want := plainJSON(buf), naive(buf); got != want {
+					t.Fatalf("%d bytes: byte %#x at %d: plainJSON %v, want %v", len(buf), c, pos, got, want)
+				}
 			}
+			buf[pos] = orig
 		}
-		buf[pos] = orig
+	}
+}
+
+// TestAppendRFC3339UTC compares the fast formatter with the time package's
+// across leap days, century years, the ends of its range and a spread of
+// instants, in several zones.
+func TestAppendRFC3339UTC(t *testing.T) {
+	check := func(tm time.Time) {
+		t.Helper()
+		if got, want := string(appendRFC3339UTC([]byte("x"), tm)), "x"+tm.UTC().Format(time.RFC3339); got != want {
+			t.Fatalf("%v (unix %d): got %s, want %s", tm, tm.Unix(), got, want)
+		}
+	}
+	zones := []*time.Location{time.UTC, time.FixedZone("plus", 5*3600+1800), time.FixedZone("minus", -11*3600)}
+	for _, u := range []int64{0, 1, 59, 60, 3599, 3600, 86399, 86400, 951782400, 951868799, 951868800, 4107542399, 4107542400,
+		1795392000, 1795392000 + 604800, 253402300799, 253402300800, -1, -62135596800, 253402300799 + 86400*366} {
+		for _, z := range zones {
+			check(time.Unix(u, 0).In(z))
+			check(time.Unix(u, 999999999).In(z))
+		}
+	}
+	for y := 1970; y <= 9999; y += 7 {
+		for _, d := range []time.Time{
+			time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 2, 28, 23, 59, 59, 0, time.UTC),
+			time.Date(y, 2, 29, 12, 0, 0, 0, time.UTC), time.Date(y, 3, 1, 0, 0, 1, 0, time.UTC),
+			time.Date(y, 12, 31, 23, 59, 59, 0, time.UTC),
+		} {
+			check(d)
+		}
+	}
+	for u := int64(1700000000); u < 1700000000+2*366*86400; u += 86400/4 + 7 {
+		check(time.Unix(u, 0))
 	}
 }
