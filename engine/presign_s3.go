@@ -1,5 +1,7 @@
 package engine
 
+import "strconv"
+
 // S3Presign describes one presigned S3 URL: the hot path of a batch run.
 type S3Presign struct {
 	// Method is the HTTP method the URL is for; empty means GET.
@@ -71,21 +73,6 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	if p.Expires != s.fixedExpires || s.fixed == nil {
 		s.buildFixed(p.Expires)
 	}
-	if len(p.Query) == 0 {
-		// The common row: the rest of the canonical request depends only
-		// on the host, and is kept for the last host seen.
-		if p.Host != s.tailHost || len(s.crTail) == 0 {
-			s.buildTail(p.Host)
-		}
-		cr = append(cr, s.crTail...)
-		s.cr = cr
-		dst = append(dst, scheme...)
-		dst = append(dst, "://"...)
-		dst = append(dst, p.Host...)
-		dst = append(dst, cr[pStart:pEnd]...)
-		dst = append(dst, s.urlTail...)
-		return s.appendSignature(dst), nil
-	}
 	s.qb, s.spans = s.qb[:0], s.spans[:0]
 	for i := range p.Query {
 		q := &p.Query[i]
@@ -125,34 +112,39 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 // sorts its own parameters and merges, copying each run of fixed pairs that
 // falls between two of its own in one piece: the common row (no parameters
 // of its own) sorts nothing and copies the fixed query once.
+//
+// Manifests often give every row its own expiry, so the pairs are built once
+// as a template (X-Amz-Expires=0) and a new expiry only rewrites its digits
+// and shifts the spans after them.
 func (s *Signer) buildFixed(expires int64) {
-	s.qb, s.spans = s.qb[:0], s.spans[:0]
-	s.addPresignParams("host", expires)
-	sortPairs(s.qb, s.spans)
-	s.fixed, s.fixedSpans = s.fixed[:0], s.fixedSpans[:0]
-	for i, sp := range s.spans {
-		if i > 0 {
-			s.fixed = append(s.fixed, '&')
+	if s.fixedTmpl == nil {
+		s.qb, s.spans = s.qb[:0], s.spans[:0]
+		s.addPresignParams("host", 0)
+		sortPairs(s.qb, s.spans)
+		for i, sp := range s.spans {
+			if i > 0 {
+				s.fixedTmpl = append(s.fixedTmpl, '&')
+			}
+			off := len(s.fixedTmpl) - sp.start
+			if string(s.qb[sp.start:sp.eq]) == "X-Amz-Expires" {
+				s.expiresSpan = i
+			}
+			s.fixedTmpl = append(s.fixedTmpl, s.qb[sp.start:sp.end]...)
+			s.tmplSpans = append(s.tmplSpans, pairSpan{start: sp.start + off, eq: sp.eq + off, end: sp.end + off})
 		}
-		off := len(s.fixed) - sp.start
-		s.fixed = append(s.fixed, s.qb[sp.start:sp.end]...)
-		s.fixedSpans = append(s.fixedSpans, pairSpan{start: sp.start + off, eq: sp.eq + off, end: sp.end + off})
+	}
+	e := s.tmplSpans[s.expiresSpan] // its value is the "0" at [e.eq+1:e.end]
+	f := append(s.fixed[:0], s.fixedTmpl[:e.eq+1]...)
+	f = strconv.AppendInt(f, expires, 10)
+	shift := len(f) - e.end
+	s.fixed = append(f, s.fixedTmpl[e.end:]...)
+	s.fixedSpans = append(s.fixedSpans[:0], s.tmplSpans...)
+	s.fixedSpans[s.expiresSpan].end += shift
+	for i := s.expiresSpan + 1; i < len(s.fixedSpans); i++ {
+		sp := &s.fixedSpans[i]
+		sp.start, sp.eq, sp.end = sp.start+shift, sp.eq+shift, sp.end+shift
 	}
 	s.fixedExpires = expires
-	s.crTail = s.crTail[:0] // rebuilt for the next host by buildTail
-	s.urlTail = append(append(append(s.urlTail[:0], '?'), s.fixed...), "&X-Amz-Signature="...)
-}
-
-// buildTail prepares, for presigns without parameters of their own, the end
-// of the canonical request after the path (the fixed query, the host header,
-// the signed headers and UNSIGNED-PAYLOAD) for host.
-func (s *Signer) buildTail(host string) {
-	t := append(s.crTail[:0], '\n')
-	t = append(t, s.fixed...)
-	t = append(t, "\nhost:"...)
-	t = append(t, host...)
-	t = append(t, "\n\nhost\n"+UnsignedPayload...)
-	s.crTail, s.tailHost = t, host
 }
 
 // appendMergedQuery writes the canonical query: the row's pairs (in s.qb,

@@ -138,14 +138,14 @@ type Signer struct {
 	fixed        []byte
 	fixedSpans   []pairSpan
 	fixedExpires int64
-	// For presigns without parameters of their own: the canonical request
-	// after the path for tailHost, and the URL after the path up to the
-	// signature (see buildTail and buildFixed).
-	crTail, urlTail []byte
-	tailHost        string
-	hexb            [64]byte
-	sumb            [32]byte
-	sigb            [32]byte
+	// The fixed pairs with X-Amz-Expires=0, from which buildFixed makes
+	// fixed for each expiry; expiresSpan indexes X-Amz-Expires in tmplSpans.
+	fixedTmpl   []byte
+	tmplSpans   []pairSpan
+	expiresSpan int
+	hexb        [64]byte
+	sumb        [32]byte
+	sigb        [32]byte
 }
 
 // NewSigner prepares a Signer for creds at instant t. key must be the signing
