@@ -70,28 +70,36 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	cr = AppendURIEscape(cr, p.Key, true)
 	pEnd := len(cr)
 
-	if p.Expires != s.fixedExpires || s.fixed == nil {
-		s.buildFixed(p.Expires)
+	var qStart, qEnd int
+	if len(p.Query) == 0 {
+		// The common row: the fixed pairs with this row's expiry.
+		cr = append(cr, '\n')
+		qStart = len(cr)
+		cr = s.appendFixedQuery(cr, p.Expires)
+		qEnd = len(cr)
+	} else {
+		if p.Expires != s.fixedExpires || s.fixed == nil {
+			s.buildFixed(p.Expires)
+		}
+		s.qb, s.spans = s.qb[:0], s.spans[:0]
+		for i := range p.Query {
+			q := &p.Query[i]
+			if reservedParam(q.Key) {
+				return dst, fieldErr("query", withDetail(ErrReservedParam, q.Key))
+			}
+			if err := CheckUTF8(q.Key); err != nil {
+				return dst, fieldErr("query", err)
+			}
+			if err := CheckUTF8(q.Value); err != nil {
+				return dst, fieldErr("query", err)
+			}
+			s.appendPair(q.Key, q.Value)
+		}
+		cr = append(cr, '\n')
+		qStart = len(cr)
+		cr = s.appendMergedQuery(cr)
+		qEnd = len(cr)
 	}
-	s.qb, s.spans = s.qb[:0], s.spans[:0]
-	for i := range p.Query {
-		q := &p.Query[i]
-		if reservedParam(q.Key) {
-			return dst, fieldErr("query", withDetail(ErrReservedParam, q.Key))
-		}
-		if err := CheckUTF8(q.Key); err != nil {
-			return dst, fieldErr("query", err)
-		}
-		if err := CheckUTF8(q.Value); err != nil {
-			return dst, fieldErr("query", err)
-		}
-		s.appendPair(q.Key, q.Value)
-	}
-
-	cr = append(cr, '\n')
-	qStart := len(cr)
-	cr = s.appendMergedQuery(cr)
-	qEnd := len(cr)
 	cr = append(cr, "\nhost:"...)
 	cr = append(cr, p.Host...)
 	cr = append(cr, "\n\nhost\n"+UnsignedPayload...)
@@ -107,37 +115,19 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	return s.appendSignature(dst), nil
 }
 
-// buildFixed prepares the X-Amz-* pairs every presign of this signer shares,
-// already encoded, sorted and joined with '&' in s.fixed, so a row only
-// sorts its own parameters and merges, copying each run of fixed pairs that
-// falls between two of its own in one piece: the common row (no parameters
-// of its own) sorts nothing and copies the fixed query once.
+// buildFixed prepares, for rows with parameters of their own, the X-Amz-*
+// pairs every presign of this signer shares, encoded, sorted and joined with
+// '&' in s.fixed with their spans, so a row only sorts its own parameters and
+// merges, copying each run of fixed pairs between two of its own in one
+// piece. Rows without parameters skip this and append the fixed query
+// directly (appendFixedQuery).
 //
 // Manifests often give every row its own expiry, so the pairs are built once
-// as a template (X-Amz-Expires=0) and a new expiry only rewrites its digits
-// and shifts the spans after them.
+// as a template (X-Amz-Expires=0, buildTemplate) and a new expiry only
+// rewrites its digits and shifts the spans after them.
 func (s *Signer) buildFixed(expires int64) {
-	if s.fixedTmpl == nil {
-		s.qb, s.spans = s.qb[:0], s.spans[:0]
-		s.addPresignParams("host", 0)
-		sortPairs(s.qb, s.spans)
-		for i, sp := range s.spans {
-			if i > 0 {
-				s.fixedTmpl = append(s.fixedTmpl, '&')
-			}
-			off := len(s.fixedTmpl) - sp.start
-			if string(s.qb[sp.start:sp.eq]) == "X-Amz-Expires" {
-				s.expiresSpan = i
-			}
-			s.fixedTmpl = append(s.fixedTmpl, s.qb[sp.start:sp.end]...)
-			s.tmplSpans = append(s.tmplSpans, pairSpan{start: sp.start + off, eq: sp.eq + off, end: sp.end + off})
-		}
-	}
-	e := s.tmplSpans[s.expiresSpan] // its value is the "0" at [e.eq+1:e.end]
-	f := append(s.fixed[:0], s.fixedTmpl[:e.eq+1]...)
-	f = strconv.AppendInt(f, expires, 10)
-	shift := len(f) - e.end
-	s.fixed = append(f, s.fixedTmpl[e.end:]...)
+	s.fixed = s.appendFixedQuery(s.fixed[:0], expires)
+	shift := len(s.fixed) - len(s.fixedTmpl)
 	s.fixedSpans = append(s.fixedSpans[:0], s.tmplSpans...)
 	s.fixedSpans[s.expiresSpan].end += shift
 	for i := s.expiresSpan + 1; i < len(s.fixedSpans); i++ {
@@ -145,6 +135,36 @@ func (s *Signer) buildFixed(expires int64) {
 		sp.start, sp.eq, sp.end = sp.start+shift, sp.eq+shift, sp.end+shift
 	}
 	s.fixedExpires = expires
+}
+
+// appendFixedQuery appends the fixed pairs, joined, with X-Amz-Expires set
+// to expires: the template's bytes around the expiry's digits.
+func (s *Signer) appendFixedQuery(dst []byte, expires int64) []byte {
+	if s.fixedTmpl == nil {
+		s.buildTemplate()
+	}
+	e := s.tmplSpans[s.expiresSpan] // its value is the "0" at [e.eq+1:e.end]
+	dst = append(dst, s.fixedTmpl[:e.eq+1]...)
+	dst = strconv.AppendInt(dst, expires, 10)
+	return append(dst, s.fixedTmpl[e.end:]...)
+}
+
+// buildTemplate builds the fixed pairs once with X-Amz-Expires=0.
+func (s *Signer) buildTemplate() {
+	s.qb, s.spans = s.qb[:0], s.spans[:0]
+	s.addPresignParams("host", 0)
+	sortPairs(s.qb, s.spans)
+	for i, sp := range s.spans {
+		if i > 0 {
+			s.fixedTmpl = append(s.fixedTmpl, '&')
+		}
+		off := len(s.fixedTmpl) - sp.start
+		if string(s.qb[sp.start:sp.eq]) == "X-Amz-Expires" {
+			s.expiresSpan = i
+		}
+		s.fixedTmpl = append(s.fixedTmpl, s.qb[sp.start:sp.end]...)
+		s.tmplSpans = append(s.tmplSpans, pairSpan{start: sp.start + off, eq: sp.eq + off, end: sp.end + off})
+	}
 }
 
 // appendMergedQuery writes the canonical query: the row's pairs (in s.qb,
