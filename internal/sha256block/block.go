@@ -109,8 +109,7 @@ func AppendPadding(b []byte, msgLen uint64) []byte {
 // "generic" (pure Go).
 func Implementation() string { return implementation }
 
-//go:generate go run gen_amd64.go
-//go:generate go run gen_arm64.go
+//go:generate go run gen.go gen_amd64.go gen_arm64.go
 
 // Accelerated reports whether Block uses SHA instructions. Where it does not,
 // the pure-Go block function is slower than crypto/sha256's vector paths, so
