@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -249,13 +250,13 @@ func (s *Signer) appendSignature(dst []byte) []byte {
 	s.outer.Write(in)
 	sig := s.outer.Sum(s.sigb[:0])
 	n := len(dst)
-	dst = append(dst, s.hexb[:]...) // grow by 64
+	dst = slices.Grow(dst, 64)[:n+64]
 	encodeHex(dst[n:], sig)
 	return dst
 }
 
-// appendBlockSignature is appendSignature on sha256block: about eight block
-// calls for a presign and no hash.Hash state copies. The canonical request
+// appendBlockSignature is appendSignature on sha256block: three block calls
+// (about eight blocks for a presign) and no hash.Hash state copies. The canonical request
 // is padded in place in s.cr's spare capacity and hashed in one call; the
 // inner message (the rest of the prefix and that hash in hex, under 128
 // bytes) and the outer one (the 32-byte inner digest) are one call each.
@@ -269,14 +270,11 @@ func (s *Signer) appendBlockSignature(dst []byte) []byte {
 	var msg [2 * sha256block.BlockSize]byte
 	n = copy(msg[:], s.stsTail)
 	encodeHexWords(msg[n:n+64], &h)
-	h = sha256block.SumWords(s.blockInner, s.blockInnerLen, msg[:n+64])
-	for i, w := range h {
-		binary.BigEndian.PutUint32(msg[4*i:], w)
-	}
-	h = sha256block.SumWords(s.blockOuter, sha256block.BlockSize, msg[:sha256block.Size])
+	in := sha256block.Sum(s.blockInner, s.blockInnerLen, msg[:n+64])
+	h = sha256block.SumWords(s.blockOuter, sha256block.BlockSize, in[:])
 
 	n = len(dst)
-	dst = append(dst, s.hexb[:]...) // grow by 64
+	dst = slices.Grow(dst, 64)[:n+64]
 	encodeHexWords(dst[n:], &h)
 	return dst
 }
