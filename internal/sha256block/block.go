@@ -110,8 +110,3 @@ func AppendPadding(b []byte, msgLen uint64) []byte {
 func Implementation() string { return implementation }
 
 //go:generate go run gen.go gen_amd64.go gen_arm64.go
-
-// Accelerated reports whether Block uses SHA instructions. Where it does not,
-// the pure-Go block function is slower than crypto/sha256's vector paths, so
-// callers should prefer the standard library.
-func Accelerated() bool { return implementation != "generic" }
