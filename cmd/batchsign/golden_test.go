@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden/*.out from this build")
+
+// goldenRun is one command of TestGoldenOutputs. {dir} in args is the test's
+// temporary directory, {golden} the testdata/golden folder, {examples} the
+// repository's examples folder.
+type goldenRun struct {
+	name string
+	args []string
+	env  map[string]string
+	// files are outputs (relative to {dir}) appended to the golden record.
+	files []string
+}
+
+// goldenRuns exercise every command on the bundled examples. Their output is
+// recorded in testdata/golden/NAME.out (exit status, stdout and the files each
+// run writes; not stderr, which carries timings): refactors must keep it byte
+// for byte. `go test ./cmd/batchsign -run TestGoldenOutputs -update-golden`
+// rewrites the records, for a change of behaviour that is meant.
+func goldenRuns() []goldenRun {
+	const azCS = "endpoint=https://contoso.communication.azure.com/;accesskey=kdjNwxBBHn7Cc3imYck1GHwH5NVjbpvDxACyckS4zTo="
+	return []goldenRun{
+		{name: "presign-ndjson", args: []string{"presign", "{examples}/manifest.ndjson", "--time", pinned, "-o", "{dir}/urls.ndjson"},
+			files: []string{"urls.ndjson", "urls.rejects.ndjson"}},
+		{name: "presign-parquet-csv", args: []string{"presign", "{examples}/manifest.parquet", "--time", pinned, "-o", "{dir}/urls.csv"},
+			files: []string{"urls.csv", "urls.rejects.ndjson"}},
+		{name: "presign-stdout", args: []string{"presign", "{examples}/manifest.ndjson", "--time", pinned, "--addressing-style", "path", "--expires", "90m"}},
+		{name: "presign-sigv2", args: []string{"presign", "--signature-version", "v2", "{examples}/manifest.ndjson", "--time", pinned, "-o", "{dir}/v2.ndjson"},
+			files: []string{"v2.ndjson", "v2.rejects.ndjson"}},
+		{name: "sign-sigv4", args: []string{"sign", "{examples}/manifest.ndjson", "--time", pinned, "-o", "{dir}/signed.ndjson"},
+			files: []string{"signed.ndjson", "signed.rejects.ndjson"}},
+		{name: "sign-azure-hmac", args: []string{"sign", "--scheme", "azure-hmac", "--time", "2026-01-21T17:00:56Z", "{golden}/az.ndjson", "-o", "{dir}/az.ndjson"},
+			env: map[string]string{"COMMUNICATION_SERVICES_CONNECTION_STRING": azCS}, files: []string{"az.ndjson", "az.rejects.ndjson"}},
+		{name: "presign-for-verify", args: []string{"presign", "{examples}/manifest.ndjson", "--time", pinned, "-o", "{dir}/u.ndjson"},
+			files: []string{"u.ndjson"}},
+		{name: "mac-generate", args: []string{"mac", "generate", "--keyring", "{dir}/keyring.json", "{golden}/mac.ndjson", "-o", "{dir}/macs.ndjson"},
+			files: []string{"macs.ndjson", "macs.rejects.ndjson"}},
+	}
+}
+
+// goldenFollowUps verify what goldenRuns wrote, in the same directory.
+func goldenFollowUps() []goldenRun {
+	const azCS = "endpoint=https://contoso.communication.azure.com/;accesskey=kdjNwxBBHn7Cc3imYck1GHwH5NVjbpvDxACyckS4zTo="
+	return []goldenRun{
+		{name: "verify-sigv4-urls", args: []string{"verify", "{dir}/u.ndjson", "--time", "2026-11-23T12:10:00Z"}},
+		{name: "verify-sigv4-expired", args: []string{"verify", "{dir}/u.ndjson", "--time", "2026-11-23T14:10:00Z"}},
+		{name: "verify-sigv4-headers", args: []string{"verify", "{dir}/signed.ndjson", "--time", "2026-11-23T12:10:00Z"}},
+		{name: "verify-sigv2", args: []string{"verify", "{dir}/v2.ndjson", "--time", "2026-11-23T12:10:00Z"}},
+		{name: "verify-azure", args: []string{"verify", "{dir}/az.ndjson", "--time", "2026-01-21T17:05:00Z"},
+			env: map[string]string{"COMMUNICATION_SERVICES_CONNECTION_STRING": azCS}},
+		{name: "mac-verify", args: []string{"mac", "verify", "--keyring", "{dir}/keyring.json", "{dir}/macs.ndjson"}},
+	}
+}
+
+func TestGoldenOutputs(t *testing.T) {
+	dir := cleanEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+	ring, err := os.ReadFile("testdata/golden/keyring.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "keyring.json"), string(ring))
+	examples, _ := filepath.Abs("../../examples")
+	golden, _ := filepath.Abs("testdata/golden")
+	for _, r := range append(goldenRuns(), goldenFollowUps()...) {
+		for k, v := range r.env {
+			t.Setenv(k, v)
+		}
+		args := make([]string, len(r.args))
+		for i, a := range r.args {
+			a = strings.ReplaceAll(a, "{dir}", dir)
+			a = strings.ReplaceAll(a, "{golden}", golden)
+			args[i] = strings.ReplaceAll(a, "{examples}", examples)
+		}
+		code, stdout, stderr := runIn(t, "", args...)
+		var rec bytes.Buffer
+		fmt.Fprintf(&rec, "exit %d\n--- stdout\n%s", code, stdout)
+		for _, f := range r.files {
+			b, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatalf("%s: %v\nstderr:\n%s", r.name, err, stderr)
+			}
+			fmt.Fprintf(&rec, "--- %s\n%s", f, b)
+		}
+		for k := range r.env {
+			t.Setenv(k, "")
+		}
+		path := filepath.Join("testdata/golden", r.name+".out")
+		if *updateGolden {
+			if err := os.WriteFile(path, rec.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v (run with -update-golden to record)", r.name, err)
+		}
+		if !bytes.Equal(rec.Bytes(), want) {
+			t.Errorf("%s: output differs from %s\ngot:\n%s\nwant:\n%s\nstderr:\n%s", r.name, path, rec.Bytes(), want, stderr)
+		}
+	}
+}
