@@ -11,7 +11,7 @@ profiles:
 	./profiles/generate.sh
 
 # Everything: vet, the race-enabled unit and integration tests, and the
-# engine and internal/sha256block on emulated CPUs.
+# sigv4 and internal/sha256block on emulated CPUs.
 test: lint test-unit test-bench-module test-emulated
 
 lint:
@@ -29,8 +29,8 @@ test-unit:
 test-bench-module:
 	cd bench && go vet ./... && go test ./...
 
-# Engine and internal/sha256block tests on emulated CPUs (arm64 with SHA2,
-# x86-64 Haswell without SHA-NI) and with -tags purego, the engine's under
+# sigv4 and internal/sha256block tests on emulated CPUs (arm64 with SHA2,
+# x86-64 Haswell without SHA-NI) and with -tags purego, the sigv4 tests under
 # every SHA-256 backend. Installs qemu-user-static with apt-get when missing
 # (root). See the script's header.
 test-emulated:

@@ -6,19 +6,19 @@ import (
 	"net/url"
 	"testing"
 
+	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/sigv4"
+
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go/encoding/httpbinding"
 	minio "github.com/minio/minio-go/v7/pkg/signer"
-
-	"github.com/batchsign/batchsign/engine"
-	"github.com/batchsign/batchsign/keycache"
 )
 
 // presignCase is one row shape of the presign comparison.
 type presignCase struct {
 	name  string
 	token string
-	query []engine.QueryParam
+	query []sigv4.QueryParam
 }
 
 // presignCases are the rows every implementation signs: a plain GET with
@@ -28,14 +28,14 @@ type presignCase struct {
 var presignCases = []presignCase{
 	{name: "NoToken"},
 	{name: "Token950", token: token950},
-	{name: "Overrides", query: []engine.QueryParam{
+	{name: "Overrides", query: []sigv4.QueryParam{
 		{Key: "versionId", Value: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo"},
 		{Key: "response-content-disposition", Value: `attachment; filename="part-00042.parquet"`},
 	}},
 }
 
-func (c presignCase) row() engine.S3Presign {
-	return engine.S3Presign{Host: benchHost, Key: benchKey, Query: c.query, Expires: benchExpires}
+func (c presignCase) row() sigv4.S3Presign {
+	return sigv4.S3Presign{Host: benchHost, Key: benchKey, Query: c.query, Expires: benchExpires}
 }
 
 // BenchmarkPresign compares one presigned S3 GET per op. Each implementation
@@ -90,8 +90,8 @@ func BenchmarkSignHeaders(b *testing.B) {
 		s := newEngineSigner(b, "", benchTime, benchRegion)
 		b.ReportAllocs()
 		for b.Loop() {
-			r := engine.Request{Method: http.MethodPut, Host: benchHost, Path: "/" + engine.URIEscape(benchKey, true),
-				PayloadHash: benchPayload, Headers: []engine.Header{{Name: "Content-Type", Value: benchContentType}}}
+			r := sigv4.Request{Method: http.MethodPut, Host: benchHost, Path: "/" + sigcore.URIEscape(benchKey, true),
+				PayloadHash: benchPayload, Headers: []sigv4.Header{{Name: "Content-Type", Value: benchContentType}}}
 			if _, err := s.SignHeaders(&r); err != nil {
 				b.Fatal(err)
 			}
@@ -133,7 +133,7 @@ func BenchmarkSignHeaders(b *testing.B) {
 // the two ns/op is the scaling of two workers over one.
 func BenchmarkPresignParallel(b *testing.B) {
 	b.Run("NoToken/impl=batchsign", func(b *testing.B) {
-		cache := keycache.New(0) // shared, as the worker pool shares it
+		cache := sigv4.NewKeyCache(0) // shared, as the worker pool shares it
 		b.ReportAllocs()
 		b.RunParallel(func(pb *testing.PB) {
 			s, err := engineSigner(cache, "", benchTime, benchRegion)

@@ -10,11 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/sigerr"
+	"github.com/batchsign/batchsign/sigv4"
+
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go/logging"
-
-	"github.com/batchsign/batchsign/engine"
-	"github.com/batchsign/batchsign/keycache"
 )
 
 // diffTime is the pinned instant of the differential tests, one second
@@ -34,15 +35,15 @@ func diffRowCount() int {
 // batch run keeps one per credential scope, with keys from one keycache.
 type engineSigners struct {
 	t     time.Time
-	cache *keycache.Cache
-	m     map[[2]int]*engine.Signer
+	cache *sigv4.KeyCache
+	m     map[[2]int]*sigv4.Signer
 }
 
 func newEngineSigners(t time.Time) *engineSigners {
-	return &engineSigners{t: t, cache: keycache.New(0), m: map[[2]int]*engine.Signer{}}
+	return &engineSigners{t: t, cache: sigv4.NewKeyCache(0), m: map[[2]int]*sigv4.Signer{}}
 }
 
-func (e *engineSigners) get(tb testing.TB, token int, region string) *engine.Signer {
+func (e *engineSigners) get(tb testing.TB, token int, region string) *sigv4.Signer {
 	ri := -1
 	for i, r := range diffRegions {
 		if r == region {
@@ -110,7 +111,7 @@ func total(m map[string]int) (n int) {
 //
 // Rows whose key or query value is not UTF-8 are not compared: batchsign
 // refuses them by design (the test checks that it does, with
-// engine.ErrInvalidUTF8), where the SDK signs whatever bytes it is given.
+// sigerr.ErrInvalidUTF8), where the SDK signs whatever bytes it is given.
 func TestDifferentialAgainstAWSSDK(t *testing.T) {
 	rows := genRows(diffRowCount())
 	signers := newEngineSigners(diffTime)
@@ -126,7 +127,7 @@ func TestDifferentialAgainstAWSSDK(t *testing.T) {
 		var err error
 		buf, err = s.AppendPresignS3(buf[:0], &row.p)
 		if row.badUTF8 {
-			if !errors.Is(err, engine.ErrInvalidUTF8) {
+			if !errors.Is(err, sigerr.ErrInvalidUTF8) {
 				t.Errorf("row %d: key %q: batchsign signed a key that is not UTF-8 (err %v)", row.n, row.p.Key, err)
 			}
 			refused++
@@ -176,46 +177,46 @@ func classify(got, want string) string {
 
 // explainRow renders a disagreement with both canonical requests: batchsign's
 // from Explain, the SDK's from its signing log.
-func explainRow(t *testing.T, row *diffRow, s *engine.Signer, creds awsCreds, got, want string) string {
+func explainRow(t *testing.T, row *diffRow, s *sigv4.Signer, creds awsCreds, got, want string) string {
 	var sdkLog strings.Builder
 	logger := logging.LoggerFunc(func(_ logging.Classification, format string, v ...any) { fmt.Fprintf(&sdkLog, format, v...) })
-	_, _, _ = v4.NewSigner().PresignHTTP(context.Background(), creds, sdkPresignRequest(&row.p), engine.UnsignedPayload, "s3", row.region, diffTime,
+	_, _, _ = v4.NewSigner().PresignHTTP(context.Background(), creds, sdkPresignRequest(&row.p), sigv4.UnsignedPayload, "s3", row.region, diffTime,
 		sdkS3Options, func(o *v4.SignerOptions) { o.LogSigning, o.Logger = true, logger })
-	r := engine.Request{Method: row.p.Method, Host: row.p.Host, Path: engineWirePath(&row.p), Query: engineWireQuery(row.p.Query)}
+	r := sigv4.Request{Method: row.p.Method, Host: row.p.Host, Path: engineWirePath(&row.p), Query: engineWireQuery(row.p.Query)}
 	if r.Method == "" {
 		r.Method = http.MethodGet
 	}
-	c, err := s.Explain(&r, engine.QueryForm, row.p.Expires)
+	c, err := s.Explain(&r, sigv4.QueryForm, row.p.Expires)
 	return fmt.Sprintf("row %d key %q query %q\n  batchsign: %s\n  awssdk:    %s\n--- batchsign canonical request (err %v):\n%s\n--- awssdk signing log:\n%s",
 		row.n, row.p.Key, row.p.Query, got, want, err, c.CanonicalRequest, sdkLog.String())
 }
 
 // engineWirePath is the path of p as batchsign writes it into the URL.
-func engineWirePath(p *engine.S3Presign) string {
+func engineWirePath(p *sigv4.S3Presign) string {
 	path := "/"
 	if p.Bucket != "" {
-		path += engine.URIEscape(p.Bucket, false) + "/"
+		path += sigcore.URIEscape(p.Bucket, false) + "/"
 	}
-	return path + engine.URIEscape(p.Key, true)
+	return path + sigcore.URIEscape(p.Key, true)
 }
 
 // engineWireQuery encodes query parameters the SigV4 way, for
-// engine.Request.Query (which reads '+' as a literal plus, not a space).
-func engineWireQuery(q []engine.QueryParam) string {
+// sigv4.Request.Query (which reads '+' as a literal plus, not a space).
+func engineWireQuery(q []sigv4.QueryParam) string {
 	parts := make([]string, len(q))
 	for i, kv := range q {
-		parts[i] = engine.URIEscape(kv.Key, false) + "=" + engine.URIEscape(kv.Value, false)
+		parts[i] = sigcore.URIEscape(kv.Key, false) + "=" + sigcore.URIEscape(kv.Value, false)
 	}
 	return strings.Join(parts, "&")
 }
 
 // headerAuth signs the row for an Authorization header with batchsign.
-func headerAuth(t *testing.T, s *engine.Signer, row *diffRow) string {
+func headerAuth(t *testing.T, s *sigv4.Signer, row *diffRow) string {
 	method := row.p.Method
 	if method == "" {
 		method = http.MethodGet
 	}
-	r := engine.Request{Method: method, Host: row.p.Host, Path: engineWirePath(&row.p), Query: engineWireQuery(row.p.Query),
+	r := sigv4.Request{Method: method, Host: row.p.Host, Path: engineWirePath(&row.p), Query: engineWireQuery(row.p.Query),
 		Headers: row.headers, PayloadHash: row.payload}
 	hs, err := s.SignHeaders(&r)
 	if err != nil {

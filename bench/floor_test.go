@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/internal/sha256block"
+	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/sigv4"
 )
 
 // floorBlocks is how many compression blocks the buffers of the block-floor
@@ -34,7 +36,7 @@ func BenchmarkBlockFloor(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		sum  func([]byte) [32]byte
-	}{{"engine", engine.Sum256}, {"stdlib", sha256.Sum256}} {
+	}{{"engine", sha256block.Sum256}, {"stdlib", sha256.Sum256}} {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.SetBytes(64 * floorBlocks)
 			var sink byte
@@ -59,7 +61,7 @@ var nsPerBlock = sync.OnceValue(func() float64 {
 	for round := 0; round < 15; round++ {
 		start := time.Now()
 		for range calls {
-			s := engine.Sum256(msg)
+			s := sha256block.Sum256(msg)
 			sink ^= s[0]
 		}
 		if d := time.Since(start); d < best {
@@ -123,16 +125,16 @@ func BenchmarkPresignFloor(b *testing.B) {
 // presign p through the engine's general canonicaliser (the hot path signs
 // the same bytes: the engine's own tests hold them equal), and checks that
 // the signature in the hot path's URL is the one explained.
-func explainPresign(tb testing.TB, s *engine.Signer, p *engine.S3Presign) (canonicalRequest, stringToSign string) {
+func explainPresign(tb testing.TB, s *sigv4.Signer, p *sigv4.S3Presign) (canonicalRequest, stringToSign string) {
 	tb.Helper()
-	r := engine.Request{Method: http.MethodGet, Host: p.Host, Path: "/" + engine.URIEscape(p.Key, true)}
+	r := sigv4.Request{Method: http.MethodGet, Host: p.Host, Path: "/" + sigcore.URIEscape(p.Key, true)}
 	for i, q := range p.Query {
 		if i > 0 {
 			r.Query += "&"
 		}
-		r.Query += engine.URIEscape(q.Key, false) + "=" + engine.URIEscape(q.Value, false)
+		r.Query += sigcore.URIEscape(q.Key, false) + "=" + sigcore.URIEscape(q.Value, false)
 	}
-	c, err := s.Explain(&r, engine.QueryForm, p.Expires)
+	c, err := s.Explain(&r, sigv4.QueryForm, p.Expires)
 	if err != nil {
 		tb.Fatal(err)
 	}

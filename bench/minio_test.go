@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/sigv4"
 )
 
 // minioRowCount is the size of the minio-go differential. minio-go derives
@@ -38,8 +38,8 @@ func minioRowCount() int {
 // Any other disagreement fails the test.
 func TestDifferentialAgainstMinio(t *testing.T) {
 	rows := genRows(minioRowCount())
-	signers := map[[3]string]*engine.Signer{}
-	signer := func(row *diffRow, at time.Time) *engine.Signer {
+	signers := map[[3]string]*sigv4.Signer{}
+	signer := func(row *diffRow, at time.Time) *sigv4.Signer {
 		k := [3]string{diffTokens[row.token], row.region, at.Format(time.RFC3339)}
 		if s := signers[k]; s != nil {
 			return s
@@ -99,7 +99,7 @@ func TestDifferentialAgainstMinio(t *testing.T) {
 // byte. The signature covers a different key from the one in the URL, and a
 // server that checks it refuses the URL.
 func TestMinioSignsReplacementCharacters(t *testing.T) {
-	p := engine.S3Presign{Host: benchHost, Key: "caf\xe9.txt", Expires: benchExpires}
+	p := sigv4.S3Presign{Host: benchHost, Key: "caf\xe9.txt", Expires: benchExpires}
 	mu := minioPresign(&p, "", benchRegion)
 	m, err := url.Parse(mu)
 	if err != nil {

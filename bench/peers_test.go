@@ -10,13 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/sigv4"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go/encoding/httpbinding"
 	minio "github.com/minio/minio-go/v7/pkg/signer"
-
-	"github.com/batchsign/batchsign/engine"
-	"github.com/batchsign/batchsign/keycache"
 )
 
 // The fixed inputs every benchmark shares. The key and host are those of a
@@ -58,9 +57,9 @@ var token950 = sessionToken(950, 950)
 
 // newEngineSigner returns a batchsign signer for the shared fixture, with
 // the signing key taken from a keycache as a batch run does.
-func newEngineSigner(tb testing.TB, token string, t time.Time, region string) *engine.Signer {
+func newEngineSigner(tb testing.TB, token string, t time.Time, region string) *sigv4.Signer {
 	tb.Helper()
-	s, err := engineSigner(keycache.New(0), token, t, region)
+	s, err := engineSigner(sigv4.NewKeyCache(0), token, t, region)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -68,10 +67,10 @@ func newEngineSigner(tb testing.TB, token string, t time.Time, region string) *e
 }
 
 // engineSigner is newEngineSigner for goroutines that may not call Fatal.
-func engineSigner(cache *keycache.Cache, token string, t time.Time, region string) (*engine.Signer, error) {
+func engineSigner(cache *sigv4.KeyCache, token string, t time.Time, region string) (*sigv4.Signer, error) {
 	key := cache.Get(benchAccessKey, benchSecret, t, region, "s3")
-	return engine.NewSigner(engine.Credentials{AccessKeyID: benchAccessKey, SecretAccessKey: benchSecret, SessionToken: token},
-		key, t, engine.Options{Region: region, Service: "s3"})
+	return sigv4.NewSigner(sigv4.Credentials{AccessKeyID: benchAccessKey, SecretAccessKey: benchSecret, SessionToken: token},
+		key, t, sigv4.Options{Region: region, Service: "s3"})
 }
 
 // awsCreds is aws-sdk-go-v2's credentials type.
@@ -104,7 +103,7 @@ func sdkEscapedPath(bucket, key string) (path, rawPath string) {
 // hands to PresignHTTP for p: Path and RawPath as its serializer sets them,
 // the row's query plus X-Amz-Expires encoded by url.Values (the SDK parses
 // it back with url.ParseQuery, so '+', ';' and '&' in values survive).
-func sdkPresignRequest(p *engine.S3Presign) *http.Request {
+func sdkPresignRequest(p *sigv4.S3Presign) *http.Request {
 	method, scheme := p.Method, p.Scheme
 	if method == "" {
 		method = http.MethodGet
@@ -127,15 +126,15 @@ func sdkPresignRequest(p *engine.S3Presign) *http.Request {
 }
 
 // sdkPresign presigns p with aws-sdk-go-v2 at instant t.
-func sdkPresign(s *v4.Signer, creds aws.Credentials, p *engine.S3Presign, region string, t time.Time) (string, error) {
-	u, _, err := s.PresignHTTP(context.Background(), creds, sdkPresignRequest(p), engine.UnsignedPayload, "s3", region, t, sdkS3Options)
+func sdkPresign(s *v4.Signer, creds aws.Credentials, p *sigv4.S3Presign, region string, t time.Time) (string, error) {
+	u, _, err := s.PresignHTTP(context.Background(), creds, sdkPresignRequest(p), sigv4.UnsignedPayload, "s3", region, t, sdkS3Options)
 	return u, err
 }
 
 // minioPresignRequest builds the request minio-go's client hands to
 // PreSignV4: the decoded path in URL.Path (minio-go escapes it itself with
 // s3utils.EncodePath) and the row's query in URL.RawQuery.
-func minioPresignRequest(p *engine.S3Presign) http.Request {
+func minioPresignRequest(p *sigv4.S3Presign) http.Request {
 	method, scheme := p.Method, p.Scheme
 	if method == "" {
 		method = http.MethodGet
@@ -164,6 +163,6 @@ func minioPresignRequest(p *engine.S3Presign) http.Request {
 
 // minioPresign presigns p with minio-go. minio-go signs at time.Now(); the
 // URL's X-Amz-Date says which instant it used.
-func minioPresign(p *engine.S3Presign, token, region string) string {
+func minioPresign(p *sigv4.S3Presign, token, region string) string {
 	return minio.PreSignV4(minioPresignRequest(p), benchAccessKey, benchSecret, token, region, p.Expires).URL.String()
 }

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/batchsign/batchsign/sigv4"
 
-	"github.com/batchsign/batchsign/engine"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
 // TestAWSSDKDefaultPortQuirk records where aws-sdk-go-v2 and batchsign
@@ -33,7 +33,7 @@ func TestAWSSDKDefaultPortQuirk(t *testing.T) {
 		{"http", "examplebucket.s3.amazonaws.com:80", "examplebucket.s3.amazonaws.com"},
 		{"https", "[::1]:443", "::1"},
 	} {
-		p := engine.S3Presign{Scheme: c.scheme, Host: c.host, Key: benchKey, Expires: benchExpires}
+		p := sigv4.S3Presign{Scheme: c.scheme, Host: c.host, Key: benchKey, Expires: benchExpires}
 		got, err := s.AppendPresignS3(nil, &p)
 		if err != nil {
 			t.Fatal(err)
@@ -78,8 +78,8 @@ func TestHeaderWhitespaceQuirk(t *testing.T) {
 		{"a   b", true}, {"  a b  ", true}, {"a\tb", false}, {"a \t b", false}, {"a\u00a0\u00a0b", true},
 	} {
 		row := diffRow{n: 1, region: benchRegion, payload: benchPayload,
-			p:       engine.S3Presign{Method: "PUT", Host: benchHost, Key: benchKey},
-			headers: []engine.Header{{Name: "x-amz-meta-note", Value: c.value}}}
+			p:       sigv4.S3Presign{Method: "PUT", Host: benchHost, Key: benchKey},
+			headers: []sigv4.Header{{Name: "x-amz-meta-note", Value: c.value}}}
 		equal := headerAuth(t, s, &row) == sdkHeaderAuth(t, sdk, sdkCredentials(""), &row)
 		if equal != c.sdkEqual {
 			t.Errorf("header value %q: batchsign and aws-sdk-go-v2 agree: %v, want %v", c.value, equal, c.sdkEqual)
@@ -96,10 +96,10 @@ func TestHeaderWhitespaceQuirk(t *testing.T) {
 // safe because its serializer sets RawPath; batchsign takes the raw key and
 // encodes it once, so there is no such trap.
 func TestAWSSDKNeedsRawPath(t *testing.T) {
-	p := engine.S3Presign{Host: benchHost, Key: "a+b=c;d,e@f:g$h&i.txt", Expires: benchExpires}
+	p := sigv4.S3Presign{Host: benchHost, Key: "a+b=c;d,e@f:g$h&i.txt", Expires: benchExpires}
 	req := sdkPresignRequest(&p)
 	req.URL.RawPath = "" // what a caller who builds the URL from the key gets
-	pathOnly, _, err := v4.NewSigner().PresignHTTP(t.Context(), sdkCredentials(""), req, engine.UnsignedPayload, "s3", benchRegion, diffTime, sdkS3Options)
+	pathOnly, _, err := v4.NewSigner().PresignHTTP(t.Context(), sdkCredentials(""), req, sigv4.UnsignedPayload, "s3", benchRegion, diffTime, sdkS3Options)
 	if err != nil {
 		t.Fatal(err)
 	}

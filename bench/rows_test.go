@@ -7,20 +7,20 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/sigv4"
 )
 
 // A generated row of the differential tests: one presign (and, built from
 // it, one header-signed request) with hostile inputs.
 type diffRow struct {
 	n       int // 1-based row number, for messages
-	p       engine.S3Presign
+	p       sigv4.S3Presign
 	region  string
 	token   int  // index into diffTokens
 	badUTF8 bool // the key or a query value is not UTF-8: batchsign must refuse the row
 	// For header signing: the payload hash and extra headers.
 	payload string
-	headers []engine.Header
+	headers []sigv4.Header
 }
 
 // diffRegions are the regions rows are signed for.
@@ -135,29 +135,29 @@ func genValue(r *rand.Rand) string {
 }
 
 // genQuery builds the row's query overrides, or none.
-func genQuery(r *rand.Rand) []engine.QueryParam {
+func genQuery(r *rand.Rand) []sigv4.QueryParam {
 	if r.IntN(2) == 0 {
 		return nil
 	}
-	var q []engine.QueryParam
+	var q []sigv4.QueryParam
 	for range 1 + r.IntN(5) {
-		var kv engine.QueryParam
+		var kv sigv4.QueryParam
 		switch r.IntN(7) {
 		case 0:
-			kv = engine.QueryParam{Key: "versionId", Value: sessionToken(32, r.Uint64())}
+			kv = sigv4.QueryParam{Key: "versionId", Value: sessionToken(32, r.Uint64())}
 			if r.IntN(8) == 0 {
 				kv.Value = "null"
 			}
 		case 1, 2:
-			kv = engine.QueryParam{Key: "response-content-disposition", Value: dispositions[r.IntN(len(dispositions))]}
+			kv = sigv4.QueryParam{Key: "response-content-disposition", Value: dispositions[r.IntN(len(dispositions))]}
 		case 3:
-			kv = engine.QueryParam{Key: "response-content-type", Value: contentTypes[r.IntN(len(contentTypes))]}
+			kv = sigv4.QueryParam{Key: "response-content-type", Value: contentTypes[r.IntN(len(contentTypes))]}
 		default:
-			kv = engine.QueryParam{Key: extraKeys[r.IntN(len(extraKeys))], Value: genValue(r)}
+			kv = sigv4.QueryParam{Key: extraKeys[r.IntN(len(extraKeys))], Value: genValue(r)}
 		}
 		q = append(q, kv)
 		if r.IntN(10) == 0 { // the same key again with another value
-			q = append(q, engine.QueryParam{Key: kv.Key, Value: genValue(r)})
+			q = append(q, sigv4.QueryParam{Key: kv.Key, Value: genValue(r)})
 		}
 	}
 	return q
@@ -191,7 +191,7 @@ func genRows(n int) []diffRow {
 	for i := range rows {
 		h := diffHosts[r.IntN(len(diffHosts))]
 		row := diffRow{n: i + 1, region: diffRegions[r.IntN(len(diffRegions))], token: r.IntN(len(diffTokens))}
-		row.p = engine.S3Presign{Method: diffMethods[r.IntN(len(diffMethods))], Scheme: h.scheme, Host: h.host, Bucket: h.bucket}
+		row.p = sigv4.S3Presign{Method: diffMethods[r.IntN(len(diffMethods))], Scheme: h.scheme, Host: h.host, Bucket: h.bucket}
 		switch k := r.IntN(200); {
 		case k < 6:
 			row.p.Key = genLongKey(r)
@@ -222,17 +222,17 @@ func genRows(n int) []diffRow {
 		row.payload = hex.EncodeToString(sum[:])
 		switch r.IntN(8) {
 		case 0:
-			row.payload = engine.UnsignedPayload
+			row.payload = sigv4.UnsignedPayload
 		case 1:
-			row.payload = engine.EmptySHA256
+			row.payload = sigv4.EmptySHA256
 		}
-		row.headers = []engine.Header{{Name: "Content-Type", Value: contentTypes[r.IntN(len(contentTypes))]}}
+		row.headers = []sigv4.Header{{Name: "Content-Type", Value: contentTypes[r.IntN(len(contentTypes))]}}
 		if r.IntN(3) == 0 {
 			// Runs of spaces inside and around the value: every signer folds them.
-			row.headers = append(row.headers, engine.Header{Name: "x-amz-meta-row", Value: "  row   " + strconv.Itoa(i+1) + " "})
+			row.headers = append(row.headers, sigv4.Header{Name: "x-amz-meta-row", Value: "  row   " + strconv.Itoa(i+1) + " "})
 		}
 		if r.IntN(5) == 0 {
-			row.headers = append(row.headers, engine.Header{Name: "X-Amz-Storage-Class", Value: "STANDARD_IA"})
+			row.headers = append(row.headers, sigv4.Header{Name: "X-Amz-Storage-Class", Value: "STANDARD_IA"})
 		}
 		rows[i] = row
 	}

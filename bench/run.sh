@@ -81,7 +81,7 @@ echo "## Peers side by side: benchstat -col /impl (medians ± 95% CI, vs batchsi
 echo
 run_benchstat -filter '.name:(Presign OR SignHeaders)' -col /impl "${files[0]}"
 echo
-echo "## SHA-256 floor: one block (engine vs crypto/sha256), and the presign against its floor"
+echo "## SHA-256 floor: one block (sha256block vs crypto/sha256), and the presign against its floor"
 echo
 run_benchstat -filter '.name:BlockFloor' -col /impl "${files[0]}"
 echo

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test-emulated.sh: run the engine and internal/sha256block tests on CPUs this
+# test-emulated.sh: run the sigv4 and internal/sha256block tests on CPUs this
 # machine is not, so that every SHA-256 path the dispatch can take is tested on
 # one machine:
 #
@@ -39,7 +39,7 @@ trap 'rm -rf "$work"' EXIT
 
 # Build the test binaries (CGO off: cross builds need no C toolchain).
 export CGO_ENABLED=0
-for dir in engine internal/sha256block; do
+for dir in sigv4 internal/sha256block; do
 	pkg=${dir##*/}
 	GOARCH=arm64 go test -c -o "$work/$pkg-arm64.test" "./$dir"
 	GOARCH=amd64 go test -c -o "$work/$pkg-amd64.test" "./$dir"
@@ -55,25 +55,34 @@ expect_haswell="class=avx2 small=stdlib resumable=stdlib stream=stdlib simd-acce
 expect_purego="class=generic small=stdlib resumable=stdlib stream=stdlib"
 
 failed=0
-# run NAME EXPECT BACKEND CMD...: run one configuration, print one line.
+# run NAME EXPECT BACKEND CMD...: run one configuration (the dispatch tests of
+# internal/sha256block, then every sigv4 test, under BATCHSIGN_SHA256=BACKEND)
+# and print one line. CMD ends with the test binary's path without its
+# package prefix: PKG-ARCH.test is run for PKG in sha256block and sigv4.
 run() {
 	local name=$1 expect=$2 backend=$3
 	shift 3
-	local log="$work/$name-$backend.log" t0=$SECONDS rc
+	local bin=${!#}
+	local runner=("${@:1:$#-1}")
+	local log="$work/$name-$backend.log" t0=$SECONDS rc=0 pkgrc dir pkg
+	: >"$log"
 	# -test.v so that the dispatch line (TestSHA256BackendIsACopy's log)
 	# can be shown; qemu's warnings about CPU features TCG cannot emulate
-	# are harmless and dropped.
-	set +e
-	# Run from the package directory, as go test does, so tests find the
-	# vectors in ../shared by the same relative paths.
-	(cd engine && BATCHSIGN_SHA256=$backend BATCHSIGN_SHA256_EXPECT=$expect \
-		timeout 150 "$@" -test.v -test.count=1 -test.timeout=140s) 2>&1 |
-		grep -v "TCG doesn't support requested feature" >"$log"
-	rc=${PIPESTATUS[0]}
-	set -e
+	# are harmless and dropped. Each binary runs from its package
+	# directory, as go test does.
+	for dir in internal/sha256block sigv4; do
+		pkg=${dir##*/}
+		set +e
+		(cd "$dir" && BATCHSIGN_SHA256=$backend BATCHSIGN_SHA256_EXPECT=$expect \
+			timeout 150 "${runner[@]}" "$work/$pkg-$bin" -test.v -test.count=1 -test.timeout=140s) 2>&1 |
+			grep -v "TCG doesn't support requested feature" >>"$log"
+		pkgrc=${PIPESTATUS[0]}
+		set -e
+		[ "$pkgrc" = 0 ] || rc=$pkgrc
+	done
 	local dispatch
 	dispatch=$(grep -o 'sha256: small=.*' "$log" | head -1 || true)
-	if [ "$rc" = 0 ] && grep -q '^PASS$' "$log" && grep -q -- '--- PASS: TestSHA256DispatchExpected' "$log"; then
+	if [ "$rc" = 0 ] && [ "$(grep -c '^PASS$' "$log")" = 2 ] && grep -q -- '--- PASS: TestSHA256DispatchExpected' "$log"; then
 		printf 'PASS  %-24s BATCHSIGN_SHA256=%-6s %3ds  %s\n' "$name" "$backend" $((SECONDS - t0)) "$dispatch"
 	else
 		failed=1
@@ -107,9 +116,9 @@ runblock amd64-qemu-haswell generic qemu-x86_64-static -cpu Haswell "$work/sha25
 runblock amd64-native-purego generic "$work/sha256block-purego.test"
 
 for backend in auto simd stdlib block; do
-	run arm64-qemu "$expect_arm64" "$backend" qemu-aarch64-static "$work/engine-arm64.test"
-	run amd64-qemu-haswell "$expect_haswell" "$backend" qemu-x86_64-static -cpu Haswell "$work/engine-amd64.test"
-	run amd64-native-purego "$expect_purego" "$backend" "$work/engine-purego.test"
+	run arm64-qemu "$expect_arm64" "$backend" qemu-aarch64-static arm64.test
+	run amd64-qemu-haswell "$expect_haswell" "$backend" qemu-x86_64-static -cpu Haswell amd64.test
+	run amd64-native-purego "$expect_purego" "$backend" env purego.test
 done
 
 if [ "$failed" != 0 ]; then

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/batchsign/batchsign/pipeline"
+	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
 // The values of sign --scheme.

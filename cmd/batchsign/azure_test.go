@@ -8,12 +8,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/internal/vectors"
+
+	"github.com/batchsign/batchsign/azurehmac"
 )
 
-// azureVectorsFile is ../shared/testdata/azure-hmac-vectors.json seen from
+// azureVectorsFile is testdata/azure-hmac-vectors.json at the repository root, seen from
 // this package's directory (<root>/cmd/batchsign).
-const azureVectorsFile = "../../../shared/testdata/azure-hmac-vectors.json"
+var azureVectorsFile = vectors.Path("azure-hmac-vectors.json")
 
 type azureVector struct {
 	Input struct {
@@ -26,7 +28,7 @@ func azureVectors(t *testing.T) []azureVector {
 	t.Helper()
 	data, err := os.ReadFile(azureVectorsFile)
 	if err != nil {
-		t.Fatalf("shared test vectors missing: %v (clone the repository with shared/ beside its root)", err)
+		t.Fatalf("test vectors: %v", err)
 	}
 	var vs []azureVector
 	if err := json.Unmarshal(data, &vs); err != nil {
@@ -42,7 +44,7 @@ func azureVectors(t *testing.T) []azureVector {
 // is v's URL's host.
 func connectionString(t *testing.T, v azureVector) string {
 	t.Helper()
-	host, _, err := engine.AzureHostAndPath(v.Input.URL)
+	host, _, err := azurehmac.HostAndPath(v.Input.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

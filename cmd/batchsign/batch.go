@@ -17,9 +17,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/batchsign/batchsign/sigv4"
+
 	"github.com/batchsign/batchsign/internal/awsconfig"
-	"github.com/batchsign/batchsign/keycache"
-	"github.com/batchsign/batchsign/pipeline"
+	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
 // batchOptions are the checked settings of a presign or sign run.
@@ -178,7 +179,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		return nil, fmt.Errorf("--addressing-style: %w", err)
 	}
 	o.cfg = pipeline.Config{
-		Mode: mode, Credentials: res.Credentials, Keys: keycache.New(0), Time: t,
+		Mode: mode, Credentials: res.Credentials, Keys: sigv4.NewKeyCache(0), Time: t,
 		Region: res.Region, Endpoint: ep, Addressing: addressing,
 		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
 	}

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batchsign/batchsign/engine"
-	"github.com/batchsign/batchsign/pipeline"
+	"github.com/batchsign/batchsign/sigv4"
+
+	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
 // batchFlags are the flags presign and sign share (DESIGN.md, "The command
@@ -115,7 +116,7 @@ func parseExpires(s string) (int64, error) {
 		secs = n
 	} else if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.ParseInt(d, 10, 64)
-		if err != nil || n > engine.MaxExpires {
+		if err != nil || n > sigv4.MaxExpires {
 			return 0, fmt.Errorf("--expires %q: want a duration such as 1h, 7d or 3600", s)
 		}
 		secs = n * 86400
@@ -129,7 +130,7 @@ func parseExpires(s string) (int64, error) {
 		}
 		secs = int64(d / time.Second)
 	}
-	if secs < 1 || secs > engine.MaxExpires {
+	if secs < 1 || secs > sigv4.MaxExpires {
 		return 0, fmt.Errorf("--expires %q: must be between 1s and 7d (604800s)", s)
 	}
 	return secs, nil

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/batchsign/batchsign/internal/awsconfig"
-	"github.com/batchsign/batchsign/keyring"
-	"github.com/batchsign/batchsign/kmsremote"
-	"github.com/batchsign/batchsign/pipeline"
+	"github.com/batchsign/batchsign/internal/keyring"
+	"github.com/batchsign/batchsign/internal/kmsremote"
+	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
 // kmsBatchSize is the rows per batch with the remote backend: each row is

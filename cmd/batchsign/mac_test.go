@@ -9,14 +9,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/batchsign/batchsign/engine"
-	"github.com/batchsign/batchsign/keyring"
-	"github.com/batchsign/batchsign/kmsremote/kmstest"
+	"github.com/batchsign/batchsign/internal/vectors"
+
+	"github.com/batchsign/batchsign/sigv4"
+
+	"github.com/batchsign/batchsign/internal/keyring"
+	"github.com/batchsign/batchsign/internal/kmsremote/kmstest"
 )
 
-// macSharedVectors is ../shared/testdata/hmac-rfc-vectors.json seen from
+// macSharedVectors is testdata/hmac-rfc-vectors.json at the repository root, seen from
 // this package's directory (cmd/batchsign is two levels below the root).
-const macSharedVectors = "../../../shared/testdata/hmac-rfc-vectors.json"
+var macSharedVectors = vectors.Path("hmac-rfc-vectors.json")
 
 // macSecretMaterial is a keyring key's material, recognisable in any
 // output it leaks into (raw, base64 or hex).
@@ -41,7 +44,7 @@ func rfc4231Vectors(t *testing.T) []rfcVector {
 	data, err := os.ReadFile(macSharedVectors)
 	if err != nil {
 		abs, _ := filepath.Abs(macSharedVectors)
-		t.Fatalf("shared test vectors missing: %v\n(expected %s: clone the repository with shared/ beside its root)", err, abs)
+		t.Fatalf("test vectors %s: %v", abs, err)
 	}
 	var all, vs []rfcVector
 	if err := json.Unmarshal(data, &all); err != nil {
@@ -347,7 +350,7 @@ func TestMacRejectsNameRowAndField(t *testing.T) {
 func TestMacKMSEndpointGivesIdenticalMacs(t *testing.T) {
 	f := newMacFixture(t)
 	srv := kmstest.NewServer(f.ring, kmstest.Options{Region: "us-east-1",
-		Credentials: []engine.Credentials{{AccessKeyID: "AKIDBATCHSIGNTEST", SecretAccessKey: fakeSecret}}})
+		Credentials: []sigv4.Credentials{{AccessKeyID: "AKIDBATCHSIGNTEST", SecretAccessKey: fakeSecret}}})
 	defer srv.Close()
 
 	code, local, stderr := runIn(t, "", "mac", "generate", "--keyring", f.keyring, f.manifest)

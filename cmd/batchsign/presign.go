@@ -3,7 +3,7 @@ package main
 import (
 	"io"
 
-	"github.com/batchsign/batchsign/pipeline"
+	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
 // runPresign is "batchsign presign [flags] MANIFEST|-": one presigned URL

@@ -3,7 +3,7 @@ package main
 import (
 	"io"
 
-	"github.com/batchsign/batchsign/pipeline"
+	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
 // runSign is "batchsign sign [flags] MANIFEST|-": for each row, the URL and

@@ -12,10 +12,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/azurehmac"
+	"github.com/batchsign/batchsign/sigv4"
+
 	"github.com/batchsign/batchsign/internal/awsconfig"
-	"github.com/batchsign/batchsign/keycache"
-	"github.com/batchsign/batchsign/pipeline"
+	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
 // runVerify is "batchsign verify [flags] INPUT|-": for each row (a presigned
@@ -41,7 +42,7 @@ type keysEntry struct {
 // secret_access_key, as NDJSON lines or a JSON array. Like a keyring, the
 // file must not be readable by group or others. Errors never quote a
 // secret.
-func loadKeysFile(path string) (engine.SecretLookup, int, error) {
+func loadKeysFile(path string) (sigv4.SecretLookup, int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("--keys: %w", err)
@@ -127,7 +128,7 @@ func loadKeysFile(path string) (engine.SecretLookup, int, error) {
 // azureConnection parses --connection-string, or
 // COMMUNICATION_SERVICES_CONNECTION_STRING when the flag is empty; ok is
 // false when neither is set. Errors name the source, never the key.
-func azureConnection(flagValue string, getenv func(string) string) (c engine.AzureConnectionString, ok bool, err error) {
+func azureConnection(flagValue string, getenv func(string) string) (c azurehmac.ConnectionString, ok bool, err error) {
 	cs, from := flagValue, "--connection-string"
 	if cs == "" {
 		cs, from = getenv("COMMUNICATION_SERVICES_CONNECTION_STRING"), "COMMUNICATION_SERVICES_CONNECTION_STRING"
@@ -135,7 +136,7 @@ func azureConnection(flagValue string, getenv func(string) string) (c engine.Azu
 	if strings.TrimSpace(cs) == "" {
 		return c, false, nil
 	}
-	if c, err = engine.ParseAzureConnectionString(cs); err != nil {
+	if c, err = azurehmac.ParseConnectionString(cs); err != nil {
 		return c, false, fmt.Errorf("%s: %w", from, err)
 	}
 	return c, true, nil
@@ -146,7 +147,7 @@ func azureConnection(flagValue string, getenv func(string) string) (c engine.Azu
 // expected scope, which comes from --region and --service only, never from
 // the environment's default region.
 func resolveVerify(o *batchOptions, f *batchFlags, t time.Time, getenv func(string) string) (*batchOptions, error) {
-	o.cfg = pipeline.Config{Mode: pipeline.Verify, Keys: keycache.New(0), Time: t,
+	o.cfg = pipeline.Config{Mode: pipeline.Verify, Keys: sigv4.NewKeyCache(0), Time: t,
 		Region: f.region, Service: f.service, Workers: f.workers}
 	cs, ok, err := azureConnection(f.connectionString, getenv)
 	if err != nil {

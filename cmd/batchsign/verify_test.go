@@ -9,7 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/azurehmac"
+	"github.com/batchsign/batchsign/sigv2"
 )
 
 type verdict struct {
@@ -243,14 +244,14 @@ func TestVerifyKeysFileSigV2AndAzure(t *testing.T) {
 	cleanEnv(t)
 	dir := t.TempDir()
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	v2, err := engine.PresignSigV2("AKIDV2", "v2secret", &engine.SigV2PresignRequest{
-		Host: "127.0.0.1:9000", Bucket: "bkt", Key: "a/b.txt", Addressing: engine.SigV2AddressingPath, Expires: now.Unix() + 60,
+	v2, err := sigv2.Presign("AKIDV2", "v2secret", &sigv2.PresignRequest{
+		Host: "127.0.0.1:9000", Bucket: "bkt", Key: "a/b.txt", Addressing: sigv2.AddressingPath, Expires: now.Unix() + 60,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	azureKey := []byte("azure-test-key-0123456789")
-	az, err := engine.SignAzureHMAC(azureKey, "POST", "https://contoso.communication.azure.com/emails:send?api-version=2023-03-31", []byte("{}"), now)
+	az, err := azurehmac.Sign(azureKey, "POST", "https://contoso.communication.azure.com/emails:send?api-version=2023-03-31", []byte("{}"), now)
 	if err != nil {
 		t.Fatal(err)
 	}

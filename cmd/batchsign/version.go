@@ -7,7 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 
-	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/internal/sha256block"
 )
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3";
@@ -32,6 +32,6 @@ func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "batchsign %s\n", buildVersion())
 	fmt.Fprintf(stdout, "go:       %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(stdout, "%s\n", engine.SHA256Backend())
+	fmt.Fprintf(stdout, "%s\n", sha256block.Backend())
 	return exitOK
 }

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/batchsign/batchsign/engine"
+	"github.com/batchsign/batchsign/sigv4"
 )
 
 // Inputs are the command-line values that take precedence over the
@@ -32,7 +32,7 @@ type Inputs struct {
 
 // Resolved is what a run signs with.
 type Resolved struct {
-	Credentials engine.Credentials
+	Credentials sigv4.Credentials
 	// Region is "" when nothing names one; callers choose their default.
 	Region string
 	// EndpointURL is "" for AWS's own endpoints.
@@ -92,7 +92,7 @@ func Resolve(in Inputs) (Resolved, error) {
 	envAK, envSK := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
 	switch {
 	case !explicit && envAK != "" && envSK != "":
-		out.Credentials = engine.Credentials{AccessKeyID: envAK, SecretAccessKey: envSK, SessionToken: getenv("AWS_SESSION_TOKEN")}
+		out.Credentials = sigv4.Credentials{AccessKeyID: envAK, SecretAccessKey: envSK, SessionToken: getenv("AWS_SESSION_TOKEN")}
 		if exp := getenv("AWS_CREDENTIAL_EXPIRATION"); exp != "" {
 			t, err := time.Parse(time.RFC3339, exp)
 			if err != nil {
@@ -154,7 +154,7 @@ func (p *profile) credentials(out *Resolved) error {
 		}
 		return fmt.Errorf("%w: profile %q has no aws_access_key_id and aws_secret_access_key", ErrNoCredentials, p.name)
 	}
-	out.Credentials = engine.Credentials{AccessKeyID: ak, SecretAccessKey: sk, SessionToken: p.values["aws_session_token"]}
+	out.Credentials = sigv4.Credentials{AccessKeyID: ak, SecretAccessKey: sk, SessionToken: p.values["aws_session_token"]}
 	out.CredentialSource = "profile " + p.name + " (" + p.sources["aws_access_key_id"] + ")"
 	return nil
 }

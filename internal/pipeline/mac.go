@@ -1,0 +1,469 @@
+package pipeline
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/batchsign/batchsign/internal/keyring"
+	"github.com/batchsign/batchsign/sigerr"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// This file is `batchsign mac generate|verify`: KMS-style HMACs (GenerateMac
+// and VerifyMac semantics) over the manifest's messages, computed by a
+// MacService (a local keyring or the AWS KMS JSON API) as two more row
+// processors of the shared readers, pool, writers and rejects.
+
+// Manifest fields of the mac modes.
+const (
+	FieldKeyID       = "key_id"       // key id, key ARN, alias or alias ARN
+	FieldAlgorithm   = "algorithm"    // HMAC_SHA_224 … HMAC_SHA_512
+	FieldMessage     = "message"      // the message, standard base64
+	FieldMessageFile = "message_file" // a file holding the message
+	FieldMAC         = "mac"          // the MAC to verify, standard base64
+)
+
+// MacFields are the manifest fields of `mac generate|verify` rows, as NDJSON
+// keys and Parquet columns; Row and ManifestRecord embed them. Strings are
+// as given (base64 still encoded).
+type MacFields struct {
+	KeyID       string `parquet:"key_id,optional"`
+	Algorithm   string `parquet:"algorithm,optional"`
+	Message     string `parquet:"message,optional"`
+	MessageFile string `parquet:"message_file,optional"`
+	MAC         string `parquet:"mac,optional"`
+}
+
+// macField returns where the mac field name is kept in r, nil for a name
+// that is not one.
+func (r *Row) macField(name string) *string {
+	switch name {
+	case FieldKeyID:
+		return &r.KeyID
+	case FieldAlgorithm:
+		return &r.Algorithm
+	case FieldMessage:
+		return &r.Message
+	case FieldMessageFile:
+		return &r.MessageFile
+	case FieldMAC:
+		return &r.MAC
+	}
+	return nil
+}
+
+// macColumns are the mac fields in the order of their Parquet reader
+// fields (pqMacFirst + index).
+var macColumns = [...]string{FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile, FieldMAC}
+
+// pqMacFirst is the Parquet reader field of the first mac column; the
+// others follow in macColumns order.
+const pqMacFirst pqField = 128
+
+// macColumn returns the Parquet reader field of a top-level column name:
+// a mac column's, or pqIgnore.
+func macColumn(name string) pqField {
+	for i, c := range macColumns {
+		if c == name {
+			return pqMacFirst + pqField(i)
+		}
+	}
+	return pqIgnore
+}
+
+// setMacColumn stores the value of a mac column read from Parquet.
+func (r *Row) setMacColumn(f pqField, s string) {
+	if f >= pqMacFirst && int(f-pqMacFirst) < len(macColumns) {
+		*r.macField(macColumns[f-pqMacFirst]) = s
+	}
+}
+
+// MacService computes and checks MACs with AWS KMS GenerateMac/VerifyMac
+// semantics. keyring.Local and kmsremote.Client implement it (the method
+// set of keyring.MacService, restated here so that pipeline depends on
+// neither); see keyring.MacService for the contract.
+type MacService interface {
+	GenerateMac(ctx context.Context, keyID string, alg keyring.MacAlgorithm, message []byte) ([]byte, error)
+	VerifyMac(ctx context.Context, keyID string, alg keyring.MacAlgorithm, message, mac []byte) (bool, error)
+}
+
+// MacBackend is what the mac modes compute with.
+type MacBackend struct {
+	// Service computes and checks the MACs; required in the mac modes.
+	Service MacService
+	// Fatal reports errors that doom the whole run rather than one row
+	// (kmsremote.IsFatal for the remote backend): the first one stops the
+	// run, which then fails instead of rejecting every row with it. nil
+	// means only the run's cancellation is fatal.
+	Fatal func(error) bool
+}
+
+// IsMac reports whether m is one of the mac modes.
+func (m Mode) IsMac() bool { return m == MacGenerate || m == MacVerify }
+
+// validateMac is Validate for the mac modes: no credentials or clock
+// needed, a MAC service is.
+func (c *Config) validateMac() error {
+	if c.Mac.Service == nil {
+		return errors.New("no MAC backend: give a keyring or a KMS endpoint")
+	}
+	if c.Workers < 0 || c.BatchSize < 0 || c.InFlight < 0 {
+		return errors.New("workers, batch size and in-flight batches must not be negative")
+	}
+	return nil
+}
+
+// macMessageReadLimit bounds what is read of a message_file: one byte past
+// KMS's limit tells "too long" without reading a large file.
+const macMessageReadLimit = keyring.MaxMacMessageLen + 1
+
+// macState is a worker's mac-mode scratch space.
+type macState struct {
+	msg, mac []byte // decoded message and MAC
+	out      []byte // base64 MAC for the output record
+}
+
+// macRequest checks r and decodes its id, key, algorithm and message (the
+// message into w.mac.msg).
+func (w *worker) macRequest(r *Row) (keyring.MacAlgorithm, error) {
+	if w.mac == nil {
+		w.mac = &macState{}
+	}
+	if err := checkUTF8(FieldID, r.ID); err != nil {
+		return 0, err
+	}
+	if r.KeyID == "" {
+		return 0, fieldErr(FieldKeyID, sigerr.ErrMissingField)
+	}
+	if r.Algorithm == "" {
+		return 0, fieldErr(FieldAlgorithm, detail(sigerr.ErrMissingField, "want HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384 or HMAC_SHA_512"))
+	}
+	alg, err := keyring.ParseMacAlgorithm(r.Algorithm)
+	if err != nil {
+		return 0, fieldErr(FieldAlgorithm, err)
+	}
+	m := w.mac
+	switch {
+	case r.Message != "" && r.MessageFile != "":
+		return 0, fieldErr(FieldMessageFile, detail(ErrConflict, "give either message or message_file, not both"))
+	case r.MessageFile != "":
+		if m.msg, err = readMessageFile(r.MessageFile, m.msg[:0]); err != nil {
+			return 0, fieldErr(FieldMessageFile, err)
+		}
+	default:
+		// An empty or absent message decodes to nothing, which the
+		// service refuses as KMS does (ValidationException).
+		if m.msg, err = appendBase64(m.msg[:0], r.Message); err != nil {
+			return 0, fieldErr(FieldMessage, err)
+		}
+	}
+	return alg, nil
+}
+
+// appendBase64 appends the decoding of s (standard base64 with padding, as
+// the KMS JSON API writes blobs) to dst.
+func appendBase64(dst []byte, s string) ([]byte, error) {
+	n := len(dst)
+	dst, err := base64.StdEncoding.AppendDecode(dst, []byte(s))
+	if err != nil {
+		var ce base64.CorruptInputError
+		if errors.As(err, &ce) {
+			return dst[:n], detail(sigerr.ErrInvalidValue, "not standard base64 (RFC 4648 §4, with padding): bad input at byte "+strconv.FormatInt(int64(ce), 10))
+		}
+		return dst[:n], detail(sigerr.ErrInvalidValue, "not standard base64")
+	}
+	return dst, nil
+}
+
+// readMessageFile appends the contents of path to dst. A file longer than
+// KMS's 4096-byte limit is refused with KMS's ValidationException without
+// being read whole.
+func readMessageFile(path string, dst []byte) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return dst, err
+	}
+	defer f.Close()
+	tooLong := func(size int64) error {
+		return &keyring.KMSError{Code: keyring.ErrKMSValidation, Message: "1 validation error detected: Value at 'message' failed to satisfy constraint: Member must have length less than or equal to " +
+			strconv.Itoa(keyring.MaxMacMessageLen) + " (message_file has " + strconv.FormatInt(size, 10) + " bytes)"}
+	}
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > keyring.MaxMacMessageLen {
+		return dst, tooLong(fi.Size())
+	}
+	n := len(dst)
+	dst = slices.Grow(dst, macMessageReadLimit)[:n+macMessageReadLimit]
+	k, err := io.ReadFull(f, dst[n:])
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return dst[:n], err
+	}
+	if k > keyring.MaxMacMessageLen {
+		return dst[:n], tooLong(int64(k))
+	}
+	return dst[:n+k], nil
+}
+
+// macError turns a service error into the row's reject naming the field
+// at fault, or, for an error that concerns the whole run, records it as
+// the worker's fatal error (Run stops with it).
+func (w *worker) macError(r *Row, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		(w.cfg.Mac.Fatal != nil && w.cfg.Mac.Fatal(err)) {
+		w.fatal = &rowFatal{row: r.Num, err: err}
+		return w.fatal
+	}
+	return fieldErr(macErrorField(r, err), err)
+}
+
+// rowFatal is a fatal backend error met at a row.
+type rowFatal struct {
+	row int64
+	err error
+}
+
+func (e *rowFatal) Error() string {
+	return "row " + strconv.FormatInt(e.row, 10) + ": " + e.err.Error()
+}
+func (e *rowFatal) Unwrap() error { return e.err }
+
+// macErrorField names the row field a KMS error is about: the key for
+// NotFound and the key-state exceptions, the algorithm for
+// InvalidKeyUsage, and for ValidationException the parameter it names.
+func macErrorField(r *Row, err error) string {
+	msgField := FieldMessage
+	if r.MessageFile != "" {
+		msgField = FieldMessageFile
+	}
+	switch keyring.KMSErrorName(err) {
+	case string(keyring.ErrKMSInvalidKeyUsage):
+		return FieldAlgorithm
+	case string(keyring.ErrKMSInvalidMac):
+		return FieldMAC
+	case string(keyring.ErrKMSValidation):
+		text := err.Error()
+		switch {
+		case strings.Contains(text, "'macAlgorithm'"):
+			return FieldAlgorithm
+		case strings.Contains(text, "'message'"):
+			return msgField
+		case strings.Contains(text, "'mac'"):
+			return FieldMAC
+		}
+	}
+	return FieldKeyID
+}
+
+// macGenerate computes r's MAC: id, key_id, algorithm, mac (base64).
+func (w *worker) macGenerate(r *Row, b *Batch) error {
+	if w.fatal != nil {
+		return w.fatal
+	}
+	alg, err := w.macRequest(r)
+	if err != nil {
+		return err
+	}
+	mac, err := w.cfg.Mac.Service.GenerateMac(w.context(), r.KeyID, alg, w.mac.msg)
+	if err != nil {
+		return w.macError(r, err)
+	}
+	m := w.mac
+	m.out = base64.StdEncoding.AppendEncode(m.out[:0], mac)
+	w.rec = Record{ID: r.ID, MacRecord: MacRecord{KeyID: r.KeyID, Algorithm: alg.String(), MAC: m.out}}
+	b.out = w.enc.AppendRecord(b.out, &w.rec)
+	return nil
+}
+
+// macVerify checks r's MAC: id, valid, reason. A MAC that does not match
+// is an answer (valid false, reason KMSInvalidMacException), not a reject.
+func (w *worker) macVerify(r *Row, b *Batch) error {
+	if w.fatal != nil {
+		return w.fatal
+	}
+	alg, err := w.macRequest(r)
+	if err != nil {
+		return err
+	}
+	m := w.mac
+	if r.MAC == "" {
+		return fieldErr(FieldMAC, sigerr.ErrMissingField)
+	}
+	if m.mac, err = appendBase64(m.mac[:0], r.MAC); err != nil {
+		return fieldErr(FieldMAC, err)
+	}
+	ok, err := w.cfg.Mac.Service.VerifyMac(w.context(), r.KeyID, alg, m.msg, m.mac)
+	invalid := !ok && errors.Is(err, keyring.ErrKMSInvalidMac)
+	if !ok && !invalid {
+		if err == nil {
+			err = errors.New("MAC service answered invalid without a reason")
+		}
+		return w.macError(r, err)
+	}
+	w.rec = Record{ID: r.ID, Valid: ok}
+	if ok {
+		b.valid++
+	} else {
+		w.rec.Reason = string(keyring.ErrKMSInvalidMac)
+		b.invalid[sigerr.ErrSignatureMismatch]++
+	}
+	b.out = w.enc.AppendRecord(b.out, &w.rec)
+	return nil
+}
+
+// context returns the run's context (Background outside Run).
+func (w *worker) context() context.Context {
+	if w.ctx == nil {
+		return context.Background()
+	}
+	return w.ctx
+}
+
+// reasonCode is the summary's name of an invalid verdict: the engine's
+// reason code, or in mac verify the KMS exception a mismatch is.
+func (v *VerifyStats) reasonCode(r sigerr.VerifyReason) string {
+	if v.kms && r == sigerr.ErrSignatureMismatch {
+		return string(keyring.ErrKMSInvalidMac)
+	}
+	return r.Code()
+}
+
+// MacRecord is the mac generate part of an output Record.
+type MacRecord struct {
+	KeyID     string
+	Algorithm string
+	MAC       []byte // base64
+}
+
+// macCSVHeader is the CSV header line of mode m's output.
+func macCSVHeader(m Mode) string {
+	if m == MacVerify {
+		return "id,valid,reason\r\n"
+	}
+	return "id,key_id,algorithm,mac\r\n"
+}
+
+// appendMacNDJSON encodes a mac mode's record as one JSON line.
+func appendMacNDJSON(dst []byte, m Mode, r *Record) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendJSONString(dst, r.ID)
+	if m == MacVerify {
+		dst = append(dst, `,"valid":`...)
+		dst = strconv.AppendBool(dst, r.Valid)
+		dst = append(dst, `,"reason":`...)
+		dst = appendJSONString(dst, r.Reason)
+		return append(dst, "}\n"...)
+	}
+	dst = append(dst, `,"key_id":`...)
+	dst = appendJSONString(dst, r.KeyID)
+	dst = append(dst, `,"algorithm":`...)
+	dst = appendJSONString(dst, r.Algorithm)
+	dst = append(dst, `,"mac":`...)
+	dst = appendJSONBytes(dst, r.MAC)
+	return append(dst, "}\n"...)
+}
+
+// appendMacCSV encodes a mac mode's record as one CSV line.
+func appendMacCSV(dst []byte, m Mode, r *Record) []byte {
+	dst = appendCSVField(dst, r.ID)
+	dst = append(dst, ',')
+	if m == MacVerify {
+		dst = strconv.AppendBool(dst, r.Valid)
+		dst = append(dst, ',')
+		dst = appendCSVField(dst, r.Reason)
+		return append(dst, '\r', '\n')
+	}
+	dst = appendCSVField(dst, r.KeyID)
+	dst = append(dst, ',')
+	dst = appendCSVField(dst, r.Algorithm)
+	dst = append(dst, ',')
+	dst = appendCSVBytes(dst, r.MAC)
+	return append(dst, '\r', '\n')
+}
+
+// MacGenerateRecord is the Parquet schema of mac generate output.
+type MacGenerateRecord struct {
+	ID        string `parquet:"id"`
+	KeyID     string `parquet:"key_id"`
+	Algorithm string `parquet:"algorithm"`
+	MAC       string `parquet:"mac"` // base64
+}
+
+// MacVerifyRecord is the Parquet schema of mac verify output.
+type MacVerifyRecord struct {
+	ID     string `parquet:"id"`
+	Valid  bool   `parquet:"valid"`
+	Reason string `parquet:"reason"`
+}
+
+// macParquet is the parquetWriter's part for the mac modes: records in the
+// same length-prefixed form, decoded into the mac row types.
+type macParquet struct {
+	mode Mode
+	gw   *parquet.GenericWriter[MacGenerateRecord]
+	vw   *parquet.GenericWriter[MacVerifyRecord]
+	gens []MacGenerateRecord
+	vers []MacVerifyRecord
+}
+
+func newMacParquet(w io.Writer, m Mode, opts []parquet.WriterOption) *macParquet {
+	p := &macParquet{mode: m}
+	if m == MacVerify {
+		p.vw = parquet.NewGenericWriter[MacVerifyRecord](w, opts...)
+	} else {
+		p.gw = parquet.NewGenericWriter[MacGenerateRecord](w, opts...)
+	}
+	return p
+}
+
+func (p *macParquet) appendRecord(dst []byte, r *Record) []byte {
+	dst = appendLP(dst, r.ID)
+	if p.mode == MacVerify {
+		dst = binary.AppendUvarint(dst, uint64(boolInt(r.Valid)))
+		return appendLP(dst, r.Reason)
+	}
+	dst = appendLP(dst, r.KeyID)
+	dst = appendLP(dst, r.Algorithm)
+	dst = binary.AppendUvarint(dst, uint64(len(r.MAC)))
+	return append(dst, r.MAC...)
+}
+
+func (p *macParquet) write(enc []byte) error {
+	l := lpReader{b: enc}
+	p.gens, p.vers = p.gens[:0], p.vers[:0]
+	for len(l.b) > 0 && !l.err {
+		id := l.str()
+		if p.mode == MacVerify {
+			valid := l.uvarint() == 1
+			p.vers = append(p.vers, MacVerifyRecord{ID: id, Valid: valid, Reason: l.str()})
+			continue
+		}
+		keyID, alg := l.str(), l.str()
+		p.gens = append(p.gens, MacGenerateRecord{ID: id, KeyID: keyID, Algorithm: alg, MAC: l.str()})
+	}
+	if l.err {
+		return errors.New("pipeline: corrupt encoded Parquet records")
+	}
+	var err error
+	if p.mode == MacVerify {
+		_, err = p.vw.Write(p.vers)
+		clear(p.vers)
+	} else {
+		_, err = p.gw.Write(p.gens)
+		clear(p.gens)
+	}
+	return err
+}
+
+func (p *macParquet) close() error {
+	if p.mode == MacVerify {
+		return p.vw.Close()
+	}
+	return p.gw.Close()
+}

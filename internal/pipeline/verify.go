@@ -1,0 +1,152 @@
+package pipeline
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/batchsign/batchsign/azurehmac"
+	"github.com/batchsign/batchsign/sigerr"
+	"github.com/batchsign/batchsign/sigv2"
+	"github.com/batchsign/batchsign/sigv4"
+)
+
+// The schemes Verify mode tells apart, as written in the scheme column.
+const (
+	SchemeSigV4     = "sigv4"
+	SchemeSigV2     = "sigv2"
+	SchemeAzureHMAC = "azure-hmac"
+)
+
+// verifier is a worker's Verify-mode state: its own SigV4 and SigV2
+// verifiers and Azure signer (none is safe for concurrent use).
+type verifier struct {
+	lookup sigv4.SecretLookup
+	v4     *sigv4.Verifier
+	v2     *sigv2.Verifier
+	az     *azurehmac.Signer
+}
+
+// credentialsLookup knows the one access key of c.
+func credentialsLookup(c sigv4.Credentials) sigv4.SecretLookup {
+	return func(id string) (string, bool) {
+		if id == "" || id != c.AccessKeyID || c.SecretAccessKey == "" {
+			return "", false
+		}
+		return c.SecretAccessKey, true
+	}
+}
+
+func (w *worker) verifier() *verifier {
+	if w.ver != nil {
+		return w.ver
+	}
+	v := &verifier{lookup: w.cfg.Lookup}
+	if v.lookup == nil {
+		v.lookup = credentialsLookup(w.cfg.Credentials)
+	}
+	v.v4 = sigv4.NewVerifier(v.lookup, sigv4.VerifyOptions{Now: w.t, Region: w.cfg.Region, Service: w.cfg.Service, Keys: w.keys})
+	v.v2 = sigv2.NewVerifier(v.lookup)
+	if len(w.cfg.AzureKey) > 0 {
+		v.az, _ = azurehmac.NewSigner(w.cfg.AzureKey)
+	}
+	w.ver = v
+	return v
+}
+
+// verify judges r: a presigned URL (SigV4 or SigV2) when its headers carry
+// no Authorization, else a signed request (SigV4, or Azure HMAC-SHA256 when
+// the Authorization says so). An invalid signature is an answer, written
+// with its reason; only a row that cannot be judged (no url, a bad method
+// or id) is an error, and so a reject.
+func (w *worker) verify(r *Row, b *Batch) error {
+	if err := checkUTF8(FieldID, r.ID); err != nil {
+		return err
+	}
+	method, ok := canonicalMethod(r.Method)
+	if !ok && isAzureAuth(headerValue(r.Headers, "authorization")) {
+		method, ok = azureMethod(r.Method) // Azure REST APIs also PATCH
+	}
+	if !ok {
+		return fieldErr(FieldMethod, detail(ErrMethod, "got "+strconv.Quote(r.Method)))
+	}
+	switch {
+	case r.URL == "":
+		return fieldErr(FieldURL, detail(sigerr.ErrMissingField, "verify needs the url to judge"))
+	case r.Bucket != "" || r.Key != "":
+		return fieldErr(FieldURL, detail(ErrConflict, "verify takes a url, not bucket and key"))
+	}
+	v := w.verifier()
+	auth := headerValue(r.Headers, "authorization")
+	var scheme string
+	var err error
+	switch {
+	case auth == "" && isSigV2URL(r.URL):
+		scheme = SchemeSigV2
+		err = v.v2.Verify(r.URL, w.t, &sigv2.VerifyOptions{Method: method, Headers: r.Headers})
+	case auth == "":
+		scheme = SchemeSigV4
+		err = v.v4.PresignedURL(method, r.URL, r.Headers, "")
+	case isAzureAuth(auth):
+		scheme = SchemeAzureHMAC
+		if v.az == nil {
+			err = sigerr.ErrUnknownKey
+		} else {
+			hs := r.Headers
+			err = v.az.Verify(method, r.URL, func(name string) string { return headerValue(hs, name) }, nil, w.t)
+		}
+	default:
+		scheme = SchemeSigV4
+		err = v.v4.Request(method, r.URL, r.Headers, "")
+	}
+	reason := sigerr.ReasonOf(err)
+	if err != nil && reason == 0 {
+		return fieldErr(FieldURL, err)
+	}
+	w.rec = Record{ID: r.ID, Valid: err == nil, Scheme: scheme}
+	if err == nil {
+		b.valid++
+	} else {
+		w.rec.Reason = reason.Code()
+		b.invalid[min(int(reason), reasonSlots-1)]++
+	}
+	b.out = w.enc.AppendRecord(b.out, &w.rec)
+	return nil
+}
+
+// isAzureAuth reports whether an Authorization value is Azure HMAC-SHA256.
+func isAzureAuth(auth string) bool {
+	return len(auth) >= 11 && strings.EqualFold(auth[:11], "HMAC-SHA256")
+}
+
+// headerValue returns the value of the last header named name (any case),
+// "" when there is none.
+func headerValue(hs []sigv4.Header, name string) string {
+	v := ""
+	for _, h := range hs {
+		if strings.EqualFold(strings.TrimSpace(h.Name), name) {
+			v = h.Value
+		}
+	}
+	return strings.TrimSpace(v)
+}
+
+// isSigV2URL reports whether rawURL's query carries both AWSAccessKeyId and
+// Signature, the marks of S3 SigV2 query authentication.
+func isSigV2URL(rawURL string) bool {
+	_, q, ok := strings.Cut(rawURL, "?")
+	if !ok {
+		return false
+	}
+	q, _, _ = strings.Cut(q, "#")
+	var id, sig bool
+	for part := range strings.SplitSeq(q, "&") {
+		name, _, _ := strings.Cut(part, "=")
+		switch name {
+		case "AWSAccessKeyId":
+			id = true
+		case "Signature":
+			sig = true
+		}
+	}
+	return id && sig
+}

@@ -1,0 +1,228 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/batchsign/batchsign/sigv4"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+var (
+	testExpiry  = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	testRecords = []Record{
+		{ID: "a,b \"c\"", Method: "GET", URL: []byte("https://b.s3.us-east-1.amazonaws.com/k?X-Amz-Signature=00"), ExpiresAt: testExpiry},
+		{ID: "line\nbreak\tand \u2028 é \x01", Method: "PUT", URL: []byte("http://127.0.0.1:7070/b/k"), ExpiresAt: testExpiry.Add(time.Hour)},
+		{ID: "", Method: "HEAD", URL: []byte("https://h/x y"), ExpiresAt: testExpiry},
+	}
+	testHeaders = []sigv4.Header{
+		{Name: "X-Amz-Security-Token", Value: "tok"}, {Name: "X-Amz-Date", Value: "20261123T120000Z"},
+		{Name: "x-amz-content-sha256", Value: sigv4.UnsignedPayload}, {Name: "Authorization", Value: "AWS4-HMAC-SHA256 Credential=AK/x, SignedHeaders=host, Signature=ab"},
+	}
+)
+
+func encodeAll(t *testing.T, f Format, m Mode, recs []Record) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, f, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var enc []byte
+	for i := range recs {
+		enc = w.AppendRecord(enc, &recs[i])
+	}
+	if err := w.Write(enc); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestNDJSONOutputDecodesWithEncodingJSON: what we write, the standard
+// library reads back as written.
+func TestNDJSONOutputDecodesWithEncodingJSON(t *testing.T) {
+	for _, m := range []Mode{Presign, Sign} {
+		recs := append([]Record(nil), testRecords...)
+		for i := range recs {
+			recs[i].Headers = testHeaders
+		}
+		out := encodeAll(t, FormatNDJSON, m, recs)
+		dec := json.NewDecoder(bytes.NewReader(out))
+		for i, r := range recs {
+			var got struct {
+				ID, Method, URL string
+				ExpiresAt       string            `json:"expires_at"`
+				Headers         map[string]string `json:"headers"`
+			}
+			if err := dec.Decode(&got); err != nil {
+				t.Fatalf("%v row %d: %v\n%s", m, i, err, out)
+			}
+			if got.ID != r.ID || got.Method != r.Method || got.URL != string(r.URL) {
+				t.Errorf("%v row %d: got %+v", m, i, got)
+			}
+			if m == Presign && got.ExpiresAt != r.ExpiresAt.Format(time.RFC3339) {
+				t.Errorf("expires_at = %q", got.ExpiresAt)
+			}
+			if m == Sign && (len(got.Headers) != 4 || got.Headers["Authorization"] != testHeaders[3].Value) {
+				t.Errorf("headers = %v", got.Headers)
+			}
+		}
+	}
+}
+
+func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", "q\"b\\s/", "\x00\x1f\x7f", "é日本\U0001F600", "bad\xffutf8\xc3", "\u2028"} {
+		var got any
+		if err := json.Unmarshal(appendJSONString(nil, s), &got); err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		want, _ := json.Marshal(s)
+		var w any
+		json.Unmarshal(want, &w)
+		if got != w {
+			t.Errorf("%q: decodes to %q, encoding/json's to %q", s, got, w)
+		}
+	}
+}
+
+func TestCSVOutputReadsBack(t *testing.T) {
+	out := encodeAll(t, FormatCSV, Presign, testRecords)
+	rows, err := csv.NewReader(bytes.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rows[0], []string{"id", "method", "url", "expires_at"}) || len(rows) != 1+len(testRecords) {
+		t.Fatalf("rows = %q", rows)
+	}
+	for i, r := range testRecords {
+		want := []string{r.ID, r.Method, string(r.URL), r.ExpiresAt.Format(time.RFC3339)}
+		if !reflect.DeepEqual(rows[i+1], want) {
+			t.Errorf("row %d = %q, want %q", i, rows[i+1], want)
+		}
+	}
+
+	recs := []Record{{ID: "1", Method: "PUT", URL: []byte("https://h/k"), Headers: testHeaders[1:]}}
+	rows, err = csv.NewReader(bytes.NewReader(encodeAll(t, FormatCSV, Sign, recs))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"id", "method", "url", "authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"},
+		{"1", "PUT", "https://h/k", testHeaders[3].Value, "20261123T120000Z", sigv4.UnsignedPayload, ""},
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("sign csv = %q", rows)
+	}
+}
+
+func TestCSVOfEmptyRunHasHeader(t *testing.T) {
+	if got := string(encodeAll(t, FormatCSV, Presign, nil)); got != "id,method,url,expires_at\r\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestParquetOutputReadsBack(t *testing.T) {
+	out := encodeAll(t, FormatParquet, Presign, testRecords)
+	got, err := parquet.Read[PresignRecord](bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range testRecords {
+		want := PresignRecord{r.ID, r.Method, string(r.URL), r.ExpiresAt.Format(time.RFC3339)}
+		if got[i] != want {
+			t.Errorf("row %d = %+v, want %+v", i, got[i], want)
+		}
+	}
+
+	recs := []Record{{ID: "1", Method: "PUT", URL: []byte("https://h/k"), Headers: testHeaders}}
+	out = encodeAll(t, FormatParquet, Sign, recs)
+	sg, err := parquet.Read[SignRecord](bytes.NewReader(out), int64(len(out)))
+	if err != nil || len(sg) != 1 {
+		t.Fatal(err)
+	}
+	if sg[0].ID != "1" || sg[0].Headers["Authorization"] != testHeaders[3].Value || sg[0].Headers["X-Amz-Security-Token"] != "tok" {
+		t.Errorf("got %+v", sg[0])
+	}
+}
+
+func TestFormatOf(t *testing.T) {
+	for path, want := range map[string]Format{
+		"a.ndjson": FormatNDJSON, "a.JSONL": FormatNDJSON, "x/y.json": FormatNDJSON,
+		"a.csv": FormatCSV, "a.parquet": FormatParquet, "a.txt": FormatAuto, "-": FormatAuto,
+	} {
+		if got := FormatOf(path); got != want {
+			t.Errorf("FormatOf(%q) = %v, want %v", path, got, want)
+		}
+	}
+	if _, err := ParseFormat("xml"); err == nil || !strings.Contains(err.Error(), "ndjson") {
+		t.Errorf("ParseFormat(xml) = %v", err)
+	}
+}
+
+// TestPlainJSONAgreesWithBytewiseCheck tries every byte value at every
+// position of a 17-byte string (two words and a tail) and of a 46-byte one
+// (a four-word step, a word and a tail).
+func TestPlainJSONAgreesWithBytewiseCheck(t *testing.T) {
+	naive := func(b []byte) bool {
+		for _, c := range b {
+			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+				return false
+			}
+		}
+		return true
+	}
+	for _, s := range []string{"https://h/a%20b?x", "https://h.example.com/a%20b?X-Amz-Date=2026112"} {
+		buf := []byte(s)
+		for pos := range buf {
+			orig := buf[pos]
+			for c := 0; c < 256; c++ {
+				buf[pos] = byte(c)
+				if got, want := plainJSON(buf), naive(buf); got != want {
+					t.Fatalf("%d bytes: byte %#x at %d: plainJSON %v, want %v", len(buf), c, pos, got, want)
+				}
+			}
+			buf[pos] = orig
+		}
+	}
+}
+
+// TestAppendRFC3339UTC compares the fast formatter with the time package's
+// across leap days, century years, the ends of its range and a spread of
+// instants, in several zones.
+func TestAppendRFC3339UTC(t *testing.T) {
+	check := func(tm time.Time) {
+		t.Helper()
+		if got, want := string(appendRFC3339UTC([]byte("x"), tm)), "x"+tm.UTC().Format(time.RFC3339); got != want {
+			t.Fatalf("%v (unix %d): got %s, want %s", tm, tm.Unix(), got, want)
+		}
+	}
+	zones := []*time.Location{time.UTC, time.FixedZone("plus", 5*3600+1800), time.FixedZone("minus", -11*3600)}
+	for _, u := range []int64{0, 1, 59, 60, 3599, 3600, 86399, 86400, 951782400, 951868799, 951868800, 4107542399, 4107542400,
+		1795392000, 1795392000 + 604800, 253402300799, 253402300800, -1, -62135596800, 253402300799 + 86400*366} {
+		for _, z := range zones {
+			check(time.Unix(u, 0).In(z))
+			check(time.Unix(u, 999999999).In(z))
+		}
+	}
+	for y := 1970; y <= 9999; y += 7 {
+		for _, d := range []time.Time{
+			time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 2, 28, 23, 59, 59, 0, time.UTC),
+			time.Date(y, 2, 29, 12, 0, 0, 0, time.UTC), time.Date(y, 3, 1, 0, 0, 1, 0, time.UTC),
+			time.Date(y, 12, 31, 23, 59, 59, 0, time.UTC),
+		} {
+			check(d)
+		}
+	}
+	for u := int64(1700000000); u < 1700000000+2*366*86400; u += 86400/4 + 7 {
+		check(time.Unix(u, 0))
+	}
+}

@@ -1,0 +1,189 @@
+package sigcore
+
+import (
+	"github.com/batchsign/batchsign/sigerr"
+
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+const upperHex = "0123456789ABCDEF"
+
+// unreserved reports the bytes SigV4 leaves as they are: A-Z a-z 0-9 - . _ ~.
+// Every other byte is percent-encoded with upper-case hex.
+var unreserved = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['-'], t['.'], t['_'], t['~'] = true, true, true, true
+	return t
+}()
+
+// AppendURIEscape appends s to dst with every byte outside A-Z a-z 0-9 - . _ ~
+// written as %XX (upper-case hex), the encoding SigV4 uses for query keys and
+// values and for path segments. When keepSlash is true, '/' is copied as is
+// (object paths); otherwise it becomes %2F. Space is always %20, never '+'.
+//
+// AppendURIEscape does not validate UTF-8; callers that must reject invalid
+// UTF-8 (S3 object keys) check with CheckUTF8 first.
+func AppendURIEscape(dst []byte, s string, keepSlash bool) []byte {
+	// Copy runs of bytes that stay as they are in one append: object keys
+	// are mostly unreserved, and per-byte appends cost more than the scan.
+	keep := &unreserved
+	if keepSlash {
+		keep = &unreservedOrSlash
+	}
+	run := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if keep[c] {
+			continue
+		}
+		dst = append(dst, s[run:i]...)
+		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		run = i + 1
+	}
+	return append(dst, s[run:]...)
+}
+
+// unreservedOrSlash is unreserved plus '/', for paths that keep their slashes.
+var unreservedOrSlash = func() [256]bool {
+	t := unreserved
+	t['/'] = true
+	return t
+}()
+
+// URIEscape is AppendURIEscape returning a string, for code off the hot path.
+func URIEscape(s string, keepSlash bool) string {
+	return string(AppendURIEscape(make([]byte, 0, len(s)+len(s)/2), s, keepSlash))
+}
+
+// unhex returns the value of one hex digit and whether it was one.
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// AppendURIUnescape appends the percent-decoded form of s to dst. Unlike
+// net/url it never turns '+' into a space (SigV4 and S3 never do) and it
+// reports a malformed escape instead of guessing.
+func AppendURIUnescape(dst []byte, s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' {
+			dst = append(dst, c)
+			continue
+		}
+		if i+2 >= len(s) {
+			return dst, &EscapeError{Offset: i}
+		}
+		hi, ok1 := unhex(s[i+1])
+		lo, ok2 := unhex(s[i+2])
+		if !ok1 || !ok2 {
+			return dst, &EscapeError{Offset: i}
+		}
+		dst = append(dst, hi<<4|lo)
+		i += 2
+	}
+	return dst, nil
+}
+
+// URIUnescape is AppendURIUnescape returning a string.
+// Text without a '%' is returned as is, without allocating.
+func URIUnescape(s string) (string, error) {
+	if strings.IndexByte(s, '%') < 0 {
+		return s, nil
+	}
+	b, err := AppendURIUnescape(make([]byte, 0, len(s)), s)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// EscapeError reports a malformed percent escape in text from outside.
+type EscapeError struct {
+	Offset int // byte offset of the '%'
+}
+
+func (e *EscapeError) Error() string {
+	return "malformed percent escape at byte " + strconv.Itoa(e.Offset)
+}
+
+// Unwrap makes errors.Is(err, sigerr.ErrMalformedEscape) true.
+func (e *EscapeError) Unwrap() error { return sigerr.ErrMalformedEscape }
+
+// InvalidUTF8Error reports a string that is not valid UTF-8, with the byte
+// offset of the first bad sequence, so a manifest row can name it.
+type InvalidUTF8Error struct {
+	Offset int
+}
+
+func (e *InvalidUTF8Error) Error() string {
+	return "invalid UTF-8 at byte " + strconv.Itoa(e.Offset)
+}
+
+// Unwrap makes errors.Is(err, sigerr.ErrInvalidUTF8) true.
+func (e *InvalidUTF8Error) Unwrap() error { return sigerr.ErrInvalidUTF8 }
+
+// CheckUTF8 returns an *InvalidUTF8Error for the first invalid sequence in s.
+func CheckUTF8(s string) error {
+	if utf8.ValidString(s) { // word-at-a-time ASCII fast path
+		return nil
+	}
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return &InvalidUTF8Error{Offset: i}
+		}
+		i += size
+	}
+	return nil
+}
+
+// AppendQueryParams appends the decoded pairs of a raw query string (no
+// leading '?') to dst, in their order. Empty parts are skipped, a part
+// without '=' has an empty value, and '+' stays a literal plus, as in SigV4's
+// own encoding. Keys and values without escapes are sub-strings of raw.
+func AppendQueryParams(dst []QueryParam, raw string) ([]QueryParam, error) {
+	for raw != "" {
+		var part string
+		part, raw, _ = strings.Cut(raw, "&")
+		if part == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(part, "=")
+		dk, err := URIUnescape(k)
+		if err != nil {
+			return dst, err
+		}
+		dv, err := URIUnescape(v)
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, QueryParam{Key: dk, Value: dv})
+	}
+	return dst, nil
+}
+
+// IsUnreserved reports whether c is one of the bytes URI escaping leaves as it
+// is: A-Z a-z 0-9 - . _ ~.
+func IsUnreserved(c byte) bool { return unreserved[c] }

@@ -1,0 +1,199 @@
+package sigv4
+
+import (
+	"strconv"
+
+	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/sigerr"
+)
+
+// S3Presign describes one presigned S3 URL: the hot path of a batch run.
+type S3Presign struct {
+	// Method is the HTTP method the URL is for; empty means GET.
+	Method string
+	// Scheme is "https" (default when empty) or "http".
+	Scheme string
+	// Host is host[:port] as the client will send it: the virtual-hosted
+	// name that already includes the bucket (bucket.s3.us-east-1.amazonaws.com),
+	// or the endpoint of a path-style request.
+	Host string
+	// Bucket, when set, is written as the first path segment (path-style
+	// addressing). Leave it empty for virtual-hosted URLs.
+	Bucket string
+	// Key is the object key, raw UTF-8, encoded exactly once: "a b/c+d"
+	// becomes "/a%20b/c%2Bd". A key starting with '/' keeps it ("//x").
+	Key string
+	// Query holds extra parameters to sign into the URL (versionId,
+	// response-content-disposition, ...), unescaped.
+	Query []QueryParam
+	// Expires is X-Amz-Expires in seconds, 1…604800.
+	Expires int64
+}
+
+// AppendPresignS3 appends a presigned S3 URL for p to dst. It signs only the
+// host header and uses UNSIGNED-PAYLOAD, as S3 presigns do. The canonical
+// path and the URL's path are the same encoded bytes, so they cannot
+// disagree. In steady state it allocates nothing: the canonical request is
+// built in the Signer's scratch space and the URL appended to dst.
+//
+// The signer must apply S3 rules (service "s3", or Options.Rules = RulesS3).
+func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
+	if !s.s3 {
+		return dst, sigcore.FieldErr("service", sigcore.WithDetail(sigerr.ErrInvalidValue, "AppendPresignS3 needs S3 rules"))
+	}
+	if err := s.checkExpires(p.Expires); err != nil {
+		return dst, err
+	}
+	if p.Host == "" {
+		return dst, sigcore.FieldErr("host", sigerr.ErrMissingField)
+	}
+	if err := sigcore.CheckUTF8(p.Key); err != nil {
+		return dst, sigcore.FieldErr("key", err)
+	}
+	if err := sigcore.CheckUTF8(p.Bucket); err != nil {
+		return dst, sigcore.FieldErr("bucket", err)
+	}
+	method := p.Method
+	if method == "" {
+		method = "GET"
+	}
+	scheme := p.Scheme
+	if scheme == "" {
+		scheme = "https"
+	}
+
+	// The path is escaped once, straight into the canonical request, and
+	// copied from there into the URL.
+	cr := append(s.cr[:0], method...)
+	cr = append(cr, '\n')
+	pStart := len(cr)
+	cr = append(cr, '/')
+	if p.Bucket != "" {
+		cr = sigcore.AppendURIEscape(cr, p.Bucket, false)
+		cr = append(cr, '/')
+	}
+	cr = sigcore.AppendURIEscape(cr, p.Key, true)
+	pEnd := len(cr)
+
+	var qStart, qEnd int
+	if len(p.Query) == 0 {
+		// The common row: the fixed pairs with this row's expiry.
+		cr = append(cr, '\n')
+		qStart = len(cr)
+		cr = s.appendFixedQuery(cr, p.Expires)
+		qEnd = len(cr)
+	} else {
+		if p.Expires != s.fixedExpires || s.fixed == nil {
+			s.buildFixed(p.Expires)
+		}
+		s.qb, s.spans = s.qb[:0], s.spans[:0]
+		for i := range p.Query {
+			q := &p.Query[i]
+			if reservedParam(q.Key) {
+				return dst, sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, q.Key))
+			}
+			if err := sigcore.CheckUTF8(q.Key); err != nil {
+				return dst, sigcore.FieldErr("query", err)
+			}
+			if err := sigcore.CheckUTF8(q.Value); err != nil {
+				return dst, sigcore.FieldErr("query", err)
+			}
+			s.appendPair(q.Key, q.Value)
+		}
+		cr = append(cr, '\n')
+		qStart = len(cr)
+		cr = s.appendMergedQuery(cr)
+		qEnd = len(cr)
+	}
+	cr = append(cr, "\nhost:"...)
+	cr = append(cr, p.Host...)
+	cr = append(cr, "\n\nhost\n"+UnsignedPayload...)
+	s.cr = cr
+
+	dst = append(dst, scheme...)
+	dst = append(dst, "://"...)
+	dst = append(dst, p.Host...)
+	dst = append(dst, cr[pStart:pEnd]...)
+	dst = append(dst, '?')
+	dst = append(dst, cr[qStart:qEnd]...)
+	dst = append(dst, "&X-Amz-Signature="...)
+	return s.appendSignature(dst), nil
+}
+
+// buildFixed prepares, for rows with parameters of their own, the X-Amz-*
+// pairs every presign of this signer shares, encoded, sorted and joined with
+// '&' in s.fixed with their spans, so a row only sorts its own parameters and
+// merges, copying each run of fixed pairs between two of its own in one
+// piece. Rows without parameters skip this and append the fixed query
+// directly (appendFixedQuery).
+//
+// Manifests often give every row its own expiry, so the pairs are built once
+// as a template (X-Amz-Expires=0, buildTemplate) and a new expiry only
+// rewrites its digits and shifts the spans after them.
+func (s *Signer) buildFixed(expires int64) {
+	s.fixed = s.appendFixedQuery(s.fixed[:0], expires)
+	shift := len(s.fixed) - len(s.fixedTmpl)
+	s.fixedSpans = append(s.fixedSpans[:0], s.tmplSpans...)
+	s.fixedSpans[s.expiresSpan].end += shift
+	for i := s.expiresSpan + 1; i < len(s.fixedSpans); i++ {
+		sp := &s.fixedSpans[i]
+		sp.start, sp.eq, sp.end = sp.start+shift, sp.eq+shift, sp.end+shift
+	}
+	s.fixedExpires = expires
+}
+
+// appendFixedQuery appends the fixed pairs, joined, with X-Amz-Expires set
+// to expires: the template's bytes around the expiry's digits.
+func (s *Signer) appendFixedQuery(dst []byte, expires int64) []byte {
+	if s.fixedTmpl == nil {
+		s.buildTemplate()
+	}
+	e := s.tmplSpans[s.expiresSpan] // its value is the "0" at [e.eq+1:e.end]
+	dst = append(dst, s.fixedTmpl[:e.eq+1]...)
+	dst = strconv.AppendInt(dst, expires, 10)
+	return append(dst, s.fixedTmpl[e.end:]...)
+}
+
+// buildTemplate builds the fixed pairs once with X-Amz-Expires=0.
+func (s *Signer) buildTemplate() {
+	s.qb, s.spans = s.qb[:0], s.spans[:0]
+	s.addPresignParams("host", 0)
+	sortPairs(s.qb, s.spans)
+	for i, sp := range s.spans {
+		if i > 0 {
+			s.fixedTmpl = append(s.fixedTmpl, '&')
+		}
+		off := len(s.fixedTmpl) - sp.start
+		if string(s.qb[sp.start:sp.eq]) == "X-Amz-Expires" {
+			s.expiresSpan = i
+		}
+		s.fixedTmpl = append(s.fixedTmpl, s.qb[sp.start:sp.end]...)
+		s.tmplSpans = append(s.tmplSpans, pairSpan{start: sp.start + off, eq: sp.eq + off, end: sp.end + off})
+	}
+}
+
+// appendMergedQuery writes the canonical query: the row's pairs (in s.qb,
+// sorted here) merged with the prepared fixed pairs.
+func (s *Signer) appendMergedQuery(dst []byte) []byte {
+	sortPairs(s.qb, s.spans)
+	us, fs := s.spans, s.fixedSpans
+	i, j := 0, 0
+	for i < len(us) || j < len(fs) {
+		if i+j > 0 {
+			dst = append(dst, '&')
+		}
+		if j == len(fs) || (i < len(us) && pairLessAcross(s.qb, us[i], s.fixed, fs[j])) {
+			dst = append(dst, s.qb[us[i].start:us[i].end]...)
+			i++
+			continue
+		}
+		// A run of fixed pairs up to the next row pair, '&'s included.
+		k := j + 1
+		for k < len(fs) && (i == len(us) || !pairLessAcross(s.qb, us[i], s.fixed, fs[k])) {
+			k++
+		}
+		dst = append(dst, s.fixed[fs[j].start:fs[k-1].end]...)
+		j = k
+	}
+	return dst
+}
