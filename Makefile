@@ -1,11 +1,11 @@
 # `make test` is the README's test command and what CI runs.
 
-.PHONY: build profiles test test-unit test-bench-module test-emulated lint
+.PHONY: build profiles test test-unit test-bench-module test-emulated test-fresh-clone lint
 
-# The release build: profile-guided optimisation from the merged profiles of
-# representative runs (profiles/generate.sh regenerates them).
+# The release build. go build uses cmd/batchsign/default.pgo (profile-guided
+# optimisation from representative runs; profiles/generate.sh regenerates it).
 build:
-	go build -pgo=profiles/merged.pprof -o batchsign ./cmd/batchsign
+	go build -o batchsign ./cmd/batchsign
 
 profiles:
 	./profiles/generate.sh
@@ -16,6 +16,7 @@ test: lint test-unit test-bench-module test-emulated
 
 lint:
 	go vet ./...
+	./scripts/check-generated.sh
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 	@if command -v staticcheck >/dev/null; then staticcheck ./... && (cd bench && staticcheck ./...); \
 	else echo "lint: staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@v0.8.2); skipped"; fi
@@ -35,3 +36,8 @@ test-bench-module:
 # (root). See the script's header.
 test-emulated:
 	./scripts/test-emulated.sh
+
+# The committed HEAD cloned into an empty directory (nothing beside it), then
+# make test there: the repository needs nothing outside itself.
+test-fresh-clone:
+	./scripts/test-fresh-clone.sh

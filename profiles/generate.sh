@@ -3,7 +3,8 @@
 # three representative runs on this machine's architecture (presign from a
 # 1M-row NDJSON manifest, presign from the same rows in Parquet, sign with
 # streamed body files), then merges every architecture's profiles into
-# profiles/merged.pprof, the file `go build -pgo=profiles/merged.pprof` reads.
+# cmd/batchsign/default.pgo, which `go build` and `go install` use by
+# default (-pgo=auto) for the batchsign command.
 #
 #   profiles/generate.sh            # ROWS=1000000 by default
 #   ROWS=200000 profiles/generate.sh
@@ -18,7 +19,7 @@ work=$(mktemp -d /tmp/batchsign-profiles.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$dir"
 
-go build -o "$work/batchsign" ./cmd/batchsign
+go build -pgo=off -o "$work/batchsign" ./cmd/batchsign
 go run ./examples/gen -rows "$rows" -o "$work/m.ndjson"
 go run ./examples/gen -rows "$rows" -o "$work/m.parquet"
 
@@ -45,5 +46,5 @@ run presign-ndjson presign "$work/m.ndjson"
 run presign-parquet presign "$work/m.parquet"
 run sign-bodies sign "$work/bodies.ndjson"
 
-go tool pprof -proto profiles/linux-*/*.pprof >profiles/merged.pprof 2>/dev/null
-echo "profiles: wrote $dir/*.pprof and profiles/merged.pprof"
+go tool pprof -proto profiles/linux-*/*.pprof >cmd/batchsign/default.pgo 2>/dev/null
+echo "profiles: wrote $dir/*.pprof and cmd/batchsign/default.pgo"
