@@ -319,7 +319,7 @@ func (c ConnectionString) Key() []byte { return append([]byte(nil), c.key.Bytes(
 
 // String shows the endpoint only.
 func (c ConnectionString) String() string {
-	return "ConnectionString{Endpoint: " + c.Endpoint + ", accesskey: redacted}"
+	return "azurehmac.ConnectionString{Endpoint: " + c.Endpoint + ", accesskey: redacted}"
 }
 
 // GoString redacts the key.

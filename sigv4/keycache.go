@@ -1,14 +1,3 @@
-// Package keycache derives AWS Signature Version 4 signing keys and keeps them
-// ready for use: each key is stored as prepared HMAC-SHA256 state (the inner
-// and outer pad blocks already absorbed), so a signature costs only the
-// compression blocks of its own string to sign.
-//
-// Deriving a key takes four HMACs (eight or more SHA-256 blocks); a batch run
-// signs millions of rows under a handful of (credential, day, region, service)
-// combinations, so the KeyCache derives each once and shares it between workers.
-//
-// Secret material never leaves through fmt: every type here prints its scope
-// and a redaction marker, never key bytes.
 package sigv4
 
 import (
@@ -22,6 +11,16 @@ import (
 
 	"github.com/batchsign/batchsign/internal/sigcore"
 )
+
+// Signing keys, derived once and kept ready: each key is stored as prepared
+// HMAC-SHA256 state (the inner and outer pad blocks already absorbed), so a
+// signature costs only the compression blocks of its own string to sign.
+//
+// Deriving a key takes four HMACs (eight or more SHA-256 blocks); a batch run
+// signs millions of rows under a handful of (credential, day, region,
+// service) combinations, so the KeyCache derives each once and shares it
+// between workers. Secret material never leaves through fmt: every type here
+// prints its scope and a redaction marker, never key bytes.
 
 // StateSize is the length of the serialized SHA-256 state AppendInnerState and
 // AppendOuterState produce: the "sha\x03" format shared by crypto/sha256 and
