@@ -37,17 +37,17 @@ import (
 //     "/emails:send?z=last&a=first"). An empty path is "/".
 //   - the verb is upper-case.
 
-// DateLayout is the x-ms-date format: RFC 1123 with a literal GMT zone
+// dateLayout is the x-ms-date format: RFC 1123 with a literal GMT zone
 // and a two-digit day (time.RFC1123 would print the zone of the time value).
-const DateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+const dateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
 
-// SignedHeaders is the SignedHeaders value Microsoft's libraries send
+// signedHeadersValue is the SignedHeaders value Microsoft's libraries send
 // (this order, which is also the order of the values in the string to sign).
-const SignedHeaders = "x-ms-date;host;x-ms-content-sha256"
+const signedHeadersValue = "x-ms-date;host;x-ms-content-sha256"
 
 // AppendDate appends t as an x-ms-date value (converted to UTC).
 func AppendDate(dst []byte, t time.Time) []byte {
-	return t.UTC().AppendFormat(dst, DateLayout)
+	return t.UTC().AppendFormat(dst, dateLayout)
 }
 
 // AppendContentHash appends an x-ms-content-sha256 value: the base64
@@ -126,10 +126,10 @@ func appendAzureStringToSign(dst []byte, method, path, query string) []byte {
 	return append(dst, '\n')
 }
 
-// AppendStringToSign appends the string to sign for the default signed
+// appendStringToSign appends the string to sign for the default signed
 // headers: VERB "\n" pathAndQuery "\n" date ";" host ";" contentHash. It is
 // exported for tests and for explaining a mismatch.
-func AppendStringToSign(dst []byte, method, pathAndQuery, date, host, contentHash string) []byte {
+func appendStringToSign(dst []byte, method, pathAndQuery, date, host, contentHash string) []byte {
 	path, query, _ := strings.Cut(pathAndQuery, "?")
 	dst = appendAzureStringToSign(dst, method, path, query)
 	dst = append(dst, date...)
@@ -203,7 +203,7 @@ func (s *Signer) AppendAuthorization(dst []byte, method, rawURL string, t time.T
 	sts = append(sts, ';')
 	sts = AppendContentHash(sts, contentSHA256)
 	s.sts = sts
-	dst = append(dst, "HMAC-SHA256 SignedHeaders="+SignedHeaders+"&Signature="...)
+	dst = append(dst, "HMAC-SHA256 SignedHeaders="+signedHeadersValue+"&Signature="...)
 	return s.appendSignature(dst, sts), nil
 }
 
@@ -217,7 +217,7 @@ func (s *Signer) Sign(method, rawURL string, t time.Time, contentSHA256 [32]byte
 	host, _, _, _ := azureSplitURL(rawURL)
 	return Headers{
 		Host:          host,
-		Date:          string(AppendDate(make([]byte, 0, len(DateLayout)), t)),
+		Date:          string(AppendDate(make([]byte, 0, len(dateLayout)), t)),
 		ContentSHA256: string(AppendContentHash(make([]byte, 0, 44), &contentSHA256)),
 		Authorization: string(auth),
 	}, nil
@@ -226,12 +226,12 @@ func (s *Signer) Sign(method, rawURL string, t time.Time, contentSHA256 [32]byte
 // Sign signs a request with an in-memory body (nil for none) under
 // key (the decoded access key), for callers off the hot path.
 func Sign(key []byte, method, rawURL string, body []byte, t time.Time) (Headers, error) {
-	return SignWithHash(key, method, rawURL, sha256block.Sum256(body), t)
+	return signWithHash(key, method, rawURL, sha256block.Sum256(body), t)
 }
 
-// SignWithHash is Sign for a body already hashed, so large
+// signWithHash is Sign for a body already hashed, so large
 // bodies can be streamed through NewSHA256 elsewhere.
-func SignWithHash(key []byte, method, rawURL string, contentSHA256 [32]byte, t time.Time) (Headers, error) {
+func signWithHash(key []byte, method, rawURL string, contentSHA256 [32]byte, t time.Time) (Headers, error) {
 	s, err := NewSigner(key)
 	if err != nil {
 		return Headers{}, err
@@ -294,16 +294,16 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 	if _, _, _, err := azureSplitURL(endpoint); err != nil {
 		return fail("endpoint is not an absolute http(s) URL with a host")
 	}
-	key, err := DecodeAccessKey(accessKey)
+	key, err := decodeAccessKey(accessKey)
 	if err != nil {
 		return ConnectionString{}, err
 	}
 	return ConnectionString{Endpoint: endpoint, key: sigcore.NewSecret(key)}, nil
 }
 
-// DecodeAccessKey decodes a base64 access key (as found in a connection
+// decodeAccessKey decodes a base64 access key (as found in a connection
 // string or the portal). Errors never quote the input.
-func DecodeAccessKey(accessKey string) ([]byte, error) {
+func decodeAccessKey(accessKey string) ([]byte, error) {
 	key, err := base64.StdEncoding.DecodeString(accessKey)
 	if err != nil {
 		return nil, fmt.Errorf("%w: accesskey is not valid standard base64 (%d characters)", ErrRequest, len(accessKey))
@@ -415,7 +415,7 @@ func (s *Signer) Verify(method, rawURL string, header func(name string) string, 
 		return sigcore.Fail(scheme, sigerr.ErrUnsignedHeader, "x-ms-content-sha256", "not in SignedHeaders")
 	}
 	dateValue := header(dateHeader)
-	signedAt, err := time.Parse(DateLayout, dateValue)
+	signedAt, err := time.Parse(dateLayout, dateValue)
 	if err != nil {
 		return sigcore.Fail(scheme, sigerr.ErrMalformed, dateHeader, "not an RFC 1123 GMT date: "+sigcore.QuoteForError(dateValue))
 	}

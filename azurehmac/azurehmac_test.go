@@ -65,7 +65,7 @@ func TestAzureMatchesMicrosoftVectors(t *testing.T) {
 	vs := loadAzureVectors(t)
 	for i, v := range vs {
 		t.Run(fmt.Sprintf("%d_%s_%s", i, v.Input.Method, v.Input.URL[:min(len(v.Input.URL), 60)]), func(t *testing.T) {
-			key, err := DecodeAccessKey(v.Input.Key)
+			key, err := decodeAccessKey(v.Input.Key)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +83,7 @@ func TestAzureMatchesMicrosoftVectors(t *testing.T) {
 			h.Write(v.body())
 			var sum [32]byte
 			h.Sum(sum[:0])
-			if got2, err := SignWithHash(key, v.Input.Method, v.Input.URL, sum, at); err != nil || got2 != want {
+			if got2, err := signWithHash(key, v.Input.Method, v.Input.URL, sum, at); err != nil || got2 != want {
 				t.Fatalf("with hash: %+v, %v", got2, err)
 			}
 			// Through a connection string.
@@ -125,7 +125,7 @@ func TestAzureSignsPathAndQueryAsWritten(t *testing.T) {
 			t.Errorf("HostAndPath(%q) = %q, %q, %v; want %q, %q", c.url, host, pq, err, c.host, c.pq)
 		}
 	}
-	got := string(AppendStringToSign(nil, "get", "/p?b=2&a=1", "D", "h:1", "H"))
+	got := string(appendStringToSign(nil, "get", "/p?b=2&a=1", "D", "h:1", "H"))
 	if want := "GET\n/p?b=2&a=1\nD;h:1;H"; got != want {
 		t.Errorf("string to sign %q, want %q", got, want)
 	}
@@ -272,7 +272,7 @@ func TestVerifyAzureHMACReportsTypedReasons(t *testing.T) {
 		{"no authorization", "POST", u, edit(func(h http.Header) { h.Del("Authorization") }), &sum, key, at, sigerr.ErrMalformed},
 		{"bearer", "POST", u, edit(func(h http.Header) { h.Set("Authorization", "Bearer x") }), &sum, key, at, sigerr.ErrMalformed},
 		{"no signature", "POST", u, edit(func(h http.Header) {
-			h.Set("Authorization", "HMAC-SHA256 SignedHeaders="+SignedHeaders)
+			h.Set("Authorization", "HMAC-SHA256 SignedHeaders="+signedHeadersValue)
 		}), &sum, key, at, sigerr.ErrMalformed},
 		{"date unsigned", "POST", u, edit(func(h http.Header) {
 			h.Set("Authorization", strings.Replace(h.Get("Authorization"), "x-ms-date;", "", 1))
@@ -306,7 +306,7 @@ func TestVerifyAzureHMACReportsTypedReasons(t *testing.T) {
 			t.Errorf("%s: %v, want %v", c.name, err, c.want)
 			continue
 		}
-		if strings.Contains(err.Error(), string(key)) || strings.Contains(err.Error(), good.Get("Authorization")[len("HMAC-SHA256 SignedHeaders="+SignedHeaders+"&Signature="):]) {
+		if strings.Contains(err.Error(), string(key)) || strings.Contains(err.Error(), good.Get("Authorization")[len("HMAC-SHA256 SignedHeaders="+signedHeadersValue+"&Signature="):]) {
 			t.Errorf("%s: error leaks key or signature: %v", c.name, err)
 		}
 	}
@@ -406,7 +406,7 @@ func TestAzureRoundTripAndTamperDetection(t *testing.T) {
 				t.Fatalf("tampered %s verifies: %q", name, m[name])
 			}
 		}
-		tamperHeader("authorization", len("HMAC-SHA256 SignedHeaders="+SignedHeaders+"&Signature="))
+		tamperHeader("authorization", len("HMAC-SHA256 SignedHeaders="+signedHeadersValue+"&Signature="))
 		tamperHeader("x-ms-date", 0)
 		tamperHeader("x-ms-content-sha256", 0)
 		tamperHeader("host", 0)
@@ -439,7 +439,7 @@ func BenchmarkAzureVerify(b *testing.B) {
 	sum := sha256block.Sum256([]byte(`["chat"]`))
 	at := time.Date(2026, 1, 21, 17, 0, 56, 0, time.UTC)
 	const u = "https://contoso.communication.azure.com/identities?api-version=2021-03-07"
-	h, _ := SignWithHash(key, "PATCH", u, sum, at)
+	h, _ := signWithHash(key, "PATCH", u, sum, at)
 	hdr := map[string]string{"host": h.Host, "x-ms-date": h.Date, "x-ms-content-sha256": h.ContentSHA256, "authorization": h.Authorization}
 	get := func(n string) string { return hdr[n] }
 	s, _ := NewSigner(key)

@@ -529,10 +529,10 @@ func (c *sigV2Canon) appendResourceFromURI(dst []byte, host, path string, q []Pa
 	return c.appendSubresources(dst, q)
 }
 
-// AppendStringToSign appends the header-authentication string to sign
+// appendStringToSign appends the header-authentication string to sign
 // of r to dst. The Date line is the Date header, or empty when an x-amz-date
 // header is present (which is then signed among the amz headers).
-func AppendStringToSign(dst []byte, r *Request) ([]byte, error) {
+func appendStringToSign(dst []byte, r *Request) ([]byte, error) {
 	var c sigV2Canon
 	return c.appendHeaderStringToSign(dst, r)
 }
@@ -565,7 +565,7 @@ func (c *sigV2Canon) appendHeaderStringToSign(dst []byte, r *Request) ([]byte, e
 // StringToSign is AppendStringToSign returning a string, for tests
 // and for explaining a signature mismatch.
 func StringToSign(r *Request) (string, error) {
-	b, err := AppendStringToSign(nil, r)
+	b, err := appendStringToSign(nil, r)
 	if err != nil {
 		return "", err
 	}
@@ -675,9 +675,9 @@ func (c *sigV2Canon) appendPresignStringToSign(dst []byte, r *PresignRequest, to
 	return dst, keyStart, keyEnd, err
 }
 
-// AppendPresignStringToSign appends the string to sign of a presigned
+// appendPresignSTS appends the string to sign of a presigned
 // URL for r to dst, for tests and for explaining mismatches.
-func AppendPresignStringToSign(dst []byte, r *PresignRequest) ([]byte, error) {
+func appendPresignSTS(dst []byte, r *PresignRequest) ([]byte, error) {
 	if err := r.check(); err != nil {
 		return dst, err
 	}
@@ -734,8 +734,8 @@ func (s Signer) GoString() string { return s.String() }
 // Format redacts the secret for every verb.
 func (s Signer) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(s.String())) }
 
-// AppendSignature appends Base64(HMAC-SHA1(secret, stringToSign)) to dst.
-func (s *Signer) AppendSignature(dst, stringToSign []byte) []byte {
+// appendSignature appends Base64(HMAC-SHA1(secret, stringToSign)) to dst.
+func (s *Signer) appendSignature(dst, stringToSign []byte) []byte {
 	s.mac.Reset()
 	s.mac.Write(stringToSign)
 	return base64.StdEncoding.AppendEncode(dst, s.mac.Sum(s.sum[:0]))
@@ -800,7 +800,7 @@ func (s *Signer) AppendPresignedURL(dst []byte, r *PresignRequest) ([]byte, erro
 	dst = strconv.AppendInt(dst, r.Expires, 10)
 	dst = append(dst, "&Signature="...)
 	var sig [28]byte // base64 of 20 bytes
-	return appendSigV2EscapedBase64(dst, s.AppendSignature(sig[:0], sts)), nil
+	return appendSigV2EscapedBase64(dst, s.appendSignature(sig[:0], sts)), nil
 }
 
 // appendSigV2EscapedBase64 appends standard base64 text percent-encoded for a
@@ -832,7 +832,7 @@ func (s *Signer) AppendAuthorization(dst []byte, r *Request) ([]byte, error) {
 	dst = append(dst, "AWS "...)
 	dst = append(dst, s.accessKeyID...)
 	dst = append(dst, ':')
-	return s.AppendSignature(dst, sts), nil
+	return s.appendSignature(dst, sts), nil
 }
 
 // Presign returns the presigned URL for r, for callers off the hot path.
@@ -862,8 +862,8 @@ func Authorization(accessKeyID, secretAccessKey string, r *Request) (string, err
 	return string(b), nil
 }
 
-// Signature returns Base64(HMAC-SHA1(secret, stringToSign)).
-func Signature(secretAccessKey, stringToSign string) string {
+// signature returns Base64(HMAC-SHA1(secret, stringToSign)).
+func signature(secretAccessKey, stringToSign string) string {
 	m := hmac.New(sha1.New, []byte(secretAccessKey))
 	m.Write([]byte(stringToSign))
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))

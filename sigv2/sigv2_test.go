@@ -78,10 +78,10 @@ func TestSigV2SignsEveryDocStringToSign(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, v := range vs {
-		if got := Signature(sigV2DocSecret, v.stringToSign); got != v.signature {
+		if got := signature(sigV2DocSecret, v.stringToSign); got != v.signature {
 			t.Errorf("%s: Signature = %s, want %s", v.name, got, v.signature)
 		}
-		if got := string(s.AppendSignature(nil, []byte(v.stringToSign))); got != v.signature {
+		if got := string(s.appendSignature(nil, []byte(v.stringToSign))); got != v.signature {
 			t.Errorf("%s: AppendSignature = %s, want %s", v.name, got, v.signature)
 		}
 	}
@@ -201,7 +201,7 @@ func TestSigV2PresignMatchesDocQueryStringExample(t *testing.T) {
 		t.Fatal("§8 has no query-string presign row")
 	}
 	r := &PresignRequest{Host: "johnsmith.s3.amazonaws.com", Bucket: "johnsmith", Key: "photos/puppy.jpg", Expires: 1175139620}
-	sts, err := AppendPresignStringToSign(nil, r)
+	sts, err := appendPresignSTS(nil, r)
 	if err != nil || string(sts) != v.stringToSign {
 		t.Fatalf("string to sign = %q, %v; want %q", sts, err, v.stringToSign)
 	}
@@ -259,7 +259,7 @@ func TestSigV2ResourceIncludesOnlySubresourcesSortedAndDecoded(t *testing.T) {
 			{Name: "acl", Value: ""},
 		},
 	}
-	sts, err := AppendPresignStringToSign(nil, r)
+	sts, err := appendPresignSTS(nil, r)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -466,7 +466,7 @@ func TestSigV2PresignSignsSessionTokenAndHeaders(t *testing.T) {
 		Headers:      []Param{{Name: "Content-Type", Value: "text/plain"}, {Name: "X-Amz-Meta-Owner", Value: "me"}},
 		SessionToken: "FQoGZXIvYXdzE//token+/=",
 	}
-	sts, err := AppendPresignStringToSign(nil, r)
+	sts, err := appendPresignSTS(nil, r)
 	if err != nil {
 		t.Fatal(err)
 	}

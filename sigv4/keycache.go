@@ -22,11 +22,11 @@ import (
 // between workers. Secret material never leaves through fmt: every type here
 // prints its scope and a redaction marker, never key bytes.
 
-// StateSize is the length of the serialized SHA-256 state AppendInnerState and
-// AppendOuterState produce: the "sha\x03" format shared by crypto/sha256 and
+// stateSize is the length of the serialized SHA-256 state AppendInnerState and
+// appendOuterState produce: the "sha\x03" format shared by crypto/sha256 and
 // github.com/minio/sha256-simd (magic, eight chaining words, a 64-byte block
 // buffer, a 64-bit length).
-const StateSize = 4 + 8*4 + 64 + 8
+const stateSize = 4 + 8*4 + 64 + 8
 
 const (
 	stateMagic = "sha\x03"
@@ -105,7 +105,7 @@ func padState(block []byte) [8]uint32 {
 	h := sha256.New()
 	h.Write(block)
 	b, err := h.(encoding.BinaryMarshaler).MarshalBinary()
-	if err != nil || len(b) != StateSize || string(b[:4]) != stateMagic {
+	if err != nil || len(b) != stateSize || string(b[:4]) != stateMagic {
 		// The format has been stable since Go 1.11; a change must not go
 		// unnoticed, and there is no secret in this message.
 		panic("keycache: unexpected crypto/sha256 state format")
@@ -118,20 +118,20 @@ func padState(block []byte) [8]uint32 {
 	return st
 }
 
-// AppendInnerState appends the serialized SHA-256 state after the inner pad
+// appendInnerState appends the serialized SHA-256 state after the inner pad
 // block (StateSize bytes) to dst. Feeding it to UnmarshalBinary of a
 // crypto/sha256 or minio/sha256-simd hash, writing the message and summing
 // gives the HMAC's inner hash.
-func (k *SigningKey) AppendInnerState(dst []byte) []byte { return appendState(dst, &k.inner) }
+func (k *SigningKey) appendInnerState(dst []byte) []byte { return appendState(dst, &k.inner) }
 
-// AppendOuterState appends the serialized SHA-256 state after the outer pad
+// appendOuterState appends the serialized SHA-256 state after the outer pad
 // block; writing the 32-byte inner hash to it and summing gives the HMAC.
-func (k *SigningKey) AppendOuterState(dst []byte) []byte { return appendState(dst, &k.outer) }
+func (k *SigningKey) appendOuterState(dst []byte) []byte { return appendState(dst, &k.outer) }
 
-// States returns the SHA-256 chaining words after the inner and the outer pad
+// chainingStates returns the SHA-256 chaining words after the inner and the outer pad
 // block, for block-level SHA-256 code that continues them itself (one 64-byte
 // block has been absorbed into each).
-func (k *SigningKey) States() (inner, outer [8]uint32) { return k.inner, k.outer }
+func (k *SigningKey) chainingStates() (inner, outer [8]uint32) { return k.inner, k.outer }
 
 func appendState(dst []byte, h *[8]uint32) []byte {
 	dst = append(dst, stateMagic...)
@@ -147,30 +147,21 @@ func appendState(dst []byte, h *[8]uint32) []byte {
 // reference path (crypto/sha256); the signer's hot path resumes from the
 // prepared states with its dispatched SHA-256 instead.
 func (k *SigningKey) Sum(dst, msg []byte) []byte {
-	var st [StateSize]byte
+	var st [stateSize]byte
 	h := sha256.New()
-	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(k.AppendInnerState(st[:0])); err != nil {
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(k.appendInnerState(st[:0])); err != nil {
 		panic("keycache: unexpected crypto/sha256 state format")
 	}
 	h.Write(msg)
 	var in [32]byte
 	inner := h.Sum(in[:0])
 	h = sha256.New()
-	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(k.AppendOuterState(st[:0])); err != nil {
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(k.appendOuterState(st[:0])); err != nil {
 		panic("keycache: unexpected crypto/sha256 state format")
 	}
 	h.Write(inner)
 	return h.Sum(dst)
 }
-
-// Date returns the key's day as YYYYMMDD.
-func (k *SigningKey) Date() string { return k.date }
-
-// Region returns the region the key was derived for.
-func (k *SigningKey) Region() string { return k.region }
-
-// Service returns the service the key was derived for.
-func (k *SigningKey) Service() string { return k.service }
 
 // Scope returns the credential scope, date/region/service/aws4_request.
 func (k *SigningKey) Scope() string { return k.scope }
@@ -195,9 +186,9 @@ func appendDate(dst []byte, t time.Time) []byte {
 		byte('0'+d/10), byte('0'+d%10))
 }
 
-// DefaultKeyCacheSize bounds a KeyCache created with NewKeyCache(0). A run uses one entry
+// defaultKeyCacheSize bounds a KeyCache created with NewKeyCache(0). A run uses one entry
 // per (credential, day, region, service); 1024 covers any realistic manifest.
-const DefaultKeyCacheSize = 1024
+const defaultKeyCacheSize = 1024
 
 // KeyCache derives signing keys on first use and returns the same *SigningKey
 // afterwards. It is safe for concurrent use and holds at most its bound of
@@ -231,7 +222,7 @@ type entryKey struct {
 // maxEntries <= 0).
 func NewKeyCache(maxEntries int) *KeyCache {
 	if maxEntries <= 0 {
-		maxEntries = DefaultKeyCacheSize
+		maxEntries = defaultKeyCacheSize
 	}
 	return &KeyCache{s: &cacheState{max: maxEntries, entries: make(map[entryKey]*SigningKey)}}
 }
@@ -310,8 +301,8 @@ func (c *KeyCache) Len() int {
 	return len(c.s.entries)
 }
 
-// Derived returns how many keys the cache has derived since it was created.
-func (c *KeyCache) Derived() uint64 {
+// derivations returns how many keys the cache has derived since it was created.
+func (c *KeyCache) derivations() uint64 {
 	c.s.mu.RLock()
 	defer c.s.mu.RUnlock()
 	return c.s.derives

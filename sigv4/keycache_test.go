@@ -47,8 +47,8 @@ func TestPreparedStateEqualsPlainHMAC(t *testing.T) {
 
 func TestStateFormat(t *testing.T) {
 	k := DeriveKey(docSecret, docTime, "us-east-1", "s3")
-	for _, st := range [][]byte{k.AppendInnerState(nil), k.AppendOuterState(nil)} {
-		if len(st) != StateSize || string(st[:4]) != "sha\x03" {
+	for _, st := range [][]byte{k.appendInnerState(nil), k.appendOuterState(nil)} {
+		if len(st) != stateSize || string(st[:4]) != "sha\x03" {
 			t.Fatalf("state: len %d magic %q", len(st), st[:4])
 		}
 	}
@@ -62,8 +62,8 @@ func TestKeyOnEitherSideOfUTCMidnight(t *testing.T) {
 	tokyo := time.FixedZone("JST", 9*3600)
 	kb := c.Get("AK", "SK", before.In(tokyo), "eu-west-1", "s3")
 	ka := c.Get("AK", "SK", after.In(tokyo), "eu-west-1", "s3")
-	if kb.Date() != "20240229" || ka.Date() != "20240301" {
-		t.Fatalf("dates %s / %s", kb.Date(), ka.Date())
+	if kb.date != "20240229" || ka.date != "20240301" {
+		t.Fatalf("dates %s / %s", kb.date, ka.date)
 	}
 	for _, tc := range []struct {
 		k *SigningKey
@@ -71,7 +71,7 @@ func TestKeyOnEitherSideOfUTCMidnight(t *testing.T) {
 	}{{kb, before}, {ka, after}} {
 		want := DeriveKey("SK", tc.t, "eu-west-1", "s3")
 		if hex.EncodeToString(tc.k.Sum(nil, []byte("m"))) != hex.EncodeToString(want.Sum(nil, []byte("m"))) {
-			t.Errorf("%s: cached key differs from a fresh derivation", tc.k.Date())
+			t.Errorf("%s: cached key differs from a fresh derivation", tc.k.date)
 		}
 	}
 	if string(ka.Sum(nil, []byte("m"))) == string(kb.Sum(nil, []byte("m"))) {
@@ -83,8 +83,8 @@ func TestCacheReusesAndSeparates(t *testing.T) {
 	c := NewKeyCache(0)
 	k1 := c.Get("AK", "SK", docTime, "us-east-1", "s3")
 	k2 := c.Get("AK", "SK", docTime.Add(3*time.Hour), "us-east-1", "s3")
-	if k1 != k2 || c.Derived() != 1 {
-		t.Fatalf("same day not reused: derived %d", c.Derived())
+	if k1 != k2 || c.derivations() != 1 {
+		t.Fatalf("same day not reused: derived %d", c.derivations())
 	}
 	distinct := []*SigningKey{
 		k1,
@@ -121,9 +121,9 @@ func TestCacheIsBounded(t *testing.T) {
 		}
 	}
 	// The newest day's keys must have survived the oldest days' eviction.
-	before := c.Derived()
+	before := c.derivations()
 	c.Get("AK", "SK", docTime.AddDate(0, 0, 4), "r3", "s3")
-	if c.Derived() != before {
+	if c.derivations() != before {
 		t.Fatal("the newest day's key was evicted before older days")
 	}
 	one := NewKeyCache(4)
@@ -165,7 +165,7 @@ func TestNothingPrintsSecrets(t *testing.T) {
 	c := NewKeyCache(0)
 	k := c.Get("AKIDEXAMPLE", secret, docTime, "us-east-1", "s3")
 	kSigning, _ := hex.DecodeString(docKSigning)
-	inner := hex.EncodeToString(k.AppendInnerState(nil)[4:36])
+	inner := hex.EncodeToString(k.appendInnerState(nil)[4:36])
 	for _, v := range []any{k, *k, c, *c} {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%q"} {
 			out := fmt.Sprintf(verb, v)

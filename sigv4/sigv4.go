@@ -184,7 +184,7 @@ func NewSigner(creds Credentials, key *SigningKey, t time.Time, opts Options) (*
 	if key == nil {
 		key = DeriveKey(creds.SecretAccessKey, t, opts.Region, opts.Service)
 	}
-	if key.Region() != opts.Region || key.Service() != opts.Service || key.Date() != t.Format("20060102") {
+	if key.region != opts.Region || key.service != opts.Service || key.date != t.Format("20060102") {
 		return nil, sigcore.FieldErr("signing_key", sigcore.WithDetail(sigerr.ErrInvalidValue, "key scope "+key.Scope()+" does not match the request"))
 	}
 	s := &Signer{creds: creds, key: key, opts: opts, t: t}
@@ -208,7 +208,7 @@ func NewSigner(creds Credentials, key *SigningKey, t time.Time, opts Options) (*
 	if !ok1 || !ok2 {
 		panic("sigv4: SHA-256 backend cannot resume from a saved state")
 	}
-	if err := s.innerU.UnmarshalBinary(key.AppendInnerState(nil)); err != nil {
+	if err := s.innerU.UnmarshalBinary(key.appendInnerState(nil)); err != nil {
 		panic("sigv4: SHA-256 backend rejected a prepared key state: " + err.Error())
 	}
 	s.inner.Write([]byte(s.stsPrefix))
@@ -217,7 +217,7 @@ func NewSigner(creds Credentials, key *SigningKey, t time.Time, opts Options) (*
 		panic("sigv4: SHA-256 backend cannot save its state: " + err.Error())
 	}
 	s.innerPrefixed = st
-	s.outerState = key.AppendOuterState(nil)
+	s.outerState = key.appendOuterState(nil)
 	return s, nil
 }
 
@@ -225,25 +225,13 @@ func NewSigner(creds Credentials, key *SigningKey, t time.Time, opts Options) (*
 // the key's inner state, for appendSignature's block-level path.
 func (s *Signer) prepareBlockHMAC() {
 	s.useBlock = true
-	inner, outer := s.key.States()
+	inner, outer := s.key.chainingStates()
 	full := len(s.stsPrefix) &^ (sha256block.BlockSize - 1)
 	sha256block.Block(&inner, []byte(s.stsPrefix[:full]))
 	s.blockInner, s.blockOuter = inner, outer
 	s.blockInnerLen = uint64(sha256block.BlockSize + full)
 	s.stsTail = s.stsPrefix[full:]
 }
-
-// Time returns the signing instant.
-func (s *Signer) Time() time.Time { return s.t }
-
-// AmzDate returns the signing instant as X-Amz-Date (20060102T150405Z).
-func (s *Signer) AmzDate() string { return s.amzDate }
-
-// Scope returns the credential scope, date/region/service/aws4_request.
-func (s *Signer) Scope() string { return s.key.Scope() }
-
-// S3 reports whether the signer applies S3's rules.
-func (s *Signer) S3() bool { return s.s3 }
 
 // appendSignature appends the hex signature of the canonical request in
 // s.cr to dst: SHA-256 of the canonical request, then HMAC of the string to
@@ -400,11 +388,11 @@ func (s *Signer) SignHeaders(r *Request) ([]Header, error) {
 	return out, nil
 }
 
-// PresignQuery signs r as a presigned URL valid for expires seconds and
+// presignQuery signs r as a presigned URL valid for expires seconds and
 // returns the query parameters to append to the request's own query, in the
 // order SDKs emit them: X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
 // X-Amz-SignedHeaders, X-Amz-Expires, X-Amz-Security-Token, X-Amz-Signature.
-func (s *Signer) PresignQuery(r *Request, expires int64) (string, error) {
+func (s *Signer) presignQuery(r *Request, expires int64) (string, error) {
 	if err := s.checkExpires(expires); err != nil {
 		return "", err
 	}
@@ -433,7 +421,7 @@ func (s *Signer) PresignQuery(r *Request, expires int64) (string, error) {
 // PresignURL is PresignQuery composed into a full URL:
 // scheme://host/path?query&X-Amz-...
 func (s *Signer) PresignURL(scheme string, r *Request, expires int64) (string, error) {
-	q, err := s.PresignQuery(r, expires)
+	q, err := s.presignQuery(r, expires)
 	if err != nil {
 		return "", err
 	}

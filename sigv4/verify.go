@@ -286,7 +286,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Credential", err.Error())
 	}
 	r := Request{Method: method, Host: host, Path: path, Query: string(rest), Headers: pickSigned(headers, signedHdrs)}
-	if !s.S3() {
+	if !s.s3 {
 		r.PayloadHash = payloadHash
 	}
 	signed, good, err := v.matches(s, &r, QueryForm, exp, sig)
