@@ -1,20 +1,3 @@
-// Command batchsign signs requests in bulk: S3 presigned URLs and SigV4
-// request headers for every row of a manifest, at the speed of the hardware.
-//
-// Usage:
-//
-//	batchsign presign  [flags] MANIFEST|-   one presigned URL per row
-//	batchsign sign     [flags] MANIFEST|-   signed headers per row
-//	batchsign verify   [flags] INPUT|-      valid, or the reason why not, per row
-//	batchsign mac      generate|verify ...  KMS-style HMACs per row, keys from a keyring or KMS
-//	batchsign version                       version, Go, CPU features, SHA-256 backend
-//
-// Exit status: 0 every row signed (verify: every row valid); 1 some rows
-// rejected (verify: or judged invalid); 2 usage or
-// configuration error (nothing written); 3 the run failed midway (the
-// manifest could not be read or the output written; nothing is left at
-// -o); 128+N when interrupted by signal N (130 for SIGINT, 143 for
-// SIGTERM; nothing is left at -o).
 package main
 
 import (

@@ -1,0 +1,238 @@
+/*
+Command batchsign signs requests in bulk: for every row of a manifest, a
+presigned URL, the headers that authorise the request, or a verdict on a
+signature someone else made, at the speed of the hardware.
+
+Usage:
+
+	batchsign presign [flags] MANIFEST|-        one presigned URL per row:          id, method, url, expires_at
+	batchsign sign    [flags] MANIFEST|-        the headers that authorise each row: id, method, url, headers
+	batchsign verify  [flags] INPUT|-           each row's signature judged:         id, valid, reason, scheme
+	batchsign mac     generate|verify [flags] MANIFEST|-   KMS-style HMACs per row
+	batchsign version                           version, Go, CPU features, SHA-256 backends
+
+Flags and the manifest may come in any order; "batchsign COMMAND -h" lists
+every flag of a command. This page is the reference; the repository's
+README.md has a worked example.
+
+# Schemes
+
+Every command that signs or verifies names its scheme with --scheme:
+
+	presign  --scheme sigv4 (default) | sigv2
+	sign     --scheme sigv4 (default) | azure-hmac
+	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac
+
+A scheme a command does not support is a usage error (exit 2).
+"presign --signature-version v2" is an alias of "presign --scheme sigv2",
+kept for scripts written before --scheme.
+
+# Common flags
+
+	-o FILE, --output FILE
+	    Write here (default stdout). A regular file is written atomically:
+	    a temporary file beside it, fsync, rename; on any failure or signal
+	    the temporary file is removed and nothing appears. Files are created
+	    0600: the URLs grant access. The format comes from the extension
+	    (.ndjson .jsonl .json .csv .parquet) unless --format says.
+	--format ndjson|csv|parquet
+	    Output format (ndjson on stdout).
+	--rejects FILE
+	    Rejected rows as NDJSON. Default with -o FILE: FILE with its extension
+	    replaced by .rejects.ndjson, always present after a completed run
+	    (empty when nothing was rejected). Writing to stdout: one line each on
+	    stderr.
+	--summary FILE
+	    The end-of-run summary as JSON: rows_read, signed, rejected, clamped,
+	    elapsed_seconds, rows_per_second, signing_time, shard_index,
+	    shard_count, output, rejects, exit_status (verify: valid, invalid,
+	    invalid_reasons).
+	--time RFC3339
+	    The signing instant for every row (verify: "now"). Default: the
+	    clock, read once per run. Pinned, the output is byte-identical across
+	    runs, worker counts and shards.
+	--expires DURATION
+	    Presign lifetime for rows without "expires": 90m, 12h, 7d or seconds;
+	    1s…7d (default 1h).
+	--clamp-expiry
+	    With temporary credentials whose expiry is known
+	    (AWS_CREDENTIAL_EXPIRATION), shorten a URL that would outlive them to
+	    their remaining lifetime and count it as clamped, instead of
+	    rejecting the row.
+	--region, --endpoint-url, --profile
+	    Override AWS_REGION/AWS_DEFAULT_REGION/the profile's region,
+	    AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL/the profile's endpoint_url, and
+	    AWS_PROFILE.
+	--addressing-style auto|virtual|path
+	    auto: virtual-hosted (bucket.s3.REGION.amazonaws.com) on AWS;
+	    path-style on a custom endpoint and for bucket names that cannot be a
+	    DNS label. The profile's s3.addressing_style is the default.
+	--workers N
+	    Signing goroutines (default GOMAXPROCS).
+	--shard-index I --shard-count N
+	    Sign only this shard's rows (see Sharding).
+	--progress auto|always|never
+	    Progress on stderr: redrawn every second on a terminal (auto), a
+	    line every 10 s with always.
+	--input-format ndjson|parquet
+	    Manifest format (from the extension; ndjson on stdin; a Parquet stdin
+	    is spooled to an unlinked temporary file).
+
+# Manifest rows
+
+NDJSON keys are Parquet columns. Every field is optional but the address:
+
+	id              string (or a number, kept as written)
+	method          GET (default), HEAD, PUT, DELETE, POST; any case
+	url             an absolute http(s) URL: its query is decoded and signed,
+	                its path decoded into the S3 key and encoded again once;
+	                the region is taken from an AWS host name when the row
+	                has none
+	bucket, key     instead of url: raw UTF-8 (invalid UTF-8 is a reject)
+	region          default --region, then the environment and profile
+	service         s3 (default); other services need a url
+	expires         whole seconds, 1…604800
+	headers, query  objects of strings (Parquet: MAP<STRING,STRING>)
+	content_sha256, body_file, payload
+	                sign only: the payload hash, "unsigned" for
+	                UNSIGNED-PAYLOAD, or a file whose SHA-256 is computed
+	body            inline body text, sign --scheme azure-hmac only
+
+Unknown fields are ignored. A field of the wrong type rejects that row,
+naming the field; a line that is not one JSON object rejects that row and
+reading goes on. In Parquet a type belongs to the column: a column of the
+wrong type is a configuration error for the file (exit 2). Row numbers are
+NDJSON line numbers (blank lines count, so "sed -n 812p" shows row 812) and
+Parquet record numbers.
+
+# presign
+
+Signs host only and UNSIGNED-PAYLOAD, the S3 way; a row with headers also
+signs those (the client must send them; X-Amz-SignedHeaders lists them).
+payload other than "unsigned", content_sha256 and body_file are rejected: a
+presigned URL cannot carry a body hash; use sign.
+
+With --scheme sigv2, S3 legacy SigV2 query-auth URLs (AWSAccessKeyId,
+Expires = signing time + lifetime in Unix seconds, Signature = base64
+HMAC-SHA1, URL-encoded; sub-resources and response-* overrides signed,
+headers signed and carried in the query). S3 only: a row with another
+service is rejected. A url row is virtual-hosted when its host is
+BUCKET.s3….amazonaws.com, path style otherwise.
+
+# sign
+
+Emits the URL and X-Amz-Security-Token (temporary credentials), X-Amz-Date,
+x-amz-content-sha256 and Authorization; the row's own headers must be sent
+too. The payload hash is, in order: UNSIGNED-PAYLOAD with
+"payload":"unsigned"; the SHA-256 of body_file (streamed; relative paths are
+from the working directory; when content_sha256 is also given it must
+match); content_sha256; otherwise the empty body's hash. In CSV the headers
+are the columns authorization, x-amz-date, x-amz-content-sha256,
+x-amz-security-token; in Parquet a headers map.
+
+With --scheme azure-hmac, Azure Communication Services requests signed with
+HMAC-SHA256 as Microsoft's client libraries do: x-ms-date (the run's signing
+instant), x-ms-content-sha256 and Authorization: HMAC-SHA256
+SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=…. The key comes
+from a connection string (endpoint=https://…/;accesskey=<base64>),
+--connection-string or, better (it stays out of the process list),
+COMMUNICATION_SERVICES_CONNECTION_STRING; none, or one that does not parse,
+is exit 2, and no message quotes the string or the key. Rows: id, method
+(GET default, HEAD, POST, PUT, PATCH, DELETE), url (absolute, signed exactly
+as written: path and query neither decoded, re-encoded nor sorted; or a path
+starting with "/", appended to the connection string's endpoint), the body
+as body or body_file, or neither for an empty body. SigV4 fields and flags
+are rejected, naming them. Output headers: Host (the authority signed, port
+included: send exactly this), x-ms-date, x-ms-content-sha256,
+Authorization. x-ms-date is checked against a 15-minute clock skew by the
+service, so sign shortly before sending.
+
+# verify
+
+Audits presigned URLs (rows id, url, method: the output of presign is valid
+input) or signed requests (rows id, method, url, headers with the
+Authorization: the output of sign is valid input once the row's own headers
+are put back). With --scheme auto each row's scheme is told from the row:
+
+	no Authorization, query has AWSAccessKeyId and Signature   sigv2
+	no Authorization otherwise                                 sigv4 presigned URL
+	Authorization: HMAC-SHA256 …                               azure-hmac
+	Authorization otherwise                                    sigv4 header auth (15 minutes of clock skew)
+
+Output rows: id, valid, reason ("" when valid, else a stable code:
+signature_mismatch, expired, not_yet_valid, clock_skew, unknown_key,
+wrong_scope, unsigned_header, malformed, content_hash_mismatch), scheme. An
+invalid signature is an answer, not a reject; a row that cannot be judged is
+a reject. The signature is checked before the time, so expired means
+authentic but expired.
+
+	--keys FILE
+	    The secrets to verify with instead of the resolved credentials:
+	    {"AKID":"secret",…}, or objects {"access_key_id":…,
+	    "secret_access_key":…} as NDJSON lines or a JSON array. Refused
+	    (exit 2) when group or others may read it.
+	--region R, --service S
+	    Accept only SigV4 scopes for this region / service (wrong_scope
+	    otherwise). The region is never taken from the environment here.
+	--connection-string CS
+	    The Azure key for azure-hmac rows
+	    (COMMUNICATION_SERVICES_CONNECTION_STRING).
+
+Exit status: 0 every row valid; 1 some rows invalid or rejected.
+
+# mac
+
+	batchsign mac generate [flags] MANIFEST|-
+	batchsign mac verify   [flags] MANIFEST|-
+
+KMS-style HMACs with the semantics of AWS KMS GenerateMac and VerifyMac. Keys
+come from exactly one of --keyring FILE (a local JSON keyring: key_id,
+aliases, algorithms, base64 key_material, optional allow_any_length; refused
+when group or others may access it) or --kms-endpoint URL (the AWS KMS JSON
+API, requests signed with batchsign's SigV4 and the resolved credentials).
+Rows: id, key_id (id, ARN, alias/… or alias ARN), algorithm (HMAC_SHA_224,
+HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512), message (base64) or message_file,
+and for verify, mac (base64). Output: generate writes id, key_id, algorithm,
+mac; verify writes id, valid, reason (KMSInvalidMacException when the MAC
+does not match; compared in constant time). What KMS would refuse is a
+reject naming the field and the KMS exception.
+
+# Credentials
+
+As the AWS CLI resolves them: --profile; else AWS_ACCESS_KEY_ID /
+AWS_SECRET_ACCESS_KEY with AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION;
+else AWS_PROFILE (or default) from AWS_SHARED_CREDENTIALS_FILE /
+AWS_CONFIG_FILE. Nothing is fetched over the network yet: for roles, SSO or a
+container's task role, export first
+(eval "$(aws configure export-credentials --format env)"), which also sets the
+expiry that --clamp-expiry uses. No secret ever appears in an output, a
+message or a panic.
+
+# Sharding
+
+Row n belongs to shard (n-1) mod count: shards are disjoint and their union
+is the unsharded run. The index comes from --shard-index, else
+JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs), else
+AWS_BATCH_JOB_ARRAY_INDEX; the count from --shard-count, else
+BATCHSIGN_SHARD_COUNT, else AWS_BATCH_JOB_ARRAY_SIZE. An index without a
+count is an error. "{shard}" in -o, --rejects and --summary becomes the
+index. See examples/k8s-indexed-job.yaml and
+examples/aws-batch-array-job.json.
+
+# Exit status
+
+	0        every row signed (verify: valid)
+	1        some rows rejected (verify: or invalid); their count and where they are on stderr
+	2        usage or configuration error, detected before anything is written
+	3        the run failed midway (read or write error); nothing is left at -o
+	128+N    interrupted by signal N (130 SIGINT, 143 SIGTERM); nothing is left at -o
+
+A one-line summary (rows read, signed, rejected, clamped, elapsed, rows/s)
+always ends stderr.
+
+# Environment
+
+	BATCHSIGN_SHA256        force a SHA-256 backend: block, stdlib or simd (default: chosen per CPU)
+	BATCHSIGN_CPUPROFILE    write a CPU profile of the run to this file
+*/
+package main
