@@ -12,6 +12,7 @@ package awsconfig
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -196,17 +197,40 @@ func configSection(name string) string {
 	return "profile " + name
 }
 
+// maxConfigFile bounds a shared config or credentials file. Real ones are a
+// few KiB; anything near this is not one (AWS_CONFIG_FILE=/dev/zero must not
+// grow the process until it dies).
+const maxConfigFile = 4 << 20
+
 // parseINIFile reads an AWS shared config/credentials file. A missing file
-// is an empty file. Nested sub-sections ("s3 =" followed by indented
-// "addressing_style = path") become "s3.addressing_style". Errors name the
-// file and line, never a value.
+// is an empty file; one that is not a regular file (a FIFO, a device) or is
+// larger than maxConfigFile is an error, so the run stops at once instead
+// of blocking or reading forever. Nested sub-sections ("s3 =" followed by
+// indented "addressing_style = path") become "s3.addressing_style". Errors
+// name the file and line, never a value.
 func parseINIFile(path string) (map[string]map[string]string, error) {
-	b, err := os.ReadFile(path)
+	// Stat before opening: opening a FIFO blocks until a writer comes.
+	fi, err := os.Stat(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return map[string]map[string]string{}, nil
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, fi.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxConfigFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxConfigFile {
+		return nil, fmt.Errorf("%s: larger than %d MiB: not an AWS config or credentials file", path, maxConfigFile>>20)
 	}
 	return parseINI(path, string(b))
 }

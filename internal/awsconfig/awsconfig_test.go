@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -145,5 +146,40 @@ func TestResolveErrorsNameTheProblemNotTheSecret(t *testing.T) {
 	_, err := Resolve(Inputs{Getenv: env(bad)})
 	if err == nil || !strings.Contains(err.Error(), "credentials:2:") {
 		t.Fatalf("malformed file error should name file and line: %v", err)
+	}
+}
+
+// TestResolveRefusesConfigFilesThatAreNotFiles: AWS_CONFIG_FILE or
+// AWS_SHARED_CREDENTIALS_FILE naming /dev/zero, a FIFO or a huge file must be
+// a prompt configuration error, even with keys in the environment (the
+// region still comes from the config file), never a run that blocks or
+// grows without bound.
+func TestResolveRefusesConfigFilesThatAreNotFiles(t *testing.T) {
+	d := t.TempDir()
+	fifo := filepath.Join(d, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	huge := filepath.Join(d, "huge")
+	if err := os.WriteFile(huge, []byte("[default]\n"+strings.Repeat("# padding\n", 500_000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", fifo, huge} {
+		for _, variable := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+			e := map[string]string{"HOME": d, "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", variable: path}
+			done := make(chan error, 1)
+			go func() {
+				_, err := Resolve(Inputs{Getenv: env(e)})
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), path) {
+					t.Errorf("%s=%s: err = %v, want an error naming the file", variable, path, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s=%s: Resolve still running after 5 s", variable, path)
+			}
+		}
 	}
 }
