@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,6 +203,23 @@ func configSection(name string) string {
 // grow the process until it dies).
 const maxConfigFile = 4 << 20
 
+// fileKind names the kind of file m describes, for messages.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "mode " + m.String()
+}
+
 // parseINIFile reads an AWS shared config/credentials file. A missing file
 // is an empty file; one that is not a regular file (a FIFO, a device) or is
 // larger than maxConfigFile is an error, so the run stops at once instead
@@ -218,7 +236,7 @@ func parseINIFile(path string) (map[string]map[string]string, error) {
 		return nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file (%s)", path, fi.Mode().Type())
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, fileKind(fi.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {
