@@ -49,7 +49,11 @@ func OpenManifest(path string, f Format, shard Shard, stdin io.Reader) (Source, 
 			file.Close()
 			return nil, err
 		}
-		pr, err := NewParquetReader(file, st.Size(), shard)
+		name := path
+		if path == "-" {
+			name = "(stdin)"
+		}
+		pr, err := openParquet(name, file, st.Size(), shard)
 		if err != nil {
 			file.Close()
 			return nil, err
