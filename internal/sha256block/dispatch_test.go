@@ -396,98 +396,96 @@ func TestSHA256DispatchExpected(t *testing.T) {
 	}
 }
 
-// Benchmarks: every backend in the same run, so the numbers compare.
-// sha256_amd64.go quotes their results and the command.
+// Benchmarks: the three backends per use, in one binary and one run, each
+// size running every backend in turn so that load on the machine hits them
+// alike. Names end in impl=<backend> for `benchstat -col /impl`; the command
+// and the results are in bench/README.md ("SHA-256 backends").
 
 var benchSizes = []struct {
 	name string
 	n    int
 }{{"64", 64}, {"256", 256}, {"1K", 1 << 10}, {"1M", 1 << 20}}
 
-func forEachSHA256Backend(b *testing.B, f func(b *testing.B)) {
-	for _, be := range []sha256Backend{backendSIMD, backendStdlib, backendBlock} {
-		withChoice(allBackend(be), func() { b.Run(be.String(), f) })
+// runBackends runs f as sub-benchmark impl=<backend> for each backend, with
+// that backend active for every use, stdlib first (benchstat's base column).
+func runBackends(b *testing.B, backends []sha256Backend, f func(b *testing.B)) {
+	for _, be := range backends {
+		withChoice(allBackend(be), func() { b.Run("impl="+be.String(), f) })
 	}
 }
 
-// BenchmarkSHA256 times Sum256, the small one-shot path, and shows where the
-// backends' fixed costs stop mattering.
-func BenchmarkSHA256(b *testing.B) {
+var allBackends = []sha256Backend{backendStdlib, backendSIMD, backendBlock}
+
+// BenchmarkSHA256Small times Sum256, the one-shot use (canonical requests,
+// strings to sign), and shows where the backends' fixed costs stop
+// mattering.
+func BenchmarkSHA256Small(b *testing.B) {
 	var sink [32]byte
-	forEachSHA256Backend(b, func(b *testing.B) {
-		for _, s := range benchSizes {
-			msg := make([]byte, s.n)
-			b.Run(s.name, func(b *testing.B) {
+	for _, s := range benchSizes {
+		msg := make([]byte, s.n)
+		b.Run(s.name, func(b *testing.B) {
+			runBackends(b, allBackends, func(b *testing.B) {
 				b.SetBytes(int64(s.n))
 				b.ReportAllocs()
 				for b.Loop() {
 					sink = Sum256(msg)
 				}
 			})
-		}
-	})
+		})
+	}
 	_ = sink
 }
 
-// BenchmarkSHA256Resume times the HMAC finishing step: load a prepared state
-// (one block absorbed, as after an HMAC pad), write the message, sum. 32
-// bytes is the outer HMAC message; 256 a typical string to sign. Under the
-// block backend the prepared state is chaining words and the step is one
-// Sum, as in the Signer.
+// BenchmarkSHA256Resume times the resumable use, an HMAC's finishing step:
+// load a prepared state (one block absorbed, as after an HMAC pad), write the
+// message, sum. 32 bytes is the outer HMAC message; 256 a typical string to
+// sign. Under the block backend the prepared state is chaining words and the
+// step is one Sum, as in sigv4's Signer.
 func BenchmarkSHA256Resume(b *testing.B) {
 	out := make([]byte, 0, 32)
-	forEachSHA256Backend(b, func(b *testing.B) {
-		if BlockHMAC() {
-			for _, n := range []int{32, 64, 256} {
-				h := IV
-				Block(&h, bytes.Repeat([]byte{0x36}, 64))
-				msg := make([]byte, n)
-				b.Run(benchName(n), func(b *testing.B) {
-					b.SetBytes(int64(n))
-					b.ReportAllocs()
-					for b.Loop() {
-						sum := Sum(h, 64, msg)
-						out = append(out[:0], sum[:]...)
-					}
-				})
-			}
-			return
-		}
-		for _, n := range []int{32, 64, 256} {
-			pad := NewSHA256()
-			pad.Write(bytes.Repeat([]byte{0x36}, 64))
-			state, _ := pad.(encoding.BinaryMarshaler).MarshalBinary()
-			msg := make([]byte, n)
-			b.Run(benchName(n), func(b *testing.B) {
-				h := NewResumable()
-				u := h.(encoding.BinaryUnmarshaler)
-				if err := u.UnmarshalBinary(state); err != nil {
-					b.Fatal(err)
-				}
+	pad := bytes.Repeat([]byte{0x36}, BlockSize)
+	for _, n := range []int{32, 64, 256} {
+		msg := make([]byte, n)
+		b.Run(benchName(n), func(b *testing.B) {
+			runBackends(b, allBackends, func(b *testing.B) {
 				b.SetBytes(int64(n))
 				b.ReportAllocs()
+				if BlockHMAC() {
+					h := IV
+					Block(&h, pad)
+					for b.Loop() {
+						sum := Sum(h, BlockSize, msg)
+						out = append(out[:0], sum[:]...)
+					}
+					return
+				}
+				p := NewSHA256()
+				p.Write(pad)
+				state, _ := p.(encoding.BinaryMarshaler).MarshalBinary()
+				h := NewResumable()
+				u := h.(encoding.BinaryUnmarshaler)
 				for b.Loop() {
-					u.UnmarshalBinary(state)
+					if err := u.UnmarshalBinary(state); err != nil {
+						b.Fatal(err)
+					}
 					h.Write(msg)
 					out = h.Sum(out[:0])
 				}
 			})
-		}
-	})
+		})
+	}
 }
 
-// BenchmarkSHA256Stream times the payload path: a fresh NewSHA256 per
-// payload, the payload written in one call as HashReader does with its
-// 1 MiB buffer.
+// BenchmarkSHA256Stream times the stream use (payloads): a fresh NewSHA256
+// per payload, written in one call as HashReader does with its 1 MiB buffer.
+// The block backend has no streaming hash (it streams with crypto/sha256),
+// so only stdlib and simd compete here.
 func BenchmarkSHA256Stream(b *testing.B) {
 	out := make([]byte, 0, 32)
-	forEachSHA256Backend(b, func(b *testing.B) {
-		if BlockHMAC() {
-			b.Skip("the block backend streams with crypto/sha256")
-		}
-		for _, s := range benchSizes[2:] {
-			msg := make([]byte, s.n)
-			b.Run(s.name, func(b *testing.B) {
+	for _, s := range benchSizes[2:] {
+		msg := make([]byte, s.n)
+		b.Run(s.name, func(b *testing.B) {
+			runBackends(b, []sha256Backend{backendStdlib, backendSIMD}, func(b *testing.B) {
 				b.SetBytes(int64(s.n))
 				b.ReportAllocs()
 				for b.Loop() {
@@ -496,8 +494,8 @@ func BenchmarkSHA256Stream(b *testing.B) {
 					out = h.Sum(out[:0])
 				}
 			})
-		}
-	})
+		})
+	}
 }
 
 func benchName(n int) string {
