@@ -13,8 +13,8 @@
 // crypto/sha256 and github.com/minio/sha256-simd both have such block
 // functions but export neither, hence this package. It is checked against
 // crypto/sha256 on every path: by its tests, natively and under emulated CPUs
-// (scripts/test-emulated.sh), by fuzzing, and through the engine, whose
-// signing suites run under every SHA-256 backend.
+// (scripts/test-emulated.sh), by fuzzing, and through sigv4, whose signing
+// suites run under every SHA-256 backend.
 package sha256block
 
 import (
@@ -107,6 +107,6 @@ func AppendPadding(b []byte, msgLen uint64) []byte {
 
 // Implementation names the block function in use: "sha-ni", "arm-sha2" or
 // "generic" (pure Go).
-func Implementation() string { return implementation }
+func Implementation() string { return blockImpl() }
 
 //go:generate go run gen.go gen_amd64.go gen_arm64.go

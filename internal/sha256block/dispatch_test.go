@@ -6,6 +6,7 @@ import (
 	"encoding"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"math/rand/v2"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	simd "github.com/minio/sha256-simd"
 )
 
 // forEachSHA256Choice runs f as a subtest under each of sha256Choices.
@@ -301,6 +304,9 @@ func TestParseSHA256Setting(t *testing.T) {
 	}
 }
 
+// zen5 is the feature table of an x86-64 CPU with SHA-NI, AVX2 and BMI2.
+var zen5 = cpuFeatures{asm: true, shaNI: true, avx: true, avx2: true, bmi2: true}
+
 func TestSHA256SettingOverridesTable(t *testing.T) {
 	auto := sha256Table[classSHANI]
 	for _, tc := range []struct {
@@ -318,7 +324,7 @@ func TestSHA256SettingOverridesTable(t *testing.T) {
 		{"block", allBackend(backendBlock), true, false, "resumable=batchsign/sha256block (", "warning"},
 		{"fast", auto, false, true, `warning: BATCHSIGN_SHA256="fast" is not one of auto, simd, stdlib, block; using auto`, "forced"},
 	} {
-		d := newSHA256Dispatch(tc.setting, classSHANI)
+		d := newSHA256Dispatch(tc.setting, zen5)
 		if d.active != tc.want || d.auto != auto {
 			t.Errorf("%q: active %+v, auto %+v; want %+v, %+v", tc.setting, d.active, d.auto, tc.want, auto)
 		}
@@ -343,6 +349,55 @@ func TestSHA256BackendIsACopy(t *testing.T) {
 		if Backend().CPUFeatures[0] == "mutated" {
 			t.Error("Backend shares its feature list with the caller")
 		}
+	}
+}
+
+// TestCPUClassFromFeatures derives the class of CPUs this machine is not,
+// and checks the table row each gets.
+func TestCPUClassFromFeatures(t *testing.T) {
+	blockSmall := sha256Choice{small: backendBlock, resumable: backendBlock, stream: backendStdlib}
+	for _, tc := range []struct {
+		name string
+		f    cpuFeatures
+		want cpuClass
+		row  sha256Choice
+	}{
+		{"zen5", zen5, classSHANI, blockSmall},
+		{"zen5 purego", cpuFeatures{shaNI: true, avx: true, avx2: true, bmi2: true}, classGeneric, allBackend(backendStdlib)},
+		{"haswell", cpuFeatures{asm: true, avx: true, avx2: true, bmi2: true}, classAVX2, allBackend(backendStdlib)},
+		{"avx2 without bmi2", cpuFeatures{asm: true, avx: true, avx2: true}, classNone, allBackend(backendStdlib)},
+		{"sandy bridge", cpuFeatures{asm: true, avx: true}, classNone, allBackend(backendStdlib)},
+		{"goldmont", cpuFeatures{asm: true, shaNI: true}, classSHANINoAVX,
+			sha256Choice{small: backendBlock, resumable: backendBlock, stream: backendSIMD}},
+		{"graviton", cpuFeatures{asm: true, armSHA2: true, armSHA512: true}, classARMSHA2, blockSmall},
+		{"arm64 purego", cpuFeatures{armSHA2: true}, classGeneric, allBackend(backendStdlib)},
+		{"arm64 without SHA2", cpuFeatures{asm: true}, classNone, allBackend(backendStdlib)},
+		{"riscv64", cpuFeatures{}, classGeneric, allBackend(backendStdlib)},
+	} {
+		if got := tc.f.class(); got != tc.want || sha256Table[got] != tc.row {
+			t.Errorf("%s: class %v, row %+v; want %v, %+v", tc.name, got, sha256Table[got], tc.want, tc.row)
+		}
+	}
+}
+
+// TestFeatureTableAgreesWithSHA256SIMD checks simdAsm, our statement of
+// sha256-simd's rule, against what sha256-simd decided on this CPU: without
+// SHA instructions its New returns crypto/sha256's digest. (Only this test
+// looks at the types; the package itself reads the feature table.)
+func TestFeatureTableAgreesWithSHA256SIMD(t *testing.T) {
+	accelerated := fmt.Sprintf("%T", simd.New()) != fmt.Sprintf("%T", sha256.New())
+	if got := cpu.simdAsm(); got != accelerated {
+		t.Errorf("feature table says sha256-simd accelerated = %v; sha256-simd says %v (features %v)", got, accelerated, cpu.names())
+	}
+}
+
+// TestBlockFunctionFollowsTheClass checks that the block function and the
+// backend table read the feature table alike: sha256block runs assembly
+// exactly in the classes where the table gives it the small use.
+func TestBlockFunctionFollowsTheClass(t *testing.T) {
+	c := cpu.class()
+	if tableUsesBlock := sha256Table[c].small == backendBlock; useAsm != tableUsesBlock {
+		t.Errorf("class %v: block function %s, but the table's small use is %v", c, blockImpl(), sha256Table[c].small)
 	}
 }
 
@@ -375,7 +430,7 @@ func TestSHA256DispatchExpected(t *testing.T) {
 		"small":            sha256State.auto.small.String(),
 		"resumable":        sha256State.auto.resumable.String(),
 		"stream":           sha256State.auto.stream.String(),
-		"simd-accelerated": map[bool]string{true: "true", false: "false"}[simdAccelerated],
+		"simd-accelerated": strconv.FormatBool(sha256State.cpu.simdAsm()),
 	}
 	for _, kv := range strings.Fields(spec) {
 		k, want, ok := strings.Cut(kv, "=")
