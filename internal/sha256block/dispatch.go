@@ -104,12 +104,13 @@ type sha256Dispatch struct {
 	info   BackendInfo
 }
 
-var sha256State = newSHA256Dispatch(os.Getenv(Env), cpu)
+var sha256State = newSHA256Dispatch(os.Getenv(Env), cpu, fips140.Enabled())
 
-// newSHA256Dispatch decides the backends from the value of BATCHSIGN_SHA256
-// and the feature table. It never fails: an unknown setting falls back to the
+// newSHA256Dispatch decides the backends from the value of BATCHSIGN_SHA256,
+// the feature table and whether the FIPS 140 mode is on
+// (GODEBUG=fips140=on). It never fails: an unknown setting falls back to the
 // table and is reported.
-func newSHA256Dispatch(setting string, f cpuFeatures) sha256Dispatch {
+func newSHA256Dispatch(setting string, f cpuFeatures, fips bool) sha256Dispatch {
 	class := f.class()
 	d := sha256Dispatch{cpu: f, auto: sha256Table[class]}
 	d.active = d.auto
@@ -122,14 +123,18 @@ func newSHA256Dispatch(setting string, f cpuFeatures) sha256Dispatch {
 	switch {
 	case !ok:
 		d.info.Warning = Env + "=" + strconv.Quote(setting) + " is not one of auto, simd, stdlib, block; using auto"
-	case !isForced && fips140.Enabled():
-		// In FIPS 140 mode only the standard library's validated module
-		// may hash; sha256-simd would silently step outside it.
-		d.active = allBackend(backendStdlib)
-		d.info.Warning = "FIPS 140 mode: crypto/sha256 on every path"
 	case isForced:
 		d.active = allBackend(forced)
 		d.info.Forced = true
+	}
+	if fips && !isForced {
+		// In FIPS 140 mode only the standard library's validated module
+		// may hash; the others would silently step outside it.
+		d.active = allBackend(backendStdlib)
+		if d.info.Warning != "" {
+			d.info.Warning += "; "
+		}
+		d.info.Warning += "FIPS 140 mode: crypto/sha256 on every path"
 	}
 	d.describe()
 	return d

@@ -309,31 +309,39 @@ var zen5 = cpuFeatures{asm: true, shaNI: true, avx: true, avx2: true, bmi2: true
 
 func TestSHA256SettingOverridesTable(t *testing.T) {
 	auto := sha256Table[classSHANI]
+	stdlib := allBackend(backendStdlib)
+	const fipsWarning = "warning: FIPS 140 mode: crypto/sha256 on every path"
 	for _, tc := range []struct {
 		setting     string
+		fips        bool
 		want        sha256Choice
 		forced      bool
 		warn        bool
 		stringHas   string
 		stringLacks string
 	}{
-		{"", auto, false, false, "(auto, cpu class sha-ni", "warning"},
-		{"auto", auto, false, false, "(auto, cpu class sha-ni", "warning"},
-		{"simd", allBackend(backendSIMD), true, false, "forced by BATCHSIGN_SHA256=simd", "warning"},
-		{"stdlib", allBackend(backendStdlib), true, false, "small=crypto/sha256 resumable=crypto/sha256 stream=crypto/sha256", "warning"},
-		{"block", allBackend(backendBlock), true, false, "resumable=batchsign/sha256block (", "warning"},
-		{"fast", auto, false, true, `warning: BATCHSIGN_SHA256="fast" is not one of auto, simd, stdlib, block; using auto`, "forced"},
+		{"", false, auto, false, false, "(auto, cpu class sha-ni", "warning"},
+		{"auto", false, auto, false, false, "(auto, cpu class sha-ni", "warning"},
+		{"simd", false, allBackend(backendSIMD), true, false, "forced by BATCHSIGN_SHA256=simd", "warning"},
+		{"stdlib", false, stdlib, true, false, "small=crypto/sha256 resumable=crypto/sha256 stream=crypto/sha256", "warning"},
+		{"block", false, allBackend(backendBlock), true, false, "resumable=batchsign/sha256block (", "warning"},
+		{"fast", false, auto, false, true, `warning: BATCHSIGN_SHA256="fast" is not one of auto, simd, stdlib, block; using auto`, "forced"},
+		// GODEBUG=fips140=on: crypto/sha256 unless a backend is forced,
+		// even when the setting is a typo.
+		{"", true, stdlib, false, true, fipsWarning, "forced"},
+		{"fast", true, stdlib, false, true, `using auto; FIPS 140 mode`, "forced"},
+		{"block", true, allBackend(backendBlock), true, false, "forced by BATCHSIGN_SHA256=block", "warning"},
 	} {
-		d := newSHA256Dispatch(tc.setting, zen5)
+		d := newSHA256Dispatch(tc.setting, zen5, tc.fips)
 		if d.active != tc.want || d.auto != auto {
-			t.Errorf("%q: active %+v, auto %+v; want %+v, %+v", tc.setting, d.active, d.auto, tc.want, auto)
+			t.Errorf("%q, fips %v: active %+v, auto %+v; want %+v, %+v", tc.setting, tc.fips, d.active, d.auto, tc.want, auto)
 		}
 		if d.info.Forced != tc.forced || (d.info.Warning != "") != tc.warn || d.info.Setting != tc.setting {
-			t.Errorf("%q: info %+v; want Forced %v, warning %v", tc.setting, d.info, tc.forced, tc.warn)
+			t.Errorf("%q, fips %v: info %+v; want Forced %v, warning %v", tc.setting, tc.fips, d.info, tc.forced, tc.warn)
 		}
 		s := d.info.String()
 		if !strings.Contains(s, tc.stringHas) || strings.Contains(s, tc.stringLacks) || strings.Contains(s, "\n") {
-			t.Errorf("%q: String() = %q; want one line with %q and without %q", tc.setting, s, tc.stringHas, tc.stringLacks)
+			t.Errorf("%q, fips %v: String() = %q; want one line with %q and without %q", tc.setting, tc.fips, s, tc.stringHas, tc.stringLacks)
 		}
 	}
 }
