@@ -105,8 +105,4 @@ func AppendPadding(b []byte, msgLen uint64) []byte {
 	return b
 }
 
-// Implementation names the block function in use: "sha-ni", "arm-sha2" or
-// "generic" (pure Go).
-func Implementation() string { return blockImpl() }
-
 //go:generate go run gen.go gen_amd64.go gen_arm64.go

@@ -21,22 +21,15 @@ import (
 	"hash"
 	"io"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 
 	simd "github.com/minio/sha256-simd"
 )
 
-// Env is the environment variable that forces a SHA-256 backend:
-// "simd" (github.com/minio/sha256-simd for every use), "stdlib" (crypto/sha256
-// for every use), "block" (batchsign's internal/sha256block for one-shot
-// hashes and HMACs, crypto/sha256 for streams), or "auto" or empty for the
-// measured per-CPU choice. It is
-// read once, when the package is initialised. Any other value is ignored
-// (the choice stays automatic) and reported in BackendInfo.Warning, so that a
-// typo cannot stop a batch but does show in `batchsign version`.
-const Env = "BATCHSIGN_SHA256"
+// envSetting is the environment variable that forces a backend; Backend
+// documents its values. It is read once, when the package is initialised.
+const envSetting = "BATCHSIGN_SHA256"
 
 // sha256Backend names one SHA-256 implementation.
 type sha256Backend uint8
@@ -98,54 +91,41 @@ var sha256Table = [numCPUClasses]sha256Choice{
 // table it is the package's one global; only withChoice (tests) changes it
 // afterwards.
 type sha256Dispatch struct {
-	cpu    cpuFeatures
-	active sha256Choice // what Sum256, NewSHA256 and NewResumable use
-	auto   sha256Choice // what the table picks for this CPU (kept when forced)
-	info   BackendInfo
+	cpu     cpuFeatures
+	active  sha256Choice // what Sum256, NewSHA256 and NewResumable use
+	auto    sha256Choice // what the table picks for this CPU (kept when forced)
+	setting string       // BATCHSIGN_SHA256 as read ("" when unset)
+	forced  bool         // setting named a backend, which is active
+	warning string       // why the setting or the table was not followed
 }
 
-var sha256State = newSHA256Dispatch(os.Getenv(Env), cpu, fips140.Enabled())
+var sha256State = newSHA256Dispatch(os.Getenv(envSetting), cpu, fips140.Enabled())
 
 // newSHA256Dispatch decides the backends from the value of BATCHSIGN_SHA256,
 // the feature table and whether the FIPS 140 mode is on
 // (GODEBUG=fips140=on). It never fails: an unknown setting falls back to the
 // table and is reported.
 func newSHA256Dispatch(setting string, f cpuFeatures, fips bool) sha256Dispatch {
-	class := f.class()
-	d := sha256Dispatch{cpu: f, auto: sha256Table[class]}
+	d := sha256Dispatch{cpu: f, auto: sha256Table[f.class()], setting: setting}
 	d.active = d.auto
 	forced, isForced, ok := parseSHA256Setting(setting)
-	d.info = BackendInfo{
-		CPUFeatures: f.names(),
-		CPUClass:    class.String(),
-		Setting:     setting,
-	}
 	switch {
 	case !ok:
-		d.info.Warning = Env + "=" + strconv.Quote(setting) + " is not one of auto, simd, stdlib, block; using auto"
+		d.warning = envSetting + "=" + strconv.Quote(setting) + " is not one of auto, simd, stdlib, block; using auto"
 	case isForced:
 		d.active = allBackend(forced)
-		d.info.Forced = true
+		d.forced = true
 	}
 	if fips && !isForced {
 		// In FIPS 140 mode only the standard library's validated module
 		// may hash; the others would silently step outside it.
 		d.active = allBackend(backendStdlib)
-		if d.info.Warning != "" {
-			d.info.Warning += "; "
+		if d.warning != "" {
+			d.warning += "; "
 		}
-		d.info.Warning += "FIPS 140 mode: crypto/sha256 on every path"
+		d.warning += "FIPS 140 mode: crypto/sha256 on every path"
 	}
-	d.describe()
 	return d
-}
-
-// describe fills in the implementation names from d.active.
-func (d *sha256Dispatch) describe() {
-	simdAsm := d.cpu.simdAsm()
-	d.info.Small = implName(d.active.small, simdAsm, true)
-	d.info.Resumable = implName(d.active.resumable, simdAsm, false)
-	d.info.Stream = implName(d.active.stream, simdAsm, false)
 }
 
 // parseSHA256Setting parses a BATCHSIGN_SHA256 value. forced reports whether
@@ -182,62 +162,52 @@ func implName(b sha256Backend, simdAsm, oneShot bool) string {
 	return "crypto/sha256 (minio/sha256-simd fallback)"
 }
 
-// BackendInfo describes the SHA-256 implementations the engine chose at
-// start-up, for `batchsign version` and for bug reports about speed.
-type BackendInfo struct {
-	// CPUFeatures lists the SHA-256-relevant CPU features found by cpuid:
-	// "sha-ni", "avx", "avx2", "bmi2" (x86-64), "arm-sha2", "arm-sha512"
-	// (arm64).
-	CPUFeatures []string
-	// CPUClass is the row of the dispatch table used: "sha-ni",
-	// "sha-ni-no-avx", "avx2", "arm-sha2", "none", or "generic" (another
-	// architecture, or -tags purego).
-	CPUClass string
-	// Small, Resumable and Stream name the implementation used for one-shot
-	// hashes (Sum256), HMACs resumed from prepared states, and streamed
-	// payloads (NewSHA256, HashReader): "crypto/sha256",
-	// "minio/sha256-simd" or "batchsign/sha256block (sha-ni|arm-sha2|generic)", with a note in parentheses where sha256-simd falls
-	// back to pure Go or to crypto/sha256 on this CPU.
-	Small, Resumable, Stream string
-	// Forced is true when BATCHSIGN_SHA256 chose the backend rather than the
-	// measured table.
-	Forced bool
-	// Setting is BATCHSIGN_SHA256 as read at start-up ("" when unset).
-	Setting string
-	// Warning is non-empty when Setting was not understood and was ignored.
-	Warning string
-}
-
-// String returns the description on one line, e.g.
+// Backend describes, on one line, the SHA-256 code used for each use and
+// why, for `batchsign version` and for bug reports about speed, e.g.
 //
-//	sha256: small=minio/sha256-simd resumable=crypto/sha256 stream=crypto/sha256 (auto, cpu class sha-ni; features sha-ni avx avx2 bmi2)
-func (i BackendInfo) String() string {
+//	sha256: small=batchsign/sha256block (sha-ni) resumable=batchsign/sha256block (sha-ni) stream=crypto/sha256 (auto, cpu class sha-ni; features sha-ni avx avx2 bmi2)
+//
+// The uses are one-shot hashes (Sum256), HMACs resumed from prepared states
+// (NewResumable, BlockHMAC) and streamed payloads (NewSHA256, HashReader);
+// each names crypto/sha256, minio/sha256-simd or batchsign/sha256block with
+// the block function it runs (sha-ni, arm-sha2 or generic), and says where
+// sha256-simd falls back to pure Go or to crypto/sha256 on this CPU. The
+// parenthesis says whether the choice is the table's ("auto") for the CPU
+// class (sha-ni, sha-ni-no-avx, avx2, arm-sha2, none, or generic: another
+// architecture or -tags purego) or forced, and the CPU features it rests on.
+//
+// The environment variable BATCHSIGN_SHA256, read once at start-up, forces
+// a backend: "stdlib" (crypto/sha256 for every use), "simd"
+// (minio/sha256-simd for every use) or "block" (batchsign/sha256block, with
+// crypto/sha256 for streams); "auto" or unset keeps the table. Any other
+// value is ignored, with a warning at the end of the line, so that a typo
+// cannot stop a batch. Under GODEBUG=fips140=on, crypto/sha256 is used for
+// every use unless a backend is forced, and the line says so.
+func Backend() string { return sha256State.report() }
+
+// report is Backend's line for d.
+func (d *sha256Dispatch) report() string {
+	simdAsm := d.cpu.simdAsm()
 	var b strings.Builder
-	b.WriteString("sha256: small=" + i.Small + " resumable=" + i.Resumable + " stream=" + i.Stream)
-	if i.Forced {
-		b.WriteString(" (forced by " + Env + "=" + i.Setting)
+	b.WriteString("sha256: small=" + implName(d.active.small, simdAsm, true) +
+		" resumable=" + implName(d.active.resumable, simdAsm, false) +
+		" stream=" + implName(d.active.stream, simdAsm, false))
+	if d.forced {
+		b.WriteString(" (forced by " + envSetting + "=" + d.setting)
 	} else {
 		b.WriteString(" (auto")
 	}
-	b.WriteString(", cpu class " + i.CPUClass + "; features ")
-	if len(i.CPUFeatures) == 0 {
+	b.WriteString(", cpu class " + d.cpu.class().String() + "; features ")
+	if f := d.cpu.names(); len(f) == 0 {
 		b.WriteString("none")
 	} else {
-		b.WriteString(strings.Join(i.CPUFeatures, " "))
+		b.WriteString(strings.Join(f, " "))
 	}
 	b.WriteString(")")
-	if i.Warning != "" {
-		b.WriteString("; warning: " + i.Warning)
+	if d.warning != "" {
+		b.WriteString("; warning: " + d.warning)
 	}
 	return b.String()
-}
-
-// Backend reports which SHA-256 implementations the engine uses on this
-// machine and why. The result is a copy; changing it changes nothing.
-func Backend() BackendInfo {
-	i := sha256State.info
-	i.CPUFeatures = slices.Clone(i.CPUFeatures)
-	return i
 }
 
 // Sum256 returns the SHA-256 of b using the backend chosen for small one-shot
@@ -360,6 +330,5 @@ func withChoice(c sha256Choice, f func()) {
 	saved := sha256State
 	defer func() { sha256State = saved }()
 	sha256State.active = c
-	sha256State.describe()
 	f()
 }

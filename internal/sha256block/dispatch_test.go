@@ -19,7 +19,8 @@ import (
 	simd "github.com/minio/sha256-simd"
 )
 
-// forEachSHA256Choice runs f as a subtest under each of sha256Choices.
+// forEachSHA256Choice runs f as a subtest under each choice ForEachBackend
+// covers.
 func forEachSHA256Choice(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	ForEachBackend(func(name string) { t.Run(name, f) })
@@ -336,26 +337,22 @@ func TestSHA256SettingOverridesTable(t *testing.T) {
 		if d.active != tc.want || d.auto != auto {
 			t.Errorf("%q, fips %v: active %+v, auto %+v; want %+v, %+v", tc.setting, tc.fips, d.active, d.auto, tc.want, auto)
 		}
-		if d.info.Forced != tc.forced || (d.info.Warning != "") != tc.warn || d.info.Setting != tc.setting {
-			t.Errorf("%q, fips %v: info %+v; want Forced %v, warning %v", tc.setting, tc.fips, d.info, tc.forced, tc.warn)
+		if d.forced != tc.forced || (d.warning != "") != tc.warn || d.setting != tc.setting {
+			t.Errorf("%q, fips %v: forced %v, warning %q; want forced %v, warning %v", tc.setting, tc.fips, d.forced, d.warning, tc.forced, tc.warn)
 		}
-		s := d.info.String()
+		s := d.report()
 		if !strings.Contains(s, tc.stringHas) || strings.Contains(s, tc.stringLacks) || strings.Contains(s, "\n") {
 			t.Errorf("%q, fips %v: String() = %q; want one line with %q and without %q", tc.setting, tc.fips, s, tc.stringHas, tc.stringLacks)
 		}
 	}
 }
 
-func TestSHA256BackendIsACopy(t *testing.T) {
-	i := Backend()
-	if i.Small == "" || i.Resumable == "" || i.Stream == "" || i.CPUClass == "" {
-		t.Fatalf("Backend() = %+v, has empty fields", i)
-	}
-	t.Log(i)
-	if len(i.CPUFeatures) > 0 {
-		i.CPUFeatures[0] = "mutated"
-		if Backend().CPUFeatures[0] == "mutated" {
-			t.Error("Backend shares its feature list with the caller")
+func TestBackendNamesEveryUse(t *testing.T) {
+	s := Backend()
+	t.Log(s)
+	for _, want := range []string{"sha256: small=", " resumable=", " stream=", ", cpu class " + cpu.class().String() + "; features "} {
+		if !strings.Contains(s, want) || strings.Contains(s, "\n") {
+			t.Errorf("Backend() = %q; want one line with %q", s, want)
 		}
 	}
 }
@@ -434,7 +431,7 @@ func TestSHA256DispatchExpected(t *testing.T) {
 	}
 	t.Log(Backend())
 	got := map[string]string{
-		"class":            sha256State.info.CPUClass,
+		"class":            sha256State.cpu.class().String(),
 		"small":            sha256State.auto.small.String(),
 		"resumable":        sha256State.auto.resumable.String(),
 		"stream":           sha256State.auto.stream.String(),
@@ -450,9 +447,9 @@ func TestSHA256DispatchExpected(t *testing.T) {
 		}
 	}
 	// Whatever the CPU, a forced backend must be what runs.
-	if b, forced, ok := parseSHA256Setting(os.Getenv(Env)); ok && forced {
-		if sha256State.active != allBackend(b) || !sha256State.info.Forced {
-			t.Errorf("%s=%s: active %+v, info %+v", Env, b, sha256State.active, sha256State.info)
+	if b, forced, ok := parseSHA256Setting(os.Getenv(envSetting)); ok && forced {
+		if sha256State.active != allBackend(b) || !sha256State.forced {
+			t.Errorf("%s=%s: active %+v, forced %v", envSetting, b, sha256State.active, sha256State.forced)
 		}
 	} else if sha256State.active != sha256State.auto {
 		t.Errorf("not forced, but active %+v differs from the table's %+v", sha256State.active, sha256State.auto)
