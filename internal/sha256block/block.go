@@ -15,6 +15,12 @@
 // crypto/sha256 on every path: by its tests, natively and under emulated CPUs
 // (scripts/test-emulated.sh), by fuzzing, and through sigv4, whose signing
 // suites run under every SHA-256 backend.
+//
+// It is also batchsign's one place for SHA-256 dispatch: Sum256, NewSHA256,
+// NewResumable and HashReader hash with crypto/sha256, minio/sha256-simd or
+// this package's block functions, chosen once per use from one table of CPU
+// features (cpu.go) and the BATCHSIGN_SHA256 override; Backend reports the
+// choice.
 package sha256block
 
 import (
