@@ -16,6 +16,11 @@
 # Haswell, which lacks SHA-NI, and under purego). Emulated timings mean
 # nothing, so no benchmarks.
 #
+# x86-64 with SHA-NI but no AVX (cpu class sha-ni-no-avx: Goldmont and Tremont
+# Atoms) cannot be emulated: qemu 7.2's TCG has no SHA-NI. Its table row is
+# checked by TestCPUClassFromFeatures, and the code it runs (sha256block's and
+# sha256-simd's SHA-NI) natively on a SHA-NI machine.
+#
 # Installs qemu-user-static with apt-get when it is missing (needs root).
 # Prints one line per configuration; exits non-zero if any failed.
 set -euo pipefail

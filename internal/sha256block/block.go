@@ -13,8 +13,14 @@
 // crypto/sha256 and github.com/minio/sha256-simd both have such block
 // functions but export neither, hence this package. It is checked against
 // crypto/sha256 on every path: by its tests, natively and under emulated CPUs
-// (scripts/test-emulated.sh), by fuzzing, and through the engine, whose
-// signing suites run under every SHA-256 backend.
+// (scripts/test-emulated.sh), by fuzzing, and through sigv4, whose signing
+// suites run under every SHA-256 backend.
+//
+// It is also batchsign's one place for SHA-256 dispatch: Sum256, NewSHA256,
+// NewResumable and HashReader hash with crypto/sha256, minio/sha256-simd or
+// this package's block functions, chosen once per use from one table of CPU
+// features (cpu.go) and the BATCHSIGN_SHA256 override; Backend reports the
+// choice.
 package sha256block
 
 import (
@@ -104,9 +110,5 @@ func AppendPadding(b []byte, msgLen uint64) []byte {
 	binary.BigEndian.PutUint64(b[l+n-8:], msgLen<<3)
 	return b
 }
-
-// Implementation names the block function in use: "sha-ni", "arm-sha2" or
-// "generic" (pure Go).
-func Implementation() string { return implementation }
 
 //go:generate go run gen.go gen_amd64.go gen_arm64.go

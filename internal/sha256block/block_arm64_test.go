@@ -9,7 +9,7 @@ import "testing"
 // than the whole blocks otherwise (Block never passes it a tail, but the
 // assembly should not read past one if it did).
 func TestBlockARMIgnoresATail(t *testing.T) {
-	if !useARMSHA2 {
+	if !useAsm {
 		t.Skip("no ARMv8 SHA2 instructions on this CPU")
 	}
 	p := make([]byte, 3*BlockSize)

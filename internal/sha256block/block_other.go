@@ -2,6 +2,7 @@
 
 package sha256block
 
-const implementation = "generic"
+// asmBuild: no assembly in this build (another architecture, or purego).
+const asmBuild = false
 
 func block(h *[8]uint32, p []byte) { blockGeneric(h, p) }

@@ -28,7 +28,7 @@ func stateOf(t testing.TB, p []byte) [8]uint32 {
 }
 
 func TestSumMatchesCryptoSHA256(t *testing.T) {
-	t.Logf("implementation: %s", Implementation())
+	t.Logf("implementation: %s", blockImpl())
 	rng := rand.New(rand.NewPCG(1, 2))
 	msg := make([]byte, 1100)
 	for i := range msg {
@@ -128,7 +128,7 @@ func BenchmarkBlock(b *testing.B) {
 	for _, impl := range []struct {
 		name string
 		f    func(*[8]uint32, []byte)
-	}{{Implementation(), Block}, {"generic", blockGeneric}} {
+	}{{blockImpl(), Block}, {"generic", blockGeneric}} {
 		b.Run(impl.name, func(b *testing.B) {
 			p := make([]byte, BlockSize)
 			h := IV

@@ -1,25 +1,19 @@
 package sha256block
 
-// SHA-256 dispatch. Three implementations compete: the standard library's
-// crypto/sha256, github.com/minio/sha256-simd, and our own block-level
-// internal/ None wins everywhere: sha256-simd has a lower fixed
-// cost per call where the CPU has SHA instructions, but its Sum256 is pure Go
-// on CPUs without them, where the standard library still has an AVX2 path
-// about twice as fast; sha256block skips hash.Hash altogether (the caller
-// holds the chaining state, so an HMAC resumed from a prepared key costs only
-// its blocks), but it has assembly only for SHA-NI and ARMv8 SHA2. So the choice is
-// made once, at package initialisation, per CPU class (dispatch_amd64.go,
-// dispatch_arm64.go and dispatch_other.go hold the tables and say what each entry
-// rests on) and per use:
+// SHA-256 dispatch: which of three implementations hashes each use, decided
+// once, when the package is initialised, from the feature table (cpu.go) and
+// BATCHSIGN_SHA256. The three are crypto/sha256 ("stdlib"),
+// github.com/minio/sha256-simd ("simd") and this package's block functions
+// ("block"); the uses are
 //
 //   - small: one-shot hashes of canonical requests and strings to sign
 //     (Sum256, roughly 100-400 bytes);
 //   - resumable: HMACs finished from prepared key states
-//     (NewResumable + UnmarshalBinary, a few dozen to a few hundred bytes);
+//     (NewResumable + UnmarshalBinary, or BlockHMAC and Sum);
 //   - stream: payloads of any size (NewSHA256, HashReader).
 //
-// BATCHSIGN_SHA256 overrides the table so that every implementation can be
-// run, tested and timed on any machine.
+// bench/README.md ("SHA-256 backends: the choice and its numbers") has the
+// measurements behind sha256Table and the command that reproduces them.
 
 import (
 	"crypto/fips140"
@@ -27,24 +21,15 @@ import (
 	"hash"
 	"io"
 	"os"
-	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/klauspost/cpuid/v2"
 	simd "github.com/minio/sha256-simd"
 )
 
-// Env is the environment variable that forces a SHA-256 backend:
-// "simd" (github.com/minio/sha256-simd for every use), "stdlib" (crypto/sha256
-// for every use), "block" (batchsign's internal/sha256block for one-shot
-// hashes and HMACs, crypto/sha256 for streams), or "auto" or empty for the
-// measured per-CPU choice. It is
-// read once, when the package is initialised. Any other value is ignored
-// (the choice stays automatic) and reported in BackendInfo.Warning, so that a
-// typo cannot stop a batch but does show in `batchsign version`.
-const Env = "BATCHSIGN_SHA256"
+// envSetting is the environment variable that forces a backend; Backend
+// documents its values. It is read once, when the package is initialised.
+const envSetting = "BATCHSIGN_SHA256"
 
 // sha256Backend names one SHA-256 implementation.
 type sha256Backend uint8
@@ -67,8 +52,8 @@ func (b sha256Backend) String() string {
 }
 
 // sha256Choice is the backend for each use of SHA-256 (see the top of this
-// file). Keeping the uses apart lets a CPU class take sha256-simd where its
-// lower fixed cost pays and the standard library everywhere else.
+// file). Keeping the uses apart lets sha256block take the uses where the
+// caller can hold the chaining state, and another backend the streams.
 type sha256Choice struct {
 	small     sha256Backend // Sum256
 	resumable sha256Backend // NewResumable
@@ -84,85 +69,63 @@ func allBackend(b sha256Backend) sha256Choice {
 	return sha256Choice{b, b, b}
 }
 
-// cpuClass is what the dispatch tables are indexed by: the SHA-256 relevant
-// capability of the CPU, as crypto/sha256 and sha256-simd see it.
-type cpuClass uint8
-
-const (
-	// classGeneric: no per-CPU table applies (an architecture without one,
-	// or a purego build, where the choice must not depend on assembly).
-	classGeneric cpuClass = iota
-	classNone             // amd64 or arm64 with none of the classes below
-	classAVX2             // amd64 with AVX2 and BMI2 but no SHA-NI
-	classSHANI            // amd64 with the SHA extensions (SHA-NI)
-	classARMSHA2          // arm64 with the ARMv8 SHA2 instructions
-	numCPUClasses
-)
-
-// String returns the class name shown in BackendInfo.CPUClass and expected by
-// TestSHA256DispatchExpected.
-func (c cpuClass) String() string {
-	switch c {
-	case classNone:
-		return "none"
-	case classAVX2:
-		return "avx2"
-	case classSHANI:
-		return "sha-ni"
-	case classARMSHA2:
-		return "arm-sha2"
-	}
-	return "generic"
+// sha256Table is the automatic choice per CPU class. Why, briefly: where
+// sha256block runs SHA instructions it takes the small and resumable uses
+// (the instructions are the same in all three; holding the chaining words
+// skips hash.Hash's state copies and buffering); streams stay with
+// crypto/sha256, a tie there, and the implementation that honours FIPS 140
+// mode, except where it has no accelerated path and sha256-simd has
+// (classSHANINoAVX). Without SHA instructions sha256-simd is pure Go, so
+// crypto/sha256 does everything. classARMSHA2 follows classSHANI by analogy;
+// it is not measured on arm64 hardware.
+var sha256Table = [numCPUClasses]sha256Choice{
+	classGeneric:    allBackend(backendStdlib),
+	classNone:       allBackend(backendStdlib),
+	classAVX2:       allBackend(backendStdlib),
+	classSHANI:      {small: backendBlock, resumable: backendBlock, stream: backendStdlib},
+	classSHANINoAVX: {small: backendBlock, resumable: backendBlock, stream: backendSIMD},
+	classARMSHA2:    {small: backendBlock, resumable: backendBlock, stream: backendStdlib},
 }
 
-// sha256Dispatch is everything decided at initialisation. It is the package's
-// one global; only withSHA256Choice (tests) changes it afterwards.
+// sha256Dispatch is everything decided at initialisation. With the feature
+// table it is the package's one global; only withChoice (tests) changes it
+// afterwards.
 type sha256Dispatch struct {
-	active sha256Choice // what Sum256, NewSHA256 and NewResumable use
-	auto   sha256Choice // what the table picks for this CPU (kept when forced)
-	info   BackendInfo
+	cpu     cpuFeatures
+	active  sha256Choice // what Sum256, NewSHA256 and NewResumable use
+	auto    sha256Choice // what the table picks for this CPU (kept when forced)
+	setting string       // BATCHSIGN_SHA256 as read ("" when unset)
+	forced  bool         // setting named a backend, which is active
+	warning string       // why the setting or the table was not followed
 }
 
-var sha256State = newSHA256Dispatch(os.Getenv(Env), sha256CPUClass())
+var sha256State = newSHA256Dispatch(os.Getenv(envSetting), cpu, fips140.Enabled())
 
-// simdAccelerated reports whether sha256-simd found SHA instructions. Without
-// them its New returns crypto/sha256's digest and its Sum256 runs pure Go;
-// comparing the types is how we learn that without repeating its detection.
-var simdAccelerated = reflect.TypeOf(simd.New()) != reflect.TypeOf(sha256.New())
-
-// newSHA256Dispatch decides the backends from the value of BATCHSIGN_SHA256
-// and the CPU class. It never fails: an unknown setting falls back to the
+// newSHA256Dispatch decides the backends from the value of BATCHSIGN_SHA256,
+// the feature table and whether the FIPS 140 mode is on
+// (GODEBUG=fips140=on). It never fails: an unknown setting falls back to the
 // table and is reported.
-func newSHA256Dispatch(setting string, class cpuClass) sha256Dispatch {
-	d := sha256Dispatch{auto: sha256Table[class]}
+func newSHA256Dispatch(setting string, f cpuFeatures, fips bool) sha256Dispatch {
+	d := sha256Dispatch{cpu: f, auto: sha256Table[f.class()], setting: setting}
 	d.active = d.auto
 	forced, isForced, ok := parseSHA256Setting(setting)
-	d.info = BackendInfo{
-		CPUFeatures: sha256CPUFeatures(),
-		CPUClass:    class.String(),
-		Setting:     setting,
-	}
 	switch {
 	case !ok:
-		d.info.Warning = Env + "=" + strconv.Quote(setting) + " is not one of auto, simd, stdlib, block; using auto"
-	case !isForced && fips140.Enabled():
-		// In FIPS 140 mode only the standard library's validated module
-		// may hash; sha256-simd would silently step outside it.
-		d.active = allBackend(backendStdlib)
-		d.info.Warning = "FIPS 140 mode: crypto/sha256 on every path"
+		d.warning = envSetting + "=" + strconv.Quote(setting) + " is not one of auto, simd, stdlib, block; using auto"
 	case isForced:
 		d.active = allBackend(forced)
-		d.info.Forced = true
+		d.forced = true
 	}
-	d.describe()
+	if fips && !isForced {
+		// In FIPS 140 mode only the standard library's validated module
+		// may hash; the others would silently step outside it.
+		d.active = allBackend(backendStdlib)
+		if d.warning != "" {
+			d.warning += "; "
+		}
+		d.warning += "FIPS 140 mode: crypto/sha256 on every path"
+	}
 	return d
-}
-
-// describe fills in the implementation names from d.active.
-func (d *sha256Dispatch) describe() {
-	d.info.Small = implName(d.active.small, true)
-	d.info.Resumable = implName(d.active.resumable, false)
-	d.info.Stream = implName(d.active.stream, false)
 }
 
 // parseSHA256Setting parses a BATCHSIGN_SHA256 value. forced reports whether
@@ -183,15 +146,15 @@ func parseSHA256Setting(v string) (b sha256Backend, forced, ok bool) {
 }
 
 // implName names the code that really runs for backend b, including
-// sha256-simd's silent fallbacks, so that `batchsign version` does not claim
-// an accelerated path the CPU cannot take.
-func implName(b sha256Backend, oneShot bool) string {
+// sha256-simd's silent fallbacks (simdAsm false), so that `batchsign version`
+// does not claim an accelerated path the CPU cannot take.
+func implName(b sha256Backend, simdAsm, oneShot bool) string {
 	switch {
 	case b == backendStdlib:
 		return "crypto/sha256"
 	case b == backendBlock:
-		return "batchsign/sha256block (" + Implementation() + ")"
-	case simdAccelerated:
+		return "batchsign/sha256block (" + blockImpl() + ")"
+	case simdAsm:
 		return "minio/sha256-simd"
 	case oneShot:
 		return "minio/sha256-simd (pure Go)"
@@ -199,84 +162,52 @@ func implName(b sha256Backend, oneShot bool) string {
 	return "crypto/sha256 (minio/sha256-simd fallback)"
 }
 
-// sha256CPUFeatures lists the CPU features that matter to SHA-256 in either
-// implementation, in a fixed order. cpuid reports a feature only on the
-// architecture that has it, so one list serves every architecture.
-func sha256CPUFeatures() []string {
-	var f []string
-	if cpuid.CPU.Supports(cpuid.SHA, cpuid.SSSE3, cpuid.SSE4) {
-		f = append(f, "sha-ni")
-	}
-	if cpuid.CPU.Supports(cpuid.AVX2) {
-		f = append(f, "avx2")
-	}
-	if cpuid.CPU.Supports(cpuid.BMI2) {
-		f = append(f, "bmi2")
-	}
-	if cpuid.CPU.Supports(cpuid.SHA2) {
-		f = append(f, "arm-sha2")
-	}
-	if cpuid.CPU.Supports(cpuid.SHA512) {
-		f = append(f, "arm-sha512")
-	}
-	return f
-}
-
-// BackendInfo describes the SHA-256 implementations the engine chose at
-// start-up, for `batchsign version` and for bug reports about speed.
-type BackendInfo struct {
-	// CPUFeatures lists the SHA-256-relevant CPU features found by cpuid:
-	// "sha-ni", "avx2", "bmi2" (x86-64), "arm-sha2", "arm-sha512" (arm64).
-	CPUFeatures []string
-	// CPUClass is the row of the dispatch table used: "sha-ni", "avx2",
-	// "arm-sha2", "none", or "generic" (no table for this architecture or
-	// build, e.g. -tags purego).
-	CPUClass string
-	// Small, Resumable and Stream name the implementation used for one-shot
-	// hashes (Sum256), HMACs resumed from prepared states, and streamed
-	// payloads (NewSHA256, HashReader): "crypto/sha256",
-	// "minio/sha256-simd" or "batchsign/sha256block (sha-ni|arm-sha2|generic)", with a note in parentheses where sha256-simd falls
-	// back to pure Go or to crypto/sha256 on this CPU.
-	Small, Resumable, Stream string
-	// Forced is true when BATCHSIGN_SHA256 chose the backend rather than the
-	// measured table.
-	Forced bool
-	// Setting is BATCHSIGN_SHA256 as read at start-up ("" when unset).
-	Setting string
-	// Warning is non-empty when Setting was not understood and was ignored.
-	Warning string
-}
-
-// String returns the description on one line, e.g.
+// Backend describes, on one line, the SHA-256 code used for each use and
+// why, for `batchsign version` and for bug reports about speed, e.g.
 //
-//	sha256: small=minio/sha256-simd resumable=crypto/sha256 stream=crypto/sha256 (auto, cpu class sha-ni; features sha-ni avx2 bmi2)
-func (i BackendInfo) String() string {
+//	sha256: small=batchsign/sha256block (sha-ni) resumable=batchsign/sha256block (sha-ni) stream=crypto/sha256 (auto, cpu class sha-ni; features sha-ni avx avx2 bmi2)
+//
+// The uses are one-shot hashes (Sum256), HMACs resumed from prepared states
+// (NewResumable, BlockHMAC) and streamed payloads (NewSHA256, HashReader);
+// each names crypto/sha256, minio/sha256-simd or batchsign/sha256block with
+// the block function it runs (sha-ni, arm-sha2 or generic), and says where
+// sha256-simd falls back to pure Go or to crypto/sha256 on this CPU. The
+// parenthesis says whether the choice is the table's ("auto") for the CPU
+// class (sha-ni, sha-ni-no-avx, avx2, arm-sha2, none, or generic: another
+// architecture or -tags purego) or forced, and the CPU features it rests on.
+//
+// The environment variable BATCHSIGN_SHA256, read once at start-up, forces
+// a backend: "stdlib" (crypto/sha256 for every use), "simd"
+// (minio/sha256-simd for every use) or "block" (batchsign/sha256block, with
+// crypto/sha256 for streams); "auto" or unset keeps the table. Any other
+// value is ignored, with a warning at the end of the line, so that a typo
+// cannot stop a batch. Under GODEBUG=fips140=on, crypto/sha256 is used for
+// every use unless a backend is forced, and the line says so.
+func Backend() string { return sha256State.report() }
+
+// report is Backend's line for d.
+func (d *sha256Dispatch) report() string {
+	simdAsm := d.cpu.simdAsm()
 	var b strings.Builder
-	b.WriteString("sha256: small=" + i.Small + " resumable=" + i.Resumable + " stream=" + i.Stream)
-	if i.Forced {
-		b.WriteString(" (forced by " + Env + "=" + i.Setting)
+	b.WriteString("sha256: small=" + implName(d.active.small, simdAsm, true) +
+		" resumable=" + implName(d.active.resumable, simdAsm, false) +
+		" stream=" + implName(d.active.stream, simdAsm, false))
+	if d.forced {
+		b.WriteString(" (forced by " + envSetting + "=" + d.setting)
 	} else {
 		b.WriteString(" (auto")
 	}
-	b.WriteString(", cpu class " + i.CPUClass + "; features ")
-	if len(i.CPUFeatures) == 0 {
+	b.WriteString(", cpu class " + d.cpu.class().String() + "; features ")
+	if f := d.cpu.names(); len(f) == 0 {
 		b.WriteString("none")
 	} else {
-		b.WriteString(strings.Join(i.CPUFeatures, " "))
+		b.WriteString(strings.Join(f, " "))
 	}
 	b.WriteString(")")
-	if i.Warning != "" {
-		b.WriteString("; warning: " + i.Warning)
+	if d.warning != "" {
+		b.WriteString("; warning: " + d.warning)
 	}
 	return b.String()
-}
-
-// Backend reports which SHA-256 implementations the engine uses on this
-// machine and why. The result is a copy; changing it changes nothing.
-func Backend() BackendInfo {
-	i := sha256State.info
-	i.CPUFeatures = slices.Clone(i.CPUFeatures)
-	return i
 }
 
 // Sum256 returns the SHA-256 of b using the backend chosen for small one-shot
@@ -399,6 +330,5 @@ func withChoice(c sha256Choice, f func()) {
 	saved := sha256State
 	defer func() { sha256State = saved }()
 	sha256State.active = c
-	sha256State.describe()
 	f()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"math/rand/v2"
@@ -14,9 +15,12 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	simd "github.com/minio/sha256-simd"
 )
 
-// forEachSHA256Choice runs f as a subtest under each of sha256Choices.
+// forEachSHA256Choice runs f as a subtest under each choice ForEachBackend
+// covers.
 func forEachSHA256Choice(t *testing.T, f func(t *testing.T)) {
 	t.Helper()
 	ForEachBackend(func(name string) { t.Run(name, f) })
@@ -301,48 +305,104 @@ func TestParseSHA256Setting(t *testing.T) {
 	}
 }
 
+// zen5 is the feature table of an x86-64 CPU with SHA-NI, AVX2 and BMI2.
+var zen5 = cpuFeatures{asm: true, shaNI: true, avx: true, avx2: true, bmi2: true}
+
 func TestSHA256SettingOverridesTable(t *testing.T) {
 	auto := sha256Table[classSHANI]
+	stdlib := allBackend(backendStdlib)
+	const fipsWarning = "warning: FIPS 140 mode: crypto/sha256 on every path"
 	for _, tc := range []struct {
 		setting     string
+		fips        bool
 		want        sha256Choice
 		forced      bool
 		warn        bool
 		stringHas   string
 		stringLacks string
 	}{
-		{"", auto, false, false, "(auto, cpu class sha-ni", "warning"},
-		{"auto", auto, false, false, "(auto, cpu class sha-ni", "warning"},
-		{"simd", allBackend(backendSIMD), true, false, "forced by BATCHSIGN_SHA256=simd", "warning"},
-		{"stdlib", allBackend(backendStdlib), true, false, "small=crypto/sha256 resumable=crypto/sha256 stream=crypto/sha256", "warning"},
-		{"block", allBackend(backendBlock), true, false, "resumable=batchsign/sha256block (", "warning"},
-		{"fast", auto, false, true, `warning: BATCHSIGN_SHA256="fast" is not one of auto, simd, stdlib, block; using auto`, "forced"},
+		{"", false, auto, false, false, "(auto, cpu class sha-ni", "warning"},
+		{"auto", false, auto, false, false, "(auto, cpu class sha-ni", "warning"},
+		{"simd", false, allBackend(backendSIMD), true, false, "forced by BATCHSIGN_SHA256=simd", "warning"},
+		{"stdlib", false, stdlib, true, false, "small=crypto/sha256 resumable=crypto/sha256 stream=crypto/sha256", "warning"},
+		{"block", false, allBackend(backendBlock), true, false, "resumable=batchsign/sha256block (", "warning"},
+		{"fast", false, auto, false, true, `warning: BATCHSIGN_SHA256="fast" is not one of auto, simd, stdlib, block; using auto`, "forced"},
+		// GODEBUG=fips140=on: crypto/sha256 unless a backend is forced,
+		// even when the setting is a typo.
+		{"", true, stdlib, false, true, fipsWarning, "forced"},
+		{"fast", true, stdlib, false, true, `using auto; FIPS 140 mode`, "forced"},
+		{"block", true, allBackend(backendBlock), true, false, "forced by BATCHSIGN_SHA256=block", "warning"},
 	} {
-		d := newSHA256Dispatch(tc.setting, classSHANI)
+		d := newSHA256Dispatch(tc.setting, zen5, tc.fips)
 		if d.active != tc.want || d.auto != auto {
-			t.Errorf("%q: active %+v, auto %+v; want %+v, %+v", tc.setting, d.active, d.auto, tc.want, auto)
+			t.Errorf("%q, fips %v: active %+v, auto %+v; want %+v, %+v", tc.setting, tc.fips, d.active, d.auto, tc.want, auto)
 		}
-		if d.info.Forced != tc.forced || (d.info.Warning != "") != tc.warn || d.info.Setting != tc.setting {
-			t.Errorf("%q: info %+v; want Forced %v, warning %v", tc.setting, d.info, tc.forced, tc.warn)
+		if d.forced != tc.forced || (d.warning != "") != tc.warn || d.setting != tc.setting {
+			t.Errorf("%q, fips %v: forced %v, warning %q; want forced %v, warning %v", tc.setting, tc.fips, d.forced, d.warning, tc.forced, tc.warn)
 		}
-		s := d.info.String()
+		s := d.report()
 		if !strings.Contains(s, tc.stringHas) || strings.Contains(s, tc.stringLacks) || strings.Contains(s, "\n") {
-			t.Errorf("%q: String() = %q; want one line with %q and without %q", tc.setting, s, tc.stringHas, tc.stringLacks)
+			t.Errorf("%q, fips %v: String() = %q; want one line with %q and without %q", tc.setting, tc.fips, s, tc.stringHas, tc.stringLacks)
 		}
 	}
 }
 
-func TestSHA256BackendIsACopy(t *testing.T) {
-	i := Backend()
-	if i.Small == "" || i.Resumable == "" || i.Stream == "" || i.CPUClass == "" {
-		t.Fatalf("Backend() = %+v, has empty fields", i)
-	}
-	t.Log(i)
-	if len(i.CPUFeatures) > 0 {
-		i.CPUFeatures[0] = "mutated"
-		if Backend().CPUFeatures[0] == "mutated" {
-			t.Error("Backend shares its feature list with the caller")
+func TestBackendNamesEveryUse(t *testing.T) {
+	s := Backend()
+	t.Log(s)
+	for _, want := range []string{"sha256: small=", " resumable=", " stream=", ", cpu class " + cpu.class().String() + "; features "} {
+		if !strings.Contains(s, want) || strings.Contains(s, "\n") {
+			t.Errorf("Backend() = %q; want one line with %q", s, want)
 		}
+	}
+}
+
+// TestCPUClassFromFeatures derives the class of CPUs this machine is not,
+// and checks the table row each gets.
+func TestCPUClassFromFeatures(t *testing.T) {
+	blockSmall := sha256Choice{small: backendBlock, resumable: backendBlock, stream: backendStdlib}
+	for _, tc := range []struct {
+		name string
+		f    cpuFeatures
+		want cpuClass
+		row  sha256Choice
+	}{
+		{"zen5", zen5, classSHANI, blockSmall},
+		{"zen5 purego", cpuFeatures{shaNI: true, avx: true, avx2: true, bmi2: true}, classGeneric, allBackend(backendStdlib)},
+		{"haswell", cpuFeatures{asm: true, avx: true, avx2: true, bmi2: true}, classAVX2, allBackend(backendStdlib)},
+		{"avx2 without bmi2", cpuFeatures{asm: true, avx: true, avx2: true}, classNone, allBackend(backendStdlib)},
+		{"sandy bridge", cpuFeatures{asm: true, avx: true}, classNone, allBackend(backendStdlib)},
+		{"goldmont", cpuFeatures{asm: true, shaNI: true}, classSHANINoAVX,
+			sha256Choice{small: backendBlock, resumable: backendBlock, stream: backendSIMD}},
+		{"graviton", cpuFeatures{asm: true, armSHA2: true, armSHA512: true}, classARMSHA2, blockSmall},
+		{"arm64 purego", cpuFeatures{armSHA2: true}, classGeneric, allBackend(backendStdlib)},
+		{"arm64 without SHA2", cpuFeatures{asm: true}, classNone, allBackend(backendStdlib)},
+		{"riscv64", cpuFeatures{}, classGeneric, allBackend(backendStdlib)},
+	} {
+		if got := tc.f.class(); got != tc.want || sha256Table[got] != tc.row {
+			t.Errorf("%s: class %v, row %+v; want %v, %+v", tc.name, got, sha256Table[got], tc.want, tc.row)
+		}
+	}
+}
+
+// TestFeatureTableAgreesWithSHA256SIMD checks simdAsm, our statement of
+// sha256-simd's rule, against what sha256-simd decided on this CPU: without
+// SHA instructions its New returns crypto/sha256's digest. (Only this test
+// looks at the types; the package itself reads the feature table.)
+func TestFeatureTableAgreesWithSHA256SIMD(t *testing.T) {
+	accelerated := fmt.Sprintf("%T", simd.New()) != fmt.Sprintf("%T", sha256.New())
+	if got := cpu.simdAsm(); got != accelerated {
+		t.Errorf("feature table says sha256-simd accelerated = %v; sha256-simd says %v (features %v)", got, accelerated, cpu.names())
+	}
+}
+
+// TestBlockFunctionFollowsTheClass checks that the block function and the
+// backend table read the feature table alike: sha256block runs assembly
+// exactly in the classes where the table gives it the small use.
+func TestBlockFunctionFollowsTheClass(t *testing.T) {
+	c := cpu.class()
+	if tableUsesBlock := sha256Table[c].small == backendBlock; useAsm != tableUsesBlock {
+		t.Errorf("class %v: block function %s, but the table's small use is %v", c, blockImpl(), sha256Table[c].small)
 	}
 }
 
@@ -371,11 +431,11 @@ func TestSHA256DispatchExpected(t *testing.T) {
 	}
 	t.Log(Backend())
 	got := map[string]string{
-		"class":            sha256State.info.CPUClass,
+		"class":            sha256State.cpu.class().String(),
 		"small":            sha256State.auto.small.String(),
 		"resumable":        sha256State.auto.resumable.String(),
 		"stream":           sha256State.auto.stream.String(),
-		"simd-accelerated": map[bool]string{true: "true", false: "false"}[simdAccelerated],
+		"simd-accelerated": strconv.FormatBool(sha256State.cpu.simdAsm()),
 	}
 	for _, kv := range strings.Fields(spec) {
 		k, want, ok := strings.Cut(kv, "=")
@@ -387,107 +447,105 @@ func TestSHA256DispatchExpected(t *testing.T) {
 		}
 	}
 	// Whatever the CPU, a forced backend must be what runs.
-	if b, forced, ok := parseSHA256Setting(os.Getenv(Env)); ok && forced {
-		if sha256State.active != allBackend(b) || !sha256State.info.Forced {
-			t.Errorf("%s=%s: active %+v, info %+v", Env, b, sha256State.active, sha256State.info)
+	if b, forced, ok := parseSHA256Setting(os.Getenv(envSetting)); ok && forced {
+		if sha256State.active != allBackend(b) || !sha256State.forced {
+			t.Errorf("%s=%s: active %+v, forced %v", envSetting, b, sha256State.active, sha256State.forced)
 		}
 	} else if sha256State.active != sha256State.auto {
 		t.Errorf("not forced, but active %+v differs from the table's %+v", sha256State.active, sha256State.auto)
 	}
 }
 
-// Benchmarks: every backend in the same run, so the numbers compare.
-// sha256_amd64.go quotes their results and the command.
+// Benchmarks: the three backends per use, in one binary and one run, each
+// size running every backend in turn so that load on the machine hits them
+// alike. Names end in impl=<backend> for `benchstat -col /impl`; the command
+// and the results are in bench/README.md ("SHA-256 backends").
 
 var benchSizes = []struct {
 	name string
 	n    int
 }{{"64", 64}, {"256", 256}, {"1K", 1 << 10}, {"1M", 1 << 20}}
 
-func forEachSHA256Backend(b *testing.B, f func(b *testing.B)) {
-	for _, be := range []sha256Backend{backendSIMD, backendStdlib, backendBlock} {
-		withChoice(allBackend(be), func() { b.Run(be.String(), f) })
+// runBackends runs f as sub-benchmark impl=<backend> for each backend, with
+// that backend active for every use, stdlib first (benchstat's base column).
+func runBackends(b *testing.B, backends []sha256Backend, f func(b *testing.B)) {
+	for _, be := range backends {
+		withChoice(allBackend(be), func() { b.Run("impl="+be.String(), f) })
 	}
 }
 
-// BenchmarkSHA256 times Sum256, the small one-shot path, and shows where the
-// backends' fixed costs stop mattering.
-func BenchmarkSHA256(b *testing.B) {
+var allBackends = []sha256Backend{backendStdlib, backendSIMD, backendBlock}
+
+// BenchmarkSHA256Small times Sum256, the one-shot use (canonical requests,
+// strings to sign), and shows where the backends' fixed costs stop
+// mattering.
+func BenchmarkSHA256Small(b *testing.B) {
 	var sink [32]byte
-	forEachSHA256Backend(b, func(b *testing.B) {
-		for _, s := range benchSizes {
-			msg := make([]byte, s.n)
-			b.Run(s.name, func(b *testing.B) {
+	for _, s := range benchSizes {
+		msg := make([]byte, s.n)
+		b.Run(s.name, func(b *testing.B) {
+			runBackends(b, allBackends, func(b *testing.B) {
 				b.SetBytes(int64(s.n))
 				b.ReportAllocs()
 				for b.Loop() {
 					sink = Sum256(msg)
 				}
 			})
-		}
-	})
+		})
+	}
 	_ = sink
 }
 
-// BenchmarkSHA256Resume times the HMAC finishing step: load a prepared state
-// (one block absorbed, as after an HMAC pad), write the message, sum. 32
-// bytes is the outer HMAC message; 256 a typical string to sign. Under the
-// block backend the prepared state is chaining words and the step is one
-// Sum, as in the Signer.
+// BenchmarkSHA256Resume times the resumable use, an HMAC's finishing step:
+// load a prepared state (one block absorbed, as after an HMAC pad), write the
+// message, sum. 32 bytes is the outer HMAC message; 256 a typical string to
+// sign. Under the block backend the prepared state is chaining words and the
+// step is one Sum, as in sigv4's Signer.
 func BenchmarkSHA256Resume(b *testing.B) {
 	out := make([]byte, 0, 32)
-	forEachSHA256Backend(b, func(b *testing.B) {
-		if BlockHMAC() {
-			for _, n := range []int{32, 64, 256} {
-				h := IV
-				Block(&h, bytes.Repeat([]byte{0x36}, 64))
-				msg := make([]byte, n)
-				b.Run(benchName(n), func(b *testing.B) {
-					b.SetBytes(int64(n))
-					b.ReportAllocs()
-					for b.Loop() {
-						sum := Sum(h, 64, msg)
-						out = append(out[:0], sum[:]...)
-					}
-				})
-			}
-			return
-		}
-		for _, n := range []int{32, 64, 256} {
-			pad := NewSHA256()
-			pad.Write(bytes.Repeat([]byte{0x36}, 64))
-			state, _ := pad.(encoding.BinaryMarshaler).MarshalBinary()
-			msg := make([]byte, n)
-			b.Run(benchName(n), func(b *testing.B) {
-				h := NewResumable()
-				u := h.(encoding.BinaryUnmarshaler)
-				if err := u.UnmarshalBinary(state); err != nil {
-					b.Fatal(err)
-				}
+	pad := bytes.Repeat([]byte{0x36}, BlockSize)
+	for _, n := range []int{32, 64, 256} {
+		msg := make([]byte, n)
+		b.Run(benchName(n), func(b *testing.B) {
+			runBackends(b, allBackends, func(b *testing.B) {
 				b.SetBytes(int64(n))
 				b.ReportAllocs()
+				if BlockHMAC() {
+					h := IV
+					Block(&h, pad)
+					for b.Loop() {
+						sum := Sum(h, BlockSize, msg)
+						out = append(out[:0], sum[:]...)
+					}
+					return
+				}
+				p := NewSHA256()
+				p.Write(pad)
+				state, _ := p.(encoding.BinaryMarshaler).MarshalBinary()
+				h := NewResumable()
+				u := h.(encoding.BinaryUnmarshaler)
 				for b.Loop() {
-					u.UnmarshalBinary(state)
+					if err := u.UnmarshalBinary(state); err != nil {
+						b.Fatal(err)
+					}
 					h.Write(msg)
 					out = h.Sum(out[:0])
 				}
 			})
-		}
-	})
+		})
+	}
 }
 
-// BenchmarkSHA256Stream times the payload path: a fresh NewSHA256 per
-// payload, the payload written in one call as HashReader does with its
-// 1 MiB buffer.
+// BenchmarkSHA256Stream times the stream use (payloads): a fresh NewSHA256
+// per payload, written in one call as HashReader does with its 1 MiB buffer.
+// The block backend has no streaming hash (it streams with crypto/sha256),
+// so only stdlib and simd compete here.
 func BenchmarkSHA256Stream(b *testing.B) {
 	out := make([]byte, 0, 32)
-	forEachSHA256Backend(b, func(b *testing.B) {
-		if BlockHMAC() {
-			b.Skip("the block backend streams with crypto/sha256")
-		}
-		for _, s := range benchSizes[2:] {
-			msg := make([]byte, s.n)
-			b.Run(s.name, func(b *testing.B) {
+	for _, s := range benchSizes[2:] {
+		msg := make([]byte, s.n)
+		b.Run(s.name, func(b *testing.B) {
+			runBackends(b, []sha256Backend{backendStdlib, backendSIMD}, func(b *testing.B) {
 				b.SetBytes(int64(s.n))
 				b.ReportAllocs()
 				for b.Loop() {
@@ -496,8 +554,8 @@ func BenchmarkSHA256Stream(b *testing.B) {
 					out = h.Sum(out[:0])
 				}
 			})
-		}
-	})
+		})
+	}
 }
 
 func benchName(n int) string {
