@@ -20,6 +20,7 @@ import (
 	"github.com/batchsign/batchsign/sigv4"
 
 	"github.com/batchsign/batchsign/internal/awsconfig"
+	"github.com/batchsign/batchsign/internal/outfile"
 	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
@@ -250,14 +251,14 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer src.Close()
 
 	errw := &lockedWriter{w: stderr}
-	var files []*pipeline.AtomicFile
+	var files []*outfile.File
 	defer func() {
 		for _, f := range files {
 			f.Abort() // no-op for committed files
 		}
 	}()
-	create := func(path string) (*pipeline.AtomicFile, error) {
-		f, err := pipeline.CreateAtomic(path)
+	create := func(path string) (*outfile.File, error) {
+		f, err := outfile.Create(path)
 		if err == nil {
 			files = append(files, f)
 		}
@@ -399,7 +400,7 @@ func writeSummary(o *batchOptions, st pipeline.Stats, code int) error {
 	if s.Rejects == "" {
 		s.Rejects = "-"
 	}
-	f, err := pipeline.CreateAtomic(o.summary)
+	f, err := outfile.Create(o.summary)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package outfile
 
 import (
 	"os"
@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-func TestAtomicFileAppearsOnlyOnCommit(t *testing.T) {
+func TestFileAppearsOnlyOnCommit(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.ndjson")
-	a, err := CreateAtomic(path)
+	a, err := Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,11 +39,11 @@ func TestAtomicFileAppearsOnlyOnCommit(t *testing.T) {
 	assertOnly(t, dir, "out.ndjson")
 }
 
-func TestAtomicFileAbortLeavesOldContent(t *testing.T) {
+func TestFileAbortLeavesOldContent(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.csv")
 	os.WriteFile(path, []byte("previous run"), 0o644)
-	a, err := CreateAtomic(path)
+	a, err := Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +57,8 @@ func TestAtomicFileAbortLeavesOldContent(t *testing.T) {
 	assertOnly(t, dir, "out.csv")
 }
 
-func TestCreateAtomicInMissingDirectory(t *testing.T) {
-	if _, err := CreateAtomic(filepath.Join(t.TempDir(), "no", "such", "out.ndjson")); err == nil {
+func TestCreateInMissingDirectory(t *testing.T) {
+	if _, err := Create(filepath.Join(t.TempDir(), "no", "such", "out.ndjson")); err == nil {
 		t.Fatal("no error")
 	}
 }
@@ -75,12 +75,12 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 	}
 }
 
-// TestAtomicFileLargeWrite writes past several write-back chunks (Linux
+// TestFileLargeWrite writes past several write-back chunks (Linux
 // starts write-back as it goes) and checks every byte arrives.
-func TestAtomicFileLargeWrite(t *testing.T) {
+func TestFileLargeWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "big.ndjson")
-	a, err := CreateAtomic(path)
+	a, err := Create(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package pipeline
+package outfile
 
 import (
 	"errors"
@@ -6,24 +6,24 @@ import (
 	"path/filepath"
 )
 
-// writebackChunkSize is how much an AtomicFile writes between starting the
+// writebackChunkSize is how much a File writes between starting the
 // write-back of what it has written so far (Linux; see writeback).
 const writebackChunkSize = 8 << 20
 
-// AtomicFile is an output file that appears complete or not at all: it is
+// File is an output file that appears complete or not at all: it is
 // written to a temporary file in the destination's directory (so the final
 // rename stays on one file system), and Commit syncs it and renames it into
 // place. Abort, or a crash, leaves the destination as it was. The file is
 // created with mode 0600: presigned URLs and signed headers grant access.
-type AtomicFile struct {
+type File struct {
 	f         *os.File
 	path, tmp string
 	done      bool
 	wb        writeback // starts write-back early (Linux), so Commit's fsync is short
 }
 
-// CreateAtomic starts writing path.
-func CreateAtomic(path string) (*AtomicFile, error) {
+// Create starts writing path.
+func Create(path string) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -36,28 +36,28 @@ func CreateAtomic(path string) (*AtomicFile, error) {
 		}
 		return nil, &os.PathError{Op: "create", Path: path, Err: err}
 	}
-	return &AtomicFile{f: f, path: path, tmp: f.Name()}, nil
+	return &File{f: f, path: path, tmp: f.Name()}, nil
 }
 
 // Write writes to the temporary file.
-func (a *AtomicFile) Write(p []byte) (int, error) {
+func (a *File) Write(p []byte) (int, error) {
 	n, err := a.f.Write(p)
 	a.wb.wrote(a.f, n)
 	return n, err
 }
 
 // Name returns the destination path.
-func (a *AtomicFile) Name() string { return a.path }
+func (a *File) Name() string { return a.path }
 
 // TempName returns the temporary file's path.
-func (a *AtomicFile) TempName() string { return a.tmp }
+func (a *File) TempName() string { return a.tmp }
 
 // Commit makes the written bytes durable and visible under the destination
 // name: fsync, close, rename, fsync of the directory. On failure the
 // temporary file is removed.
-func (a *AtomicFile) Commit() error {
+func (a *File) Commit() error {
 	if a.done {
-		return errors.New("pipeline: atomic file already finished")
+		return errors.New("outfile: file already committed or aborted")
 	}
 	a.done = true
 	err := a.f.Sync()
@@ -80,7 +80,7 @@ func (a *AtomicFile) Commit() error {
 
 // Abort discards the temporary file. It is a no-op after Commit or Abort,
 // so it can be deferred.
-func (a *AtomicFile) Abort() error {
+func (a *File) Abort() error {
 	if a.done {
 		return nil
 	}
