@@ -33,6 +33,8 @@ type batchOptions struct {
 	inFormat, outFormat      pipeline.Format
 	output, rejects, summary string // "" output: stdout; "" rejects: stderr
 	progress                 progressMode
+
+	dest outputs // the checked files of -o, --rejects and --summary
 }
 
 // runBatch is the body of presign and sign: parse and check everything
@@ -150,7 +152,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if o.rejects == "" && o.output != "" {
 		o.rejects = strings.TrimSuffix(o.output, filepath.Ext(o.output)) + ".rejects.ndjson"
 	}
-	if err := distinctPaths(o); err != nil {
+	if err := checkOutputs(o, [2]string{"--keys", f.keys}, [2]string{"--keyring", f.keyring}); err != nil {
 		return nil, err
 	}
 
@@ -193,28 +195,6 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	return o, nil
 }
 
-// distinctPaths refuses runs whose files would overwrite one another or the
-// manifest.
-func distinctPaths(o *batchOptions) error {
-	seen := map[string]string{}
-	for _, p := range []struct{ flag, path string }{
-		{"manifest", o.manifest}, {"-o", o.output}, {"--rejects", o.rejects}, {"--summary", o.summary},
-	} {
-		if p.path == "" || p.path == "-" {
-			continue
-		}
-		abs, err := filepath.Abs(p.path)
-		if err != nil {
-			return err
-		}
-		if prev, ok := seen[abs]; ok {
-			return fmt.Errorf("%s and %s are the same file (%s)", prev, p.flag, p.path)
-		}
-		seen[abs] = p.flag
-	}
-	return nil
-}
-
 // lockedWriter serialises writes from the progress reporter and the
 // rejects on one stderr.
 type lockedWriter struct {
@@ -243,6 +223,10 @@ func isTerminal(w io.Writer) bool {
 // removed and nothing appears at -o, --rejects or --summary.
 func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := "batchsign " + o.mode.String()
+	if err := o.checkStdin(stdin); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitUsage
+	}
 	src, err := pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -257,8 +241,8 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 			f.Abort() // no-op for committed files
 		}
 	}()
-	create := func(path string) (*outfile.File, error) {
-		f, err := outfile.Create(path)
+	create := func(d *outfile.Dest) (*outfile.File, error) {
+		f, err := d.Create()
 		if err == nil {
 			files = append(files, f)
 		}
@@ -267,7 +251,7 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	var outDst io.Writer = stdout
 	if o.output != "" {
-		f, err := create(o.output)
+		f, err := create(o.dest.output)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return exitUsage
@@ -291,7 +275,7 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	rejFlush := func() error { return nil }
 	rejName := "stderr"
 	if o.rejects != "" {
-		f, err := create(o.rejects)
+		f, err := create(o.dest.rejects)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return exitUsage
@@ -400,7 +384,7 @@ func writeSummary(o *batchOptions, st pipeline.Stats, code int) error {
 	if s.Rejects == "" {
 		s.Rejects = "-"
 	}
-	f, err := outfile.Create(o.summary)
+	f, err := o.dest.summary.Create()
 	if err != nil {
 		return err
 	}

@@ -22,21 +22,22 @@ type File struct {
 	wb        writeback // starts write-back early (Linux), so Commit's fsync is short
 }
 
-// Create starts writing path.
+// Create starts writing path: Check, then Dest.Create.
 func Create(path string) (*File, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	d, err := Check(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // name the destination, not the temporary file
-		}
-		return nil, &os.PathError{Op: "create", Path: path, Err: err}
+		return nil, err
 	}
-	return &File{f: f, path: path, tmp: f.Name()}, nil
+	return d.Create()
+}
+
+// Create starts writing d: a temporary file beside the file d replaces.
+func (d *Dest) Create() (*File, error) {
+	f, err := os.CreateTemp(d.dir, "."+d.base+".*.tmp")
+	if err != nil {
+		return nil, renamePathError(err, d.path) // name the destination, not the temporary file
+	}
+	return &File{f: f, path: filepath.Join(d.dir, d.base), tmp: f.Name()}, nil
 }
 
 // Write writes to the temporary file.

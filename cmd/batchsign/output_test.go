@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestOutputNeverReplacesAnInput: however a destination is spelled (a
+// symlink, a symlinked directory, a hard link, the manifest on stdin), a run
+// whose -o, --rejects or --summary is a file it reads, or whose outputs are
+// one another, is a usage error and leaves every file as it was.
+func TestOutputNeverReplacesAnInput(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		stdin string // a file in the test directory to pass as stdin
+	}{
+		{"manifest through a symlink", []string{"presign", "l.ndjson", "-o", "m.ndjson"}, ""},
+		{"output through a symlinked directory", []string{"presign", "m.ndjson", "-o", "dl/m.ndjson"}, ""},
+		{"output is a symlink to the manifest", []string{"presign", "m.ndjson", "-o", "l.ndjson"}, ""},
+		{"output is a hard link of the manifest", []string{"presign", "m.ndjson", "-o", "h.ndjson"}, ""},
+		{"output is the manifest on stdin", []string{"presign", "-", "-o", "m.ndjson"}, "m.ndjson"},
+		{"rejects are the manifest through a symlinked directory", []string{"presign", "m.ndjson", "-o", "out.ndjson", "--rejects", "dl/m.ndjson"}, ""},
+		{"summary is the manifest through a symlink", []string{"sign", "m.ndjson", "-o", "out.ndjson", "--summary", "l.ndjson"}, ""},
+		{"output and rejects are one file", []string{"presign", "m.ndjson", "-o", "out.ndjson", "--rejects", "dl/out.ndjson"}, ""},
+		{"rejects and summary are one file", []string{"presign", "m.ndjson", "-o", "out.ndjson", "--rejects", "r.ndjson", "--summary", "dl/r.ndjson"}, ""},
+		{"output is the --keys file", []string{"verify", "m.ndjson", "--keys", "keys.json", "-o", "dl/keys.json"}, ""},
+		{"output is the --keyring file", []string{"mac", "generate", "m.ndjson", "--keyring", "keys.json", "-o", "dl/keys.json"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := cleanEnv(t)
+			t.Chdir(dir)
+			writeFile(t, "m.ndjson", goodManifest)
+			writeFile(t, "keys.json", `{"AKIDBATCHSIGNTEST":"`+fakeSecret+`"}`)
+			must(t, os.Symlink("m.ndjson", "l.ndjson"))
+			must(t, os.Symlink(".", "dl"))
+			must(t, os.Link("m.ndjson", "h.ndjson"))
+			before := dirNames(t, ".")
+
+			var stdin *os.File
+			if tc.stdin != "" {
+				f, err := os.Open(tc.stdin)
+				must(t, err)
+				defer f.Close()
+				stdin = f
+			} else {
+				f, err := os.Open(os.DevNull)
+				must(t, err)
+				defer f.Close()
+				stdin = f
+			}
+			var out, errb bytes.Buffer
+			code := run(append(tc.args, "--time", pinned), stdin, &out, &errb)
+			if code != exitUsage || !strings.Contains(errb.String(), "same file") {
+				t.Errorf("exit %d, want %d with \"same file\"; stderr: %s", code, exitUsage, errb.String())
+			}
+			for _, name := range []string{"m.ndjson", "h.ndjson"} {
+				if b, _ := os.ReadFile(name); string(b) != goodManifest {
+					t.Errorf("%s now holds %q", name, b)
+				}
+			}
+			if b, _ := os.ReadFile("keys.json"); !strings.Contains(string(b), fakeSecret) {
+				t.Errorf("keys.json now holds %q", b)
+			}
+			if fi, err := os.Lstat("l.ndjson"); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+				t.Errorf("l.ndjson is no longer a symlink: %v", err)
+			}
+			if after := dirNames(t, "."); !slices.Equal(after, before) {
+				t.Errorf("directory holds %v, want %v", after, before)
+			}
+		})
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/batchsign/batchsign/internal/outfile"
+)
+
+// outputs are a run's checked file destinations; nil where the output goes
+// to stdout and the rejects to stderr, or without --summary.
+type outputs struct {
+	output, rejects, summary *outfile.Dest
+}
+
+// checkOutputs resolves -o, --rejects and --summary and refuses a run whose
+// outputs would replace one another or a file the run reads (the manifest,
+// and inputs such as --keys), however the paths are spelled: symlinks,
+// symlinked directories, hard links.
+// Each input is a flag and its path.
+func checkOutputs(o *batchOptions, inputs ...[2]string) error {
+	type named struct {
+		flag string
+		d    **outfile.Dest
+		path string
+	}
+	outs := []named{{"-o", &o.dest.output, o.output}, {"--rejects", &o.dest.rejects, o.rejects}, {"--summary", &o.dest.summary, o.summary}}
+	for i, out := range outs {
+		if out.path == "" {
+			continue
+		}
+		d, err := outfile.Check(out.path)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err // the path is named below
+			}
+			return fmt.Errorf("%s %s: %w", out.flag, out.path, err)
+		}
+		for _, prev := range outs[:i] {
+			if *prev.d != nil && (*prev.d).Same(d) {
+				return fmt.Errorf("%s %s and %s %s are the same file", prev.flag, prev.path, out.flag, out.path)
+			}
+		}
+		*out.d = d
+	}
+	for _, in := range append([][2]string{{"the manifest", o.manifest}}, inputs...) {
+		if in[1] == "" || in[1] == "-" {
+			continue
+		}
+		if fi, err := os.Stat(in[1]); err == nil {
+			if err := o.dest.refuseReplacing(in[0]+" "+in[1], fi); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkStdin refuses a run whose manifest on stdin is one of its outputs
+// (batchsign presign - -o m.ndjson < m.ndjson).
+func (o *batchOptions) checkStdin(stdin io.Reader) error {
+	f, ok := stdin.(interface{ Stat() (fs.FileInfo, error) })
+	if o.manifest != "-" || !ok {
+		return nil
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return nil
+	}
+	return o.dest.refuseReplacing("the manifest on stdin", fi)
+}
+
+// refuseReplacing returns an error naming the output that would replace the
+// input file fi.
+func (d *outputs) refuseReplacing(input string, fi fs.FileInfo) error {
+	for _, out := range []struct {
+		flag string
+		d    *outfile.Dest
+	}{{"-o", d.output}, {"--rejects", d.rejects}, {"--summary", d.summary}} {
+		if out.d != nil && out.d.Replaces(fi) {
+			return fmt.Errorf("%s %s and %s are the same file: the run would replace what it reads", out.flag, out.d, input)
+		}
+	}
+	return nil
+}

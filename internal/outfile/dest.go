@@ -1,0 +1,99 @@
+package outfile
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// maxSymlinks bounds the symlinks followed to a destination, as the
+// kernel's own limit (40 on Linux) does for a path.
+const maxSymlinks = 40
+
+// Dest is a checked destination: the file a run will replace, found by
+// following symlinks (in the directory part and at the end of the path) to
+// the real directory and name, so that two spellings of one file are known
+// to be one.
+type Dest struct {
+	path      string      // as given, for messages
+	dir, base string      // where the file is: symlinks resolved
+	dirInfo   fs.FileInfo // the directory, for identity
+	info      fs.FileInfo // the existing file; nil when there is none
+}
+
+// Check resolves and checks path as a destination without creating or
+// changing anything: the errors it returns are the user's to fix before a
+// run starts.
+func Check(path string) (*Dest, error) {
+	d := &Dest{path: path}
+	p := path
+	for hops := 0; ; hops++ {
+		if hops > maxSymlinks {
+			return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.ELOOP}
+		}
+		dir, base := filepath.Split(p)
+		if dir == "" {
+			dir = "."
+		}
+		rdir, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			rdir, err = filepath.Abs(rdir)
+		}
+		if err != nil {
+			return nil, renamePathError(err, path)
+		}
+		if d.dirInfo, err = os.Stat(rdir); err != nil {
+			return nil, renamePathError(err, path)
+		}
+		fi, err := os.Lstat(filepath.Join(rdir, base))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			d.dir, d.base = rdir, base
+			return d, nil
+		case err != nil:
+			return nil, renamePathError(err, path)
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(filepath.Join(rdir, base))
+			if err != nil {
+				return nil, renamePathError(err, path)
+			}
+			if !filepath.IsAbs(target) {
+				target = filepath.Join(rdir, target)
+			}
+			p = target
+			continue
+		}
+		d.dir, d.base, d.info = rdir, base, fi
+		return d, nil
+	}
+}
+
+// renamePathError names the destination as given in err, not the
+// resolved path or the temporary file the error came from.
+func renamePathError(err error, path string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: pe.Op, Path: path, Err: pe.Err}
+	}
+	return err
+}
+
+// String returns the destination as it was given.
+func (d *Dest) String() string { return d.path }
+
+// Same reports whether d and e are one file: the same name in the same
+// directory, or one existing file under two names.
+func (d *Dest) Same(e *Dest) bool {
+	if d.base == e.base && os.SameFile(d.dirInfo, e.dirInfo) {
+		return true
+	}
+	return d.info != nil && e.info != nil && os.SameFile(d.info, e.info)
+}
+
+// Replaces reports whether writing d would replace the file fi (from
+// os.Stat of a file the run reads).
+func (d *Dest) Replaces(fi fs.FileInfo) bool {
+	return d.info != nil && os.SameFile(d.info, fi)
+}
