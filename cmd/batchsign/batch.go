@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -148,9 +147,6 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		} else if o.outFormat = pipeline.FormatOf(o.output); o.outFormat == pipeline.FormatAuto {
 			return nil, fmt.Errorf("-o %s: cannot tell the format from the extension; pass --format ndjson, csv or parquet", o.output)
 		}
-	}
-	if o.rejects == "" && o.output != "" {
-		o.rejects = strings.TrimSuffix(o.output, filepath.Ext(o.output)) + ".rejects.ndjson"
 	}
 	if err := checkOutputs(o, [2]string{"--keys", f.keys}, [2]string{"--keyring", f.keyring}); err != nil {
 		return nil, err

@@ -81,3 +81,10 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestOutputHelpSaysSpecialFilesAreNotAtomic(t *testing.T) {
+	_, _, errs := runCLI(t, "presign", "-h")
+	if !strings.Contains(errs, "FIFO") || !strings.Contains(errs, "not atomic") {
+		t.Errorf("presign -h does not say how special files are written:\n%s", errs)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/batchsign/batchsign/internal/outfile"
 )
@@ -16,7 +18,8 @@ type outputs struct {
 	output, rejects, summary *outfile.Dest
 }
 
-// checkOutputs resolves -o, --rejects and --summary and refuses a run whose
+// checkOutputs resolves -o, --rejects and --summary (the rejects beside
+// the output when -o is a file and --rejects is not given) and refuses a run whose
 // outputs would replace one another or a file the run reads (the manifest,
 // and inputs such as --keys), however the paths are spelled: symlinks,
 // symlinked directories, hard links.
@@ -46,6 +49,12 @@ func checkOutputs(o *batchOptions, inputs ...[2]string) error {
 			}
 		}
 		*out.d = d
+		if out.flag == "-o" && o.rejects == "" && !d.Direct() {
+			// Rejects beside the output by default; after a FIFO or
+			// /dev/stdout, on stderr as without -o.
+			outs[1].path = strings.TrimSuffix(o.output, filepath.Ext(o.output)) + ".rejects.ndjson"
+			o.rejects = outs[1].path
+		}
 	}
 	for _, in := range append([][2]string{{"the manifest", o.manifest}}, inputs...) {
 		if in[1] == "" || in[1] == "-" {

@@ -19,6 +19,7 @@ type File struct {
 	f         *os.File
 	path, tmp string
 	done      bool
+	direct    bool      // written in place: no temporary file
 	wb        writeback // starts write-back early (Linux), so Commit's fsync is short
 }
 
@@ -31,8 +32,21 @@ func Create(path string) (*File, error) {
 	return d.Create()
 }
 
-// Create starts writing d: a temporary file beside the file d replaces.
+// Create starts writing d: a temporary file beside the file d replaces,
+// or, for a destination written in place, d itself. Opening a FIFO waits
+// for its reader.
 func (d *Dest) Create() (*File, error) {
+	if d.direct {
+		flag := os.O_WRONLY
+		if d.info.Mode().IsRegular() {
+			flag |= os.O_APPEND // /dev/stdout redirected to a file: after what is there
+		}
+		f, err := os.OpenFile(d.path, flag, 0)
+		if err != nil {
+			return nil, err
+		}
+		return &File{f: f, path: d.path, direct: true}, nil
+	}
 	f, err := os.CreateTemp(d.dir, "."+d.base+".*.tmp")
 	if err != nil {
 		return nil, renamePathError(err, d.path) // name the destination, not the temporary file
@@ -40,10 +54,13 @@ func (d *Dest) Create() (*File, error) {
 	return &File{f: f, path: filepath.Join(d.dir, d.base), tmp: f.Name()}, nil
 }
 
-// Write writes to the temporary file.
+// Write writes to the temporary file, or to a destination written in
+// place.
 func (a *File) Write(p []byte) (int, error) {
 	n, err := a.f.Write(p)
-	a.wb.wrote(a.f, n)
+	if !a.direct {
+		a.wb.wrote(a.f, n)
+	}
 	return n, err
 }
 
@@ -61,6 +78,9 @@ func (a *File) Commit() error {
 		return errors.New("outfile: file already committed or aborted")
 	}
 	a.done = true
+	if a.direct {
+		return a.f.Close()
+	}
 	err := a.f.Sync()
 	if cerr := a.f.Close(); err == nil {
 		err = cerr
@@ -87,5 +107,8 @@ func (a *File) Abort() error {
 	}
 	a.done = true
 	a.f.Close()
+	if a.direct {
+		return nil
+	}
 	return os.Remove(a.tmp)
 }
