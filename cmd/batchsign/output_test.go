@@ -88,3 +88,35 @@ func TestOutputHelpSaysSpecialFilesAreNotAtomic(t *testing.T) {
 		t.Errorf("presign -h does not say how special files are written:\n%s", errs)
 	}
 }
+
+// TestDirectoryDestinationIsUsageError: -o, --rejects or --summary naming an
+// existing directory is refused before any row is read (exit 2), not found
+// out by a failed rename at the end.
+func TestDirectoryDestinationIsUsageError(t *testing.T) {
+	for _, args := range [][]string{
+		{"-o", "d.ndjson"},
+		{"-o", "d.ndjson/", "--format", "ndjson"},
+		{"-o", "link.ndjson"},
+		{"-o", "out.ndjson", "--rejects", "d.ndjson"},
+		{"-o", "out.ndjson", "--summary", "d.ndjson"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			dir := cleanEnv(t)
+			t.Chdir(dir)
+			writeFile(t, "m.ndjson", goodManifest)
+			must(t, os.Mkdir("d.ndjson", 0o700))
+			must(t, os.Symlink("d.ndjson", "link.ndjson"))
+			before := dirNames(t, ".")
+			code, _, errs := runIn(t, "", append([]string{"presign", "m.ndjson", "--time", pinned}, args...)...)
+			if code != exitUsage || !strings.Contains(errs, "is a directory") || strings.Contains(errs, "rows read") {
+				t.Errorf("exit %d, want %d naming the directory before reading; stderr: %s", code, exitUsage, errs)
+			}
+			if after := dirNames(t, "."); !slices.Equal(after, before) {
+				t.Errorf("directory holds %v, want %v", after, before)
+			}
+			if names := dirNames(t, "d.ndjson"); len(names) != 0 {
+				t.Errorf("d.ndjson holds %v", names)
+			}
+		})
+	}
+}

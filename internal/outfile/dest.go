@@ -26,7 +26,7 @@ type Dest struct {
 
 // Check resolves and checks path as a destination without creating or
 // changing anything: the errors it returns are the user's to fix before a
-// run starts.
+// run starts. A directory is not a destination.
 func Check(path string) (*Dest, error) {
 	d := &Dest{path: path}
 	p := path
@@ -37,6 +37,12 @@ func Check(path string) (*Dest, error) {
 		dir, base := filepath.Split(p)
 		if dir == "" {
 			dir = "."
+		}
+		if base == "" || base == "." || base == ".." { // out/, out/., out/..
+			if _, err := os.Stat(p); err != nil {
+				return nil, renamePathError(err, path)
+			}
+			return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
 		}
 		rdir, err := filepath.EvalSymlinks(dir)
 		if err == nil {
@@ -72,7 +78,10 @@ func Check(path string) (*Dest, error) {
 			continue
 		}
 		d.dir, d.base, d.info = rdir, base, fi
-		if !fi.Mode().IsRegular() && !fi.IsDir() {
+		if fi.IsDir() {
+			return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.EISDIR}
+		}
+		if !fi.Mode().IsRegular() {
 			return direct(d) // a FIFO, a device, a socket
 		}
 		return d, nil
@@ -84,6 +93,9 @@ func direct(d *Dest) (*Dest, error) {
 	fi, err := os.Stat(d.path)
 	if err != nil {
 		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: d.path, Err: syscall.EISDIR}
 	}
 	d.info, d.direct = fi, true
 	return d, nil
