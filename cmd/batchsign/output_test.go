@@ -120,3 +120,43 @@ func TestDirectoryDestinationIsUsageError(t *testing.T) {
 		})
 	}
 }
+
+// TestLongOutputNameWorks: a legal output name of 252 bytes works: the
+// temporary names fit the file system's limit whatever the destination's
+// length, and the default rejects name is shortened to fit.
+func TestLongOutputNameWorks(t *testing.T) {
+	dir := cleanEnv(t)
+	t.Chdir(dir)
+	writeFile(t, "m.ndjson", mixedManifest)
+	name := strings.Repeat("a", 245) + ".ndjson"
+	if err := os.WriteFile(name, nil, 0o600); err != nil {
+		t.Skipf("this file system refuses a %d-byte name: %v", len(name), err)
+	}
+	must(t, os.Remove(name))
+	sum := strings.Repeat("s", 247) + ".json"
+	code, _, errs := runIn(t, "", "presign", "m.ndjson", "-o", name, "--summary", sum, "--time", pinned)
+	if code != exitRejected {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if b, err := os.ReadFile(name); err != nil || strings.Count(string(b), "\n") != 3 {
+		t.Errorf("output: %v %q", err, b)
+	}
+	if b, err := os.ReadFile(sum); err != nil || !strings.Contains(string(b), `"exit_status": 1`) {
+		t.Errorf("summary: %v %q", err, b)
+	}
+	var rejects string
+	for _, n := range dirNames(t, ".") {
+		if strings.HasSuffix(n, ".rejects.ndjson") {
+			rejects = n
+		}
+	}
+	if b, err := os.ReadFile(rejects); err != nil || strings.Count(string(b), "\n") != 3 || !strings.HasPrefix(rejects, "aaaa") || len(rejects) > 255 {
+		t.Errorf("rejects %q (%d bytes): %v %q", rejects, len(rejects), err, b)
+	}
+	if !strings.Contains(errs, "(see "+rejects+")") {
+		t.Errorf("stderr does not name the rejects file %s: %s", rejects, errs)
+	}
+	if names := dirNames(t, "."); len(names) != 4 {
+		t.Errorf("directory holds %v", names)
+	}
+}

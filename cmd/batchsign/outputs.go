@@ -6,8 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/batchsign/batchsign/internal/outfile"
 )
@@ -52,7 +50,7 @@ func checkOutputs(o *batchOptions, inputs ...[2]string) error {
 		if out.flag == "-o" && o.rejects == "" && !d.Direct() {
 			// Rejects beside the output by default; after a FIFO or
 			// /dev/stdout, on stderr as without -o.
-			outs[1].path = strings.TrimSuffix(o.output, filepath.Ext(o.output)) + ".rejects.ndjson"
+			outs[1].path = outfile.Beside(o.output, ".rejects.ndjson")
 			o.rejects = outs[1].path
 		}
 	}

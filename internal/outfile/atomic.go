@@ -2,6 +2,7 @@ package outfile
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -47,11 +48,18 @@ func (d *Dest) Create() (*File, error) {
 		}
 		return &File{f: f, path: d.path, direct: true}, nil
 	}
-	f, err := os.CreateTemp(d.dir, "."+d.base+".*.tmp")
-	if err != nil {
-		return nil, renamePathError(err, d.path) // name the destination, not the temporary file
+	for range 100 {
+		tmp := filepath.Join(d.dir, tempName(d.dir, d.base))
+		f, err := os.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, renamePathError(err, d.path) // name the destination, not the temporary file
+		}
+		return &File{f: f, path: filepath.Join(d.dir, d.base), tmp: tmp}, nil
 	}
-	return &File{f: f, path: filepath.Join(d.dir, d.base), tmp: f.Name()}, nil
+	return nil, &fs.PathError{Op: "create", Path: d.path, Err: fs.ErrExist}
 }
 
 // Write writes to the temporary file, or to a destination written in

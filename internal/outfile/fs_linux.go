@@ -10,3 +10,13 @@ func isProcDir(dir string) bool {
 	var st unix.Statfs_t
 	return unix.Statfs(dir, &st) == nil && st.Type == unix.PROC_SUPER_MAGIC
 }
+
+// nameMax returns the longest file name, in bytes, that dir's file system
+// takes.
+func nameMax(dir string) int {
+	var st unix.Statfs_t
+	if unix.Statfs(dir, &st) != nil || st.Namelen <= 0 {
+		return defaultNameMax
+	}
+	return int(st.Namelen)
+}

@@ -9,3 +9,7 @@ import "strings"
 func isProcDir(dir string) bool {
 	return dir == "/dev/fd" || strings.HasPrefix(dir, "/proc/")
 }
+
+// nameMax returns the longest file name, in bytes, that dir's file system
+// takes: the common limit, where there is no statfs to ask.
+func nameMax(string) int { return defaultNameMax }
