@@ -81,7 +81,8 @@ flags:
 		fmt.Fprint(w, `
 Exit status: 0 every row valid; 1 some rows invalid or rejected; 2 usage or
 configuration error (nothing written); 3 the run failed (input unreadable,
-output not writable; nothing left at -o); 130/143 interrupted.
+output not writable; nothing left at -o); 128+N interrupted by signal N
+(129 SIGHUP, 130 SIGINT, 143 SIGTERM; nothing left at -o).
 `)
 		return
 	}
@@ -90,7 +91,8 @@ output not writable; nothing left at -o); 130/143 interrupted.
 	fmt.Fprint(w, `
 Exit status: 0 every row signed; 1 some rows rejected (see the rejects); 2 usage
 or configuration error (nothing written); 3 the run failed (manifest unreadable,
-output not writable; nothing left at -o); 130/143 interrupted (nothing left at -o).
+output not writable; nothing left at -o); 128+N interrupted by signal N (129
+SIGHUP, 130 SIGINT, 143 SIGTERM; nothing left at -o).
 `)
 }
 
@@ -281,12 +283,13 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	rejects := pipeline.NewRejectWriter(rejDst)
 
-	// SIGINT and SIGTERM cancel the run; the deferred Abort removes the
-	// temporary files.
+	// SIGINT, SIGTERM and SIGHUP (a closed terminal, a scheduler's
+	// hang-up) cancel the run; the deferred Abort removes the temporary
+	// files.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
 	var got atomic.Value
 	go func() {
@@ -335,12 +338,9 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		if o.output == "" {
 			where = "the output on stdout is incomplete"
 		}
-		if s, ok := got.Load().(os.Signal); ok {
+		if s, ok := got.Load().(syscall.Signal); ok {
 			fmt.Fprintf(stderr, "%s: interrupted by %v; %s\n", name, s, where)
-			if s == syscall.SIGTERM {
-				return 128 + int(syscall.SIGTERM)
-			}
-			return 128 + int(syscall.SIGINT)
+			return 128 + int(s)
 		}
 		fmt.Fprintf(stderr, "%s: %v; %s\n", name, err, where)
 		code = exitFailed

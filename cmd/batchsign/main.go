@@ -13,8 +13,8 @@
 // rejected (verify: or judged invalid); 2 usage or
 // configuration error (nothing written); 3 the run failed midway (the
 // manifest could not be read or the output written; nothing is left at
-// -o); 128+N when interrupted by signal N (130 for SIGINT, 143 for
-// SIGTERM; nothing is left at -o).
+// -o); 128+N when interrupted by signal N (129 for SIGHUP, 130 for
+// SIGINT, 143 for SIGTERM; nothing is left at -o).
 package main
 
 import (
