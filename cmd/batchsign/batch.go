@@ -19,7 +19,6 @@ import (
 	"github.com/batchsign/batchsign/sigv4"
 
 	"github.com/batchsign/batchsign/internal/awsconfig"
-	"github.com/batchsign/batchsign/internal/outfile"
 	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
@@ -217,8 +216,9 @@ func isTerminal(w io.Writer) bool {
 }
 
 // execute opens the manifest and the outputs and runs the pipeline. Files
-// are written atomically: on failure or interrupt the temporary files are
-// removed and nothing appears at -o, --rejects or --summary.
+// are written atomically and together: on failure or interrupt the
+// temporary files are removed and nothing appears at -o, --rejects or
+// --summary (a failed run's summary alone, saying so).
 func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := "batchsign " + o.mode.String()
 	if err := o.checkStdin(stdin); err != nil {
@@ -232,29 +232,45 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer src.Close()
 
-	errw := &lockedWriter{w: stderr}
-	var files []*outfile.File
-	defer func() {
-		for _, f := range files {
-			f.Abort() // no-op for committed files
+	// SIGINT, SIGTERM and SIGHUP (a closed terminal, a scheduler's
+	// hang-up) cancel the run, from here on: opening a FIFO at -o waits
+	// for its reader. The deferred Abort removes the temporary files.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	var got atomic.Value
+	go func() {
+		select {
+		case s := <-sigs:
+			got.Store(s)
+			cancel()
+		case <-ctx.Done():
 		}
 	}()
-	create := func(d *outfile.Dest) (*outfile.File, error) {
-		f, err := d.Create()
-		if err == nil {
-			files = append(files, f)
+	interrupted := func(where string) (int, bool) {
+		s, ok := got.Load().(syscall.Signal)
+		if ok {
+			fmt.Fprintf(stderr, "%s: interrupted by %v; %s\n", name, s, where)
 		}
-		return f, err
+		return 128 + int(s), ok
 	}
 
-	var outDst io.Writer = stdout
-	if o.output != "" {
-		f, err := create(o.dest.output)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return exitUsage
+	files, err := o.dest.open(ctx)
+	if err != nil {
+		if code, ok := interrupted("nothing written"); ok {
+			return code
 		}
-		outDst = f
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitUsage
+	}
+	defer files.Abort()
+
+	errw := &lockedWriter{w: stderr}
+	var outDst io.Writer = stdout
+	if files.output != nil {
+		outDst = files.output
 	}
 	outBuf := bufio.NewWriterSize(outDst, 1<<20)
 	var out pipeline.Writer
@@ -272,34 +288,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	var rejDst io.Writer = errw
 	rejFlush := func() error { return nil }
 	rejName := "stderr"
-	if o.rejects != "" {
-		f, err := create(o.dest.rejects)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return exitUsage
-		}
-		b := bufio.NewWriterSize(f, 64<<10)
+	if files.rejects != nil {
+		b := bufio.NewWriterSize(files.rejects, 64<<10)
 		rejDst, rejFlush, rejName = b, b.Flush, o.rejects
 	}
 	rejects := pipeline.NewRejectWriter(rejDst)
-
-	// SIGINT, SIGTERM and SIGHUP (a closed terminal, a scheduler's
-	// hang-up) cancel the run; the deferred Abort removes the temporary
-	// files.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
-	var got atomic.Value
-	go func() {
-		select {
-		case s := <-sigs:
-			got.Store(s)
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 
 	var progress *pipeline.Progress
 	term := isTerminal(stderr)
@@ -320,27 +313,21 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		err = rejFlush()
 	}
-	if err == nil {
-		for _, f := range files {
-			if err = f.Commit(); err != nil {
-				break
-			}
-		}
-	}
 
 	code := exitOK
 	switch {
 	case err != nil:
-		for _, f := range files {
-			f.Abort()
-		}
+		files.output.Abort()
+		files.rejects.Abort()
 		where := "nothing written"
-		if o.output == "" {
+		switch {
+		case o.output == "":
 			where = "the output on stdout is incomplete"
+		case files.output.Direct():
+			where = "the output written to " + o.output + " is incomplete"
 		}
-		if s, ok := got.Load().(syscall.Signal); ok {
-			fmt.Fprintf(stderr, "%s: interrupted by %v; %s\n", name, s, where)
-			return 128 + int(s)
+		if code, ok := interrupted(where); ok {
+			return code
 		}
 		fmt.Fprintf(stderr, "%s: %v; %s\n", name, err, where)
 		code = exitFailed
@@ -348,6 +335,19 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = exitRejected
 	}
 
+	// The summary, then every file at once: a summary that cannot be
+	// written leaves no output either.
+	if files.summary != nil {
+		if err := writeSummary(files.summary, o, st, code); err != nil {
+			files.Abort()
+			fmt.Fprintf(stderr, "%s: --summary %s: %v; nothing written\n", name, o.summary, err)
+			return exitFailed
+		}
+	}
+	if err := files.Commit(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitFailed
+	}
 	if code != exitFailed {
 		fmt.Fprintf(stderr, "%s: %s\n", name, st)
 	}
@@ -358,18 +358,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "%s: %d %s rejected (see %s)\n", name, st.Rejected, rows, rejName)
 	}
-	if o.summary != "" {
-		if serr := writeSummary(o, st, code); serr != nil {
-			fmt.Fprintf(stderr, "%s: summary: %v\n", name, serr)
-			if code != exitFailed {
-				code = exitFailed
-			}
-		}
-	}
 	return code
 }
 
-func writeSummary(o *batchOptions, st pipeline.Stats, code int) error {
+// writeSummary writes the end-of-run summary to w.
+func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, code int) error {
 	s := pipeline.NewSummary(o.mode.String(), st)
 	s.SigningTime = o.cfg.Time.UTC().Truncate(time.Second).Format(time.RFC3339)
 	s.ShardIndex, s.ShardCount = o.shard.Index, max(o.shard.Count, 1)
@@ -380,13 +373,5 @@ func writeSummary(o *batchOptions, st pipeline.Stats, code int) error {
 	if s.Rejects == "" {
 		s.Rejects = "-"
 	}
-	f, err := o.dest.summary.Create()
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	if err := s.WriteJSON(f); err != nil {
-		return err
-	}
-	return f.Commit()
+	return s.WriteJSON(w)
 }

@@ -393,6 +393,7 @@ func TestShardsFromTheEnvironmentCoverTheManifest(t *testing.T) {
 // real process (signals).
 func TestMain(m *testing.M) {
 	if os.Getenv("BATCHSIGN_TEST_AS_MAIN") == "1" {
+		limitFileSize(os.Getenv("BATCHSIGN_TEST_FSIZE"))
 		main()
 		return
 	}

@@ -160,3 +160,49 @@ func TestLongOutputNameWorks(t *testing.T) {
 		t.Errorf("directory holds %v", names)
 	}
 }
+
+// TestEveryDestinationIsCheckedBeforeSigning: a --summary (or rejects)
+// destination that cannot be written is a usage error before any row is
+// read, not a failure after the output is in place.
+func TestEveryDestinationIsCheckedBeforeSigning(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+		root bool // whether root sees the error too
+	}{
+		{"summary in a missing directory", []string{"--summary", "no/dir/s.json"}, "no such file", true},
+		{"rejects in a missing directory", []string{"--rejects", "no/dir/r.ndjson"}, "no such file", true},
+		{"summary under a file", []string{"--summary", "m.ndjson/s.json"}, "not a directory", true},
+		{"summary in a read-only directory", []string{"--summary", "ro/s.json"}, "permission denied", false},
+		{"output in a read-only directory", []string{"-o", "ro/out.ndjson"}, "permission denied", false},
+		{"existing summary in a read-only directory", []string{"--summary", "ro/old.json"}, "permission denied", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !tc.root && os.Geteuid() == 0 {
+				t.Skip("root writes to read-only directories")
+			}
+			dir := cleanEnv(t)
+			t.Chdir(dir)
+			writeFile(t, "m.ndjson", goodManifest)
+			must(t, os.Mkdir("ro", 0o700))
+			writeFile(t, "ro/old.json", "{}")
+			must(t, os.Chmod("ro", 0o500))
+			t.Cleanup(func() { os.Chmod("ro", 0o700) })
+			args := append([]string{"presign", "m.ndjson", "--time", pinned}, tc.args...)
+			if !slices.Contains(args, "-o") {
+				args = append(args, "-o", "out.ndjson")
+			}
+			code, _, errs := runIn(t, "", args...)
+			if code != exitUsage || !strings.Contains(errs, tc.want) || strings.Contains(errs, "rows read") {
+				t.Errorf("exit %d, want %d with %q before reading; stderr: %s", code, exitUsage, tc.want, errs)
+			}
+			if names := dirNames(t, "."); !slices.Equal(names, []string{"m.ndjson", "ro"}) {
+				t.Errorf("directory holds %v", names)
+			}
+			if names := dirNames(t, "ro"); !slices.Equal(names, []string{"old.json"}) {
+				t.Errorf("ro holds %v", names)
+			}
+		})
+	}
+}

@@ -3,11 +3,14 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -82,5 +85,43 @@ func TestSpecialFileOutputIsWrittenInPlace(t *testing.T) {
 				t.Errorf("directory holds %v", names)
 			}
 		})
+	}
+}
+
+// limitFileSize sets RLIMIT_FSIZE to n bytes (a decimal string; none when
+// empty) in the test binary run as batchsign: writes past n bytes fail
+// with EFBIG, as on a full disk.
+func limitFileSize(n string) {
+	if n == "" {
+		return
+	}
+	v, err := strconv.ParseUint(n, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	if err := unix.Setrlimit(unix.RLIMIT_FSIZE, &unix.Rlimit{Cur: v, Max: v}); err != nil {
+		panic(err)
+	}
+}
+
+// TestFullDiskAtTheSummaryLeavesNothing: output, rejects and summary are
+// committed together, so a write that fails at the summary (here the file
+// size limit, as a disk that fills there) leaves none of them: exit 3.
+func TestFullDiskAtTheSummaryLeavesNothing(t *testing.T) {
+	dir := cleanEnv(t)
+	// One rejected row: an empty output, a short rejects file and a
+	// summary longer than the limit.
+	m := writeFile(t, filepath.Join(dir, "m.ndjson"), `{"id":"4","bucket":"examplebucket","key":"k","method":"PATCH"}`+"\n")
+	cmd := exec.Command(os.Args[0], "presign", m, "-o", filepath.Join(dir, "urls.ndjson"),
+		"--summary", filepath.Join(dir, "summary.json"), "--time", pinned)
+	cmd.Env = append(os.Environ(), "BATCHSIGN_TEST_AS_MAIN=1", "BATCHSIGN_TEST_FSIZE=256")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != exitFailed || !strings.Contains(errb.String(), "file too large") {
+		t.Errorf("exit %d (%v), want %d naming the error; stderr: %s", code, err, exitFailed, errb.String())
+	}
+	if names := dirNames(t, dir); !slices.Equal(names, []string{"m.ndjson"}) {
+		t.Errorf("directory holds %v, want only the manifest", names)
 	}
 }

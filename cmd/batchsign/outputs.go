@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -93,4 +94,37 @@ func (d *outputs) refuseReplacing(input string, fi fs.FileInfo) error {
 		}
 	}
 	return nil
+}
+
+// openFiles are a run's open outputs, committed together; nil where the
+// output goes to stdout, the rejects to stderr, or there is no summary.
+type openFiles struct {
+	*outfile.Set
+	output, rejects, summary *outfile.File
+}
+
+// open starts writing the outputs, the summary last (the last renamed into
+// place: its presence says the others are there).
+func (d *outputs) open(ctx context.Context) (*openFiles, error) {
+	var dests []*outfile.Dest
+	var roles []**outfile.File
+	o := &openFiles{}
+	for _, x := range []struct {
+		d *outfile.Dest
+		f **outfile.File
+	}{{d.output, &o.output}, {d.rejects, &o.rejects}, {d.summary, &o.summary}} {
+		if x.d != nil {
+			dests = append(dests, x.d)
+			roles = append(roles, x.f)
+		}
+	}
+	set, err := outfile.Open(ctx, dests...)
+	if err != nil {
+		return nil, err
+	}
+	o.Set = set
+	for i, f := range set.Files() {
+		*roles[i] = f
+	}
+	return o, nil
 }

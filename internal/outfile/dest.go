@@ -26,7 +26,9 @@ type Dest struct {
 
 // Check resolves and checks path as a destination without creating or
 // changing anything: the errors it returns are the user's to fix before a
-// run starts. A directory is not a destination.
+// run starts: a missing or unwritable directory, a directory at path. A
+// destination that is replaced needs a directory it may create files in; one
+// written in place must be writable itself.
 func Check(path string) (*Dest, error) {
 	d := &Dest{path: path}
 	p := path
@@ -63,7 +65,7 @@ func Check(path string) (*Dest, error) {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			d.dir, d.base = rdir, base
-			return d, nil
+			return d.checkDir()
 		case err != nil:
 			return nil, renamePathError(err, path)
 		case fi.Mode()&fs.ModeSymlink != 0:
@@ -84,8 +86,20 @@ func Check(path string) (*Dest, error) {
 		if !fi.Mode().IsRegular() {
 			return direct(d) // a FIFO, a device, a socket
 		}
-		return d, nil
+		return d.checkDir()
 	}
+}
+
+// checkDir checks that the temporary file can be created and renamed in
+// d's directory.
+func (d *Dest) checkDir() (*Dest, error) {
+	if !d.dirInfo.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: d.path, Err: syscall.ENOTDIR}
+	}
+	if err := writable(d.dir, true); err != nil {
+		return nil, &fs.PathError{Op: "open", Path: d.path, Err: err}
+	}
+	return d, nil
 }
 
 // direct finishes a destination written in place.
@@ -96,6 +110,9 @@ func direct(d *Dest) (*Dest, error) {
 	}
 	if fi.IsDir() {
 		return nil, &fs.PathError{Op: "open", Path: d.path, Err: syscall.EISDIR}
+	}
+	if err := writable(d.path, false); err != nil {
+		return nil, &fs.PathError{Op: "open", Path: d.path, Err: err}
 	}
 	d.info, d.direct = fi, true
 	return d, nil

@@ -1,6 +1,7 @@
 package outfile
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -48,12 +49,9 @@ func TestCommitThroughSymlinkReplacesTarget(t *testing.T) {
 	t.Chdir(t.TempDir())
 	os.WriteFile("v1.ndjson", []byte("old"), 0o600)
 	os.Symlink("v1.ndjson", "current.ndjson")
-	f, err := Create("current.ndjson")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.Write([]byte("new"))
-	if err := f.Commit(); err != nil {
+	s := openSet(t, context.Background(), "current.ndjson")
+	s.Files()[0].Write([]byte("new"))
+	if err := s.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Lstat("current.ndjson"); err != nil || fi.Mode()&os.ModeSymlink == 0 {
