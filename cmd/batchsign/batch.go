@@ -149,7 +149,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 			return nil, fmt.Errorf("-o %s: cannot tell the format from the extension; pass --format ndjson, csv or parquet", o.output)
 		}
 	}
-	if err := checkOutputs(o, [2]string{"--keys", f.keys}, [2]string{"--keyring", f.keyring}); err != nil {
+	if err := checkOutputs(o, f); err != nil {
 		return nil, err
 	}
 
@@ -257,7 +257,7 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 128 + int(s), ok
 	}
 
-	files, err := o.dest.open(ctx)
+	files, err := o.dest.open(ctx, func(note string) { fmt.Fprintf(stderr, "%s: %s\n", name, note) })
 	if err != nil {
 		if code, ok := interrupted("nothing written"); ok {
 			return code

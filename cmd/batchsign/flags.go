@@ -31,6 +31,7 @@ type batchFlags struct {
 	profile              string
 	progress             string
 	clampExpiry          bool
+	waitLock             time.Duration
 
 	// Mode-specific flags (see addModeFlags).
 	keys, service    string // verify
@@ -79,6 +80,7 @@ func newBatchFlagSet(name string, f *batchFlags, stderr io.Writer) *flag.FlagSet
 	fs.StringVar(&f.profile, "profile", "", "AWS `profile` from the shared credentials and config files (default: AWS_PROFILE, default)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (when a terminal), always or never")
 	fs.StringVar(&f.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
+	fs.DurationVar(&f.waitLock, "wait-lock", 0, "when another run is writing the same -o, --rejects or --summary, wait up to this `duration` for it to finish (default: exit 2 at once, naming its pid)")
 	fs.BoolVar(&f.clampExpiry, "clamp-expiry", false, "shorten presigns that would outlive temporary credentials instead of rejecting them")
 	fs.StringVar(&f.inputFormat, "input-format", "", "manifest `format`: ndjson or parquet (default: from the extension; ndjson on stdin)")
 	return fs

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -123,5 +124,118 @@ func TestFullDiskAtTheSummaryLeavesNothing(t *testing.T) {
 	}
 	if names := dirNames(t, dir); !slices.Equal(names, []string{"m.ndjson"}) {
 		t.Errorf("directory holds %v, want only the manifest", names)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a run writing while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startHeldRun starts batchsign presign - -o out (and args) as a process
+// that has signed some rows and waits for more on stdin; finish closes its
+// stdin and returns its exit status.
+func startHeldRun(t *testing.T, dir, out string, args ...string) (pid int, finish func() int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], append([]string{"presign", "-", "-o", out, "--time", pinned}, args...)...)
+	cmd.Env = append(os.Environ(), "BATCHSIGN_TEST_AS_MAIN=1")
+	stdin, err := cmd.StdinPipe()
+	must(t, err)
+	var errb syncBuffer
+	cmd.Stderr = &errb
+	must(t, cmd.Start())
+	kill := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+	t.Cleanup(func() { kill.Stop(); cmd.Process.Kill(); cmd.Wait() })
+	for i := range 100 {
+		fmt.Fprintf(stdin, `{"id":"held-%d","bucket":"examplebucket","key":"k%d"}`+"\n", i, i)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasTempFile(t, dir) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !hasTempFile(t, dir) {
+		t.Fatalf("the held run has no temporary file after 10s; stderr: %s", errb.String())
+	}
+	return cmd.Process.Pid, func() int {
+		stdin.Close()
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != exitOK {
+			t.Errorf("held run: exit %d: %s", code, errb.String())
+		}
+		return cmd.ProcessState.ExitCode()
+	}
+}
+
+// TestSecondRunOnTheSameDestinationExitsOrWaits: while a run writes a
+// destination, another run on it (under any spelling, or on its rejects
+// alone) exits 2 naming the first run's pid, or with --wait-lock waits for
+// it and then writes all of its own outputs.
+func TestSecondRunOnTheSameDestinationExitsOrWaits(t *testing.T) {
+	dir := cleanEnv(t)
+	t.Chdir(dir)
+	writeFile(t, "m.ndjson", mixedManifest)
+	must(t, os.Symlink(".", "dl"))
+	pid, finish := startHeldRun(t, dir, "out.ndjson")
+
+	for _, args := range [][]string{
+		{"-o", "out.ndjson"},
+		{"-o", "dl/out.ndjson"},
+		{"-o", "other.ndjson", "--rejects", "out.rejects.ndjson"},
+		{"-o", "out.ndjson", "--wait-lock", "50ms"},
+	} {
+		code, _, errs := runIn(t, "", append([]string{"presign", "m.ndjson", "--time", pinned}, args...)...)
+		if code != exitUsage || !strings.Contains(errs, fmt.Sprintf("pid %d", pid)) || !strings.Contains(errs, "--wait-lock") || strings.Contains(errs, "rows read") {
+			t.Errorf("%v: exit %d, want %d naming pid %d and --wait-lock; stderr: %s", args, code, exitUsage, pid, errs)
+		}
+	}
+	if names := dirNames(t, "."); slices.Contains(names, "other.ndjson") {
+		t.Errorf("a refused run wrote: %v", names)
+	}
+
+	// A waiting run says so, then writes its output, rejects and summary
+	// once the first run has finished.
+	var errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run([]string{"presign", "m.ndjson", "-o", "out.ndjson", "--summary", "s.json", "--time", pinned, "--wait-lock", "30s"},
+			strings.NewReader(""), io.Discard, &errb)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errb.String(), "waiting") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !strings.Contains(errb.String(), fmt.Sprintf("pid %d", pid)) {
+		t.Fatalf("the second run does not say it waits for pid %d: %s", pid, errb.String())
+	}
+	finish()
+	select {
+	case code := <-done:
+		if code != exitRejected {
+			t.Fatalf("waiting run: exit %d: %s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the waiting run has not finished 30s after the first one")
+	}
+	out, _ := os.ReadFile("out.ndjson")
+	rej, _ := os.ReadFile("out.rejects.ndjson")
+	sum, _ := os.ReadFile("s.json")
+	if strings.Count(string(out), "\n") != 3 || strings.Contains(string(out), "held-") || strings.Count(string(rej), "\n") != 3 || !strings.Contains(string(sum), `"rows_read": 6`) {
+		t.Errorf("outputs are not all the second run's:\n%s\n%s\n%s", out, rej, sum)
+	}
+	if names := dirNames(t, "."); !slices.Equal(names, []string{"dl", "m.ndjson", "out.ndjson", "out.rejects.ndjson", "s.json"}) {
+		t.Errorf("directory holds %v", names)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"time"
 
 	"github.com/batchsign/batchsign/internal/outfile"
 )
@@ -15,6 +16,7 @@ import (
 // to stdout and the rejects to stderr, or without --summary.
 type outputs struct {
 	output, rejects, summary *outfile.Dest
+	wait                     time.Duration // --wait-lock
 }
 
 // checkOutputs resolves -o, --rejects and --summary (the rejects beside
@@ -22,8 +24,12 @@ type outputs struct {
 // outputs would replace one another or a file the run reads (the manifest,
 // and inputs such as --keys), however the paths are spelled: symlinks,
 // symlinked directories, hard links.
-// Each input is a flag and its path.
-func checkOutputs(o *batchOptions, inputs ...[2]string) error {
+func checkOutputs(o *batchOptions, f *batchFlags) error {
+	if f.waitLock < 0 {
+		return fmt.Errorf("--wait-lock %v: want 0 or more", f.waitLock)
+	}
+	o.dest.wait = f.waitLock
+	inputs := [][2]string{{"--keys", f.keys}, {"--keyring", f.keyring}}
 	type named struct {
 		flag string
 		d    **outfile.Dest
@@ -55,7 +61,7 @@ func checkOutputs(o *batchOptions, inputs ...[2]string) error {
 			o.rejects = outs[1].path
 		}
 	}
-	for _, in := range append([][2]string{{"the manifest", o.manifest}}, inputs...) {
+	for _, in := range append([][2]string{{"the manifest", o.manifest}}, inputs...) { // flag, path
 		if in[1] == "" || in[1] == "-" {
 			continue
 		}
@@ -103,9 +109,41 @@ type openFiles struct {
 	output, rejects, summary *outfile.File
 }
 
-// open starts writing the outputs, the summary last (the last renamed into
-// place: its presence says the others are there).
-func (d *outputs) open(ctx context.Context) (*openFiles, error) {
+// open starts writing the outputs. When another run is writing one of
+// them, it waits up to --wait-lock for that run to finish, saying so with
+// note, and otherwise fails naming the other run's pid.
+func (d *outputs) open(ctx context.Context, note func(string)) (*openFiles, error) {
+	deadline := time.Now().Add(d.wait)
+	pause, noted := 10*time.Millisecond, -1 // the pid last noted
+	for {
+		files, err := d.openOnce(ctx)
+		var locked *outfile.LockedError
+		if !errors.As(err, &locked) {
+			return files, err
+		}
+		switch left := time.Until(deadline); {
+		case d.wait == 0:
+			return nil, fmt.Errorf("%w; --wait-lock DURATION waits for it", err)
+		case left <= 0:
+			return nil, fmt.Errorf("%w; still writing it after --wait-lock %v", err, d.wait)
+		case locked.PID != noted:
+			note(fmt.Sprintf("%v; waiting for it, up to %v (--wait-lock)", err, d.wait))
+			noted = locked.PID
+			fallthrough
+		default:
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(min(pause, left)):
+			}
+			pause = min(2*pause, 500*time.Millisecond)
+		}
+	}
+}
+
+// openOnce starts writing the outputs, the summary last (the last renamed
+// into place: its presence says the others are there).
+func (d *outputs) openOnce(ctx context.Context) (*openFiles, error) {
 	var dests []*outfile.Dest
 	var roles []**outfile.File
 	o := &openFiles{}

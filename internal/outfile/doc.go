@@ -11,6 +11,11 @@
 // /dev/stdout, is written in place instead (not atomically), never
 // replaced by a regular file.
 //
+// A Set holds a lock beside each destination it replaces
+// (.NAME.batchsign.lock, flock(2), holding the run's pid) from Open to
+// Commit or Abort, so that two runs never mix their outputs: Open returns
+// a *LockedError naming the other run's pid.
+//
 //	d, err := outfile.Check("urls.ndjson")   // a usage error if not nil
 //	set, err := outfile.Open(ctx, d)
 //	defer set.Abort()

@@ -16,6 +16,7 @@ import (
 // of them leaves none.
 type Set struct {
 	files []*File
+	locks []*lockFile
 	stop  func() bool // ends the interruption of in-place writes on ctx
 }
 
@@ -24,8 +25,17 @@ type Set struct {
 // in place (opening a FIFO waits for its reader). When ctx is done, Open
 // gives up, and writes in place that are blocked (a FIFO nobody reads)
 // fail, so that a signal always ends a run.
+//
+// First Open takes a lock beside each destination it will replace, for
+// the Set's lifetime, so that two runs never write one destination at once
+// (on file systems with flock(2)). When another run holds one, Open
+// returns a *LockedError at once, holding nothing: the caller may retry.
 func Open(ctx context.Context, dests ...*Dest) (*Set, error) {
-	s := &Set{}
+	locks, err := lockAll(dests)
+	if err != nil {
+		return nil, err
+	}
+	s := &Set{locks: locks}
 	for _, d := range dests {
 		f, err := d.create(ctx)
 		if err != nil {
@@ -98,11 +108,11 @@ func (s *Set) Commit() error {
 			d.Close()
 		}
 	}
-	return nil
+	return nil // the deferred Abort releases the locks
 }
 
-// Abort discards every file not committed (see File.Abort). It can be
-// deferred: it is a no-op after Commit.
+// Abort discards every file not committed (see File.Abort) and releases
+// the locks. It can be deferred: it is a no-op after Commit.
 func (s *Set) Abort() {
 	if s.stop != nil {
 		s.stop()
@@ -110,4 +120,8 @@ func (s *Set) Abort() {
 	for _, f := range s.files {
 		f.Abort()
 	}
+	for _, l := range s.locks {
+		l.release()
+	}
+	s.locks = nil
 }
