@@ -145,20 +145,27 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// startHeldRun starts batchsign presign - -o out (and args) as a process
-// that has signed some rows and waits for more on stdin; finish closes its
-// stdin and returns its exit status.
-func startHeldRun(t *testing.T, dir, out string, args ...string) (pid int, finish func() int) {
+// heldRun is batchsign presign - -o FILE in a process that has signed
+// some rows and waits for more on stdin.
+type heldRun struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stderr syncBuffer
+}
+
+// startHeldRun starts a heldRun writing out in dir and returns once its
+// temporary files are there.
+func startHeldRun(t *testing.T, dir, out string, args ...string) *heldRun {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], append([]string{"presign", "-", "-o", out, "--time", pinned}, args...)...)
-	cmd.Env = append(os.Environ(), "BATCHSIGN_TEST_AS_MAIN=1")
-	stdin, err := cmd.StdinPipe()
+	h := &heldRun{cmd: exec.Command(os.Args[0], append([]string{"presign", "-", "-o", out, "--time", pinned}, args...)...)}
+	h.cmd.Env = append(os.Environ(), "BATCHSIGN_TEST_AS_MAIN=1")
+	stdin, err := h.cmd.StdinPipe()
 	must(t, err)
-	var errb syncBuffer
-	cmd.Stderr = &errb
-	must(t, cmd.Start())
-	kill := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
-	t.Cleanup(func() { kill.Stop(); cmd.Process.Kill(); cmd.Wait() })
+	h.stdin = stdin
+	h.cmd.Stderr = &h.stderr
+	must(t, h.cmd.Start())
+	kill := time.AfterFunc(60*time.Second, func() { h.cmd.Process.Kill() })
+	t.Cleanup(func() { kill.Stop(); h.cmd.Process.Kill(); h.cmd.Wait() })
 	for i := range 100 {
 		fmt.Fprintf(stdin, `{"id":"held-%d","bucket":"examplebucket","key":"k%d"}`+"\n", i, i)
 	}
@@ -167,15 +174,19 @@ func startHeldRun(t *testing.T, dir, out string, args ...string) (pid int, finis
 		time.Sleep(5 * time.Millisecond)
 	}
 	if !hasTempFile(t, dir) {
-		t.Fatalf("the held run has no temporary file after 10s; stderr: %s", errb.String())
+		t.Fatalf("the held run has no temporary file after 10s; stderr: %s", h.stderr.String())
 	}
-	return cmd.Process.Pid, func() int {
-		stdin.Close()
-		cmd.Wait()
-		if code := cmd.ProcessState.ExitCode(); code != exitOK {
-			t.Errorf("held run: exit %d: %s", code, errb.String())
-		}
-		return cmd.ProcessState.ExitCode()
+	return h
+}
+
+func (h *heldRun) pid() int { return h.cmd.Process.Pid }
+
+// finish closes the run's stdin and waits for it to succeed.
+func (h *heldRun) finish(t *testing.T) {
+	h.stdin.Close()
+	h.cmd.Wait()
+	if code := h.cmd.ProcessState.ExitCode(); code != exitOK {
+		t.Errorf("held run: exit %d: %s", code, h.stderr.String())
 	}
 }
 
@@ -188,7 +199,8 @@ func TestSecondRunOnTheSameDestinationExitsOrWaits(t *testing.T) {
 	t.Chdir(dir)
 	writeFile(t, "m.ndjson", mixedManifest)
 	must(t, os.Symlink(".", "dl"))
-	pid, finish := startHeldRun(t, dir, "out.ndjson")
+	held := startHeldRun(t, dir, "out.ndjson")
+	pid := held.pid()
 
 	for _, args := range [][]string{
 		{"-o", "out.ndjson"},
@@ -220,7 +232,7 @@ func TestSecondRunOnTheSameDestinationExitsOrWaits(t *testing.T) {
 	if !strings.Contains(errb.String(), fmt.Sprintf("pid %d", pid)) {
 		t.Fatalf("the second run does not say it waits for pid %d: %s", pid, errb.String())
 	}
-	finish()
+	held.finish(t)
 	select {
 	case code := <-done:
 		if code != exitRejected {
@@ -236,6 +248,44 @@ func TestSecondRunOnTheSameDestinationExitsOrWaits(t *testing.T) {
 		t.Errorf("outputs are not all the second run's:\n%s\n%s\n%s", out, rej, sum)
 	}
 	if names := dirNames(t, "."); !slices.Equal(names, []string{"dl", "m.ndjson", "out.ndjson", "out.rejects.ndjson", "s.json"}) {
+		t.Errorf("directory holds %v", names)
+	}
+}
+
+// TestNextRunRemovesTheLeftoversOfAKilledRun: SIGKILL leaves a run's
+// temporary files and locks behind, recognisable by name; the next run on
+// the same destination proves them dead (their locks are free), removes
+// them and says so.
+func TestNextRunRemovesTheLeftoversOfAKilledRun(t *testing.T) {
+	dir := cleanEnv(t)
+	t.Chdir(dir)
+	writeFile(t, "m.ndjson", mixedManifest)
+	held := startHeldRun(t, dir, "out.ndjson", "--summary", "s.json")
+	pid := held.pid()
+	must(t, held.cmd.Process.Signal(syscall.SIGKILL))
+	held.cmd.Wait()
+
+	var left []string
+	for _, n := range dirNames(t, ".") {
+		if strings.HasSuffix(n, ".tmp") {
+			if !strings.Contains(n, fmt.Sprintf(".%d.", pid)) {
+				t.Errorf("temporary file %s does not carry the pid %d of its run", n, pid)
+			}
+			left = append(left, n)
+		}
+	}
+	if len(left) != 3 {
+		t.Fatalf("the killed run left %v, want its 3 temporary files", dirNames(t, "."))
+	}
+
+	code, _, errs := runIn(t, "", "presign", "m.ndjson", "-o", "out.ndjson", "--summary", "s.json", "--time", pinned)
+	if code != exitRejected {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if !strings.Contains(errs, fmt.Sprintf("pid %d", pid)) {
+		t.Errorf("stderr does not say whose leftovers were removed: %s", errs)
+	}
+	if names := dirNames(t, "."); !slices.Equal(names, []string{"m.ndjson", "out.ndjson", "out.rejects.ndjson", "s.json"}) {
 		t.Errorf("directory holds %v", names)
 	}
 }

@@ -119,6 +119,11 @@ func (d *outputs) open(ctx context.Context, note func(string)) (*openFiles, erro
 		files, err := d.openOnce(ctx)
 		var locked *outfile.LockedError
 		if !errors.As(err, &locked) {
+			if err == nil {
+				for _, l := range files.Leftovers() {
+					note(fmt.Sprintf("removed %s, left by a run that did not finish (pid %d)", l.Path, l.PID))
+				}
+			}
 			return files, err
 		}
 		switch left := time.Until(deadline); {

@@ -49,6 +49,14 @@ func (d *Dest) create(ctx context.Context) (*File, error) {
 		if err != nil {
 			return nil, renamePathError(err, d.path) // name the destination, not the temporary file
 		}
+		// Locked while it has its name (Abort and Commit remove or rename
+		// it before closing): a later run that can lock it knows that this
+		// process is gone.
+		if err := tryLock(f); err != nil && !errors.Is(err, errNoLocks) {
+			os.Remove(tmp)
+			f.Close()
+			return nil, &fs.PathError{Op: "lock", Path: tmp, Err: err}
+		}
 		return &File{f: f, name: d.path, path: filepath.Join(d.dir, d.base), tmp: tmp}, nil
 	}
 	return nil, &fs.PathError{Op: "create", Path: d.path, Err: fs.ErrExist}

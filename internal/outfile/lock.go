@@ -41,6 +41,7 @@ func (e *LockedError) Error() string {
 type lockFile struct {
 	f    *os.File
 	path string
+	dest *Dest
 }
 
 // lockPath returns the path of the lock file of d.
@@ -80,7 +81,7 @@ func (d *Dest) lock() (*lockFile, error) {
 			f.Close()
 			return nil, renamePathError(err, d.path)
 		}
-		return &lockFile{f: f, path: path}, nil
+		return &lockFile{f: f, path: path, dest: d}, nil
 	}
 	return nil, &fs.PathError{Op: "lock", Path: d.path, Err: errors.New("the lock file keeps changing")}
 }
@@ -142,7 +143,47 @@ func lockAll(dests []*Dest) ([]*lockFile, error) {
 			}
 			return nil, err
 		}
-		locks = append(locks, l)
+		if l != nil { // nil: no locks on this file system
+			locks = append(locks, l)
+		}
 	}
 	return locks, nil
+}
+
+// Leftover is a temporary file of an earlier run that Open removed: that
+// run ended without finishing, killed or with its machine.
+type Leftover struct {
+	Path string // the temporary file
+	PID  int    // the process that wrote it
+}
+
+// sweep removes the temporary files of d that no live process writes.
+// The caller holds d's lock, so no run is creating one now; a temporary
+// file's writer holds a lock on it for as long as it has its name, so one
+// whose lock can be taken belongs to a process that is gone.
+func (d *Dest) sweep() []Leftover {
+	ents, err := os.ReadDir(d.dir)
+	if err != nil {
+		return nil
+	}
+	prefix := "." + nameKey(d.base, nameMax(d.dir)) + "."
+	var gone []Leftover
+	for _, e := range ents {
+		pid, ok := tempPID(e.Name(), prefix)
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		path := filepath.Join(d.dir, e.Name())
+		f, err := os.OpenFile(path, os.O_RDONLY|oNoFollow, 0)
+		if err != nil {
+			continue
+		}
+		if tryLock(f) == nil {
+			if fi, err := os.Lstat(path); err == nil && sameFile(f, fi) && os.Remove(path) == nil {
+				gone = append(gone, Leftover{Path: path, PID: pid})
+			}
+		}
+		f.Close()
+	}
+	return gone
 }

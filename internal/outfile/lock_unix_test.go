@@ -6,6 +6,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -53,4 +56,41 @@ func TestOpenTakesALockFileLeftBehind(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertOnly(t, dir, "out.ndjson")
+}
+
+// TestSweepRemovesOnlyDeadTemporaries: sweep removes a destination's
+// temporary files whose writer is gone, and nothing else: not a live run's
+// (locked), not another destination's, not a file that only looks like one.
+func TestSweepRemovesOnlyDeadTemporaries(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	long := strings.Repeat("a", 245) + ".ndjson"
+	live := openSet(t, context.Background(), "out.ndjson")
+	liveTemp := filepath.Base(live.Files()[0].tmp)
+	dead := []string{
+		".out.ndjson.12345.0badf00d" + tempSuffix,
+		"." + nameKey(long, nameMax(dir)) + ".777.00000001" + tempSuffix,
+	}
+	kept := []string{
+		".other.ndjson.12345.0badf00d" + tempSuffix,
+		".out.ndjson.backup" + tempSuffix,
+		".out.ndjson.12345.0badf00d.tmp",
+		"out.ndjson.12345.0badf00d" + tempSuffix,
+	}
+	for _, n := range append(dead, kept...) {
+		os.WriteFile(n, []byte("signed URLs"), 0o600)
+	}
+	var gone []Leftover
+	for _, p := range []string{"out.ndjson", long} {
+		d, err := Check(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone = append(gone, d.sweep()...)
+	}
+	want := []Leftover{{filepath.Join(dir, dead[0]), 12345}, {filepath.Join(dir, dead[1]), 777}}
+	if !slices.Equal(gone, want) {
+		t.Errorf("sweep removed %v, want %v", gone, want)
+	}
+	assertOnly(t, dir, slices.Sorted(slices.Values(append(kept, liveTemp, ".out.ndjson"+lockSuffix)))...)
 }

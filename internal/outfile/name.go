@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -39,6 +40,27 @@ func nameKey(base string, nmax int) string {
 // that writes it, and never longer than dir's file system allows.
 func tempName(dir, base string) string {
 	return fmt.Sprintf(".%s.%d.%08x%s", nameKey(base, nameMax(dir)), os.Getpid(), rand.Uint32(), tempSuffix)
+}
+
+// tempPID returns the pid in name when name is one of tempName's names for
+// a destination whose temporary names start with prefix (".KEY.").
+func tempPID(name, prefix string) (int, bool) {
+	rest, ok := strings.CutPrefix(name, prefix)
+	if !ok {
+		return 0, false
+	}
+	if rest, ok = strings.CutSuffix(rest, tempSuffix); !ok {
+		return 0, false
+	}
+	pidText, random, ok := strings.Cut(rest, ".")
+	if !ok || len(random) != 8 || strings.Trim(random, "0123456789abcdef") != "" {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(pidText)
+	if err != nil || pid <= 0 || strconv.Itoa(pid) != pidText {
+		return 0, false
+	}
+	return pid, true
 }
 
 // clip returns at most n bytes of s, not splitting a UTF-8 sequence.

@@ -17,6 +17,7 @@ import (
 type Set struct {
 	files []*File
 	locks []*lockFile
+	gone  []Leftover
 	stop  func() bool // ends the interruption of in-place writes on ctx
 }
 
@@ -30,12 +31,17 @@ type Set struct {
 // the Set's lifetime, so that two runs never write one destination at once
 // (on file systems with flock(2)). When another run holds one, Open
 // returns a *LockedError at once, holding nothing: the caller may retry.
+// Holding the locks, it removes the temporary files that earlier runs on
+// the same destinations left when they were killed (see Leftovers).
 func Open(ctx context.Context, dests ...*Dest) (*Set, error) {
 	locks, err := lockAll(dests)
 	if err != nil {
 		return nil, err
 	}
 	s := &Set{locks: locks}
+	for _, l := range locks {
+		s.gone = append(s.gone, l.dest.sweep()...)
+	}
 	for _, d := range dests {
 		f, err := d.create(ctx)
 		if err != nil {
@@ -53,6 +59,10 @@ func Open(ctx context.Context, dests ...*Dest) (*Set, error) {
 	})
 	return s, nil
 }
+
+// Leftovers returns the temporary files of earlier runs on the same
+// destinations that Open removed (see Leftover).
+func (s *Set) Leftovers() []Leftover { return s.gone }
 
 // Files returns the files in the order of Open's dests.
 func (s *Set) Files() []*File { return s.files }
