@@ -154,8 +154,8 @@ type heldRun struct {
 }
 
 // startHeldRun starts a heldRun writing out in dir and returns once its
-// temporary files are there.
-func startHeldRun(t *testing.T, dir, out string, args ...string) *heldRun {
+// temps temporary files are there.
+func startHeldRun(t *testing.T, dir string, temps int, out string, args ...string) *heldRun {
 	t.Helper()
 	h := &heldRun{cmd: exec.Command(os.Args[0], append([]string{"presign", "-", "-o", out, "--time", pinned}, args...)...)}
 	h.cmd.Env = append(os.Environ(), "BATCHSIGN_TEST_AS_MAIN=1")
@@ -170,13 +170,23 @@ func startHeldRun(t *testing.T, dir, out string, args ...string) *heldRun {
 		fmt.Fprintf(stdin, `{"id":"held-%d","bucket":"examplebucket","key":"k%d"}`+"\n", i, i)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !hasTempFile(t, dir) && time.Now().Before(deadline) {
+	for countTempFiles(t, dir) < temps && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if !hasTempFile(t, dir) {
-		t.Fatalf("the held run has no temporary file after 10s; stderr: %s", h.stderr.String())
+	if n := countTempFiles(t, dir); n != temps {
+		t.Fatalf("the held run has %d temporary files after 10s, want %d; stderr: %s", n, temps, h.stderr.String())
 	}
 	return h
+}
+
+func countTempFiles(t *testing.T, dir string) int {
+	n := 0
+	for _, name := range dirNames(t, dir) {
+		if strings.HasSuffix(name, ".tmp") {
+			n++
+		}
+	}
+	return n
 }
 
 func (h *heldRun) pid() int { return h.cmd.Process.Pid }
@@ -199,7 +209,7 @@ func TestSecondRunOnTheSameDestinationExitsOrWaits(t *testing.T) {
 	t.Chdir(dir)
 	writeFile(t, "m.ndjson", mixedManifest)
 	must(t, os.Symlink(".", "dl"))
-	held := startHeldRun(t, dir, "out.ndjson")
+	held := startHeldRun(t, dir, 2, "out.ndjson")
 	pid := held.pid()
 
 	for _, args := range [][]string{
@@ -260,7 +270,7 @@ func TestNextRunRemovesTheLeftoversOfAKilledRun(t *testing.T) {
 	dir := cleanEnv(t)
 	t.Chdir(dir)
 	writeFile(t, "m.ndjson", mixedManifest)
-	held := startHeldRun(t, dir, "out.ndjson", "--summary", "s.json")
+	held := startHeldRun(t, dir, 3, "out.ndjson", "--summary", "s.json")
 	pid := held.pid()
 	must(t, held.cmd.Process.Signal(syscall.SIGKILL))
 	held.cmd.Wait()
