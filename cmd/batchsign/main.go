@@ -15,6 +15,19 @@
 // manifest could not be read or the output written; nothing is left at
 // -o); 128+N when interrupted by signal N (129 for SIGHUP, 130 for
 // SIGINT, 143 for SIGTERM; nothing is left at -o).
+//
+// Output files: -o, --rejects and --summary are checked before the first
+// row is read (exit 2: a missing or unwritable directory, a directory at
+// the path, a file the run reads, or one another, however spelled). Each is
+// written to a hidden temporary file beside it (.NAME.PID.RANDOM.batchsign.tmp)
+// and all are renamed into place together when the run ends, the summary
+// last; a run that fails or is interrupted leaves none of them (a failed
+// run's summary alone, with exit_status 3). A symlink at a destination is
+// followed; an existing FIFO or device, or /dev/stdout, is written in place,
+// as the run goes (not atomic). A run locks each destination
+// (.NAME.batchsign.lock); another run on it exits 2 naming its pid, or
+// waits with --wait-lock DURATION. The temporary files of a killed run are
+// removed by the next run on the same destination.
 package main
 
 import (

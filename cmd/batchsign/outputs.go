@@ -20,16 +20,16 @@ type outputs struct {
 }
 
 // checkOutputs resolves -o, --rejects and --summary (the rejects beside
-// the output when -o is a file and --rejects is not given) and refuses a run whose
-// outputs would replace one another or a file the run reads (the manifest,
-// and inputs such as --keys), however the paths are spelled: symlinks,
-// symlinked directories, hard links.
+// the output when -o is a file and --rejects is not given) and refuses a
+// run whose outputs would replace one another or a file the run reads (the
+// manifest, --keys, --keyring), however the paths are spelled: symlinks,
+// symlinked directories, hard links. It also reads --wait-lock.
 func checkOutputs(o *batchOptions, f *batchFlags) error {
 	if f.waitLock < 0 {
 		return fmt.Errorf("--wait-lock %v: want 0 or more", f.waitLock)
 	}
 	o.dest.wait = f.waitLock
-	inputs := [][2]string{{"--keys", f.keys}, {"--keyring", f.keyring}}
+	inputs := [][2]string{{"the manifest", o.manifest}, {"--keys", f.keys}, {"--keyring", f.keyring}} // what, path
 	type named struct {
 		flag string
 		d    **outfile.Dest
@@ -61,7 +61,7 @@ func checkOutputs(o *batchOptions, f *batchFlags) error {
 			o.rejects = outs[1].path
 		}
 	}
-	for _, in := range append([][2]string{{"the manifest", o.manifest}}, inputs...) { // flag, path
+	for _, in := range inputs {
 		if in[1] == "" || in[1] == "-" {
 			continue
 		}
