@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,6 +31,8 @@ type batchOptions struct {
 	inFormat, outFormat      pipeline.Format
 	output, rejects, summary string // "" output: stdout; "" rejects: stderr
 	progress                 progressMode
+
+	dest outputs // the checked files of -o, --rejects and --summary
 }
 
 // runBatch is the body of presign and sign: parse and check everything
@@ -79,7 +80,8 @@ flags:
 		fmt.Fprint(w, `
 Exit status: 0 every row valid; 1 some rows invalid or rejected; 2 usage or
 configuration error (nothing written); 3 the run failed (input unreadable,
-output not writable; nothing left at -o); 130/143 interrupted.
+output not writable; nothing left at -o); 128+N interrupted by signal N
+(129 SIGHUP, 130 SIGINT, 143 SIGTERM; nothing left at -o).
 `)
 		return
 	}
@@ -88,7 +90,8 @@ output not writable; nothing left at -o); 130/143 interrupted.
 	fmt.Fprint(w, `
 Exit status: 0 every row signed; 1 some rows rejected (see the rejects); 2 usage
 or configuration error (nothing written); 3 the run failed (manifest unreadable,
-output not writable; nothing left at -o); 130/143 interrupted (nothing left at -o).
+output not writable; nothing left at -o); 128+N interrupted by signal N (129
+SIGHUP, 130 SIGINT, 143 SIGTERM; nothing left at -o).
 `)
 }
 
@@ -146,10 +149,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 			return nil, fmt.Errorf("-o %s: cannot tell the format from the extension; pass --format ndjson, csv or parquet", o.output)
 		}
 	}
-	if o.rejects == "" && o.output != "" {
-		o.rejects = strings.TrimSuffix(o.output, filepath.Ext(o.output)) + ".rejects.ndjson"
-	}
-	if err := distinctPaths(o); err != nil {
+	if err := checkOutputs(o, f); err != nil {
 		return nil, err
 	}
 
@@ -192,28 +192,6 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	return o, nil
 }
 
-// distinctPaths refuses runs whose files would overwrite one another or the
-// manifest.
-func distinctPaths(o *batchOptions) error {
-	seen := map[string]string{}
-	for _, p := range []struct{ flag, path string }{
-		{"manifest", o.manifest}, {"-o", o.output}, {"--rejects", o.rejects}, {"--summary", o.summary},
-	} {
-		if p.path == "" || p.path == "-" {
-			continue
-		}
-		abs, err := filepath.Abs(p.path)
-		if err != nil {
-			return err
-		}
-		if prev, ok := seen[abs]; ok {
-			return fmt.Errorf("%s and %s are the same file (%s)", prev, p.flag, p.path)
-		}
-		seen[abs] = p.flag
-	}
-	return nil
-}
-
 // lockedWriter serialises writes from the progress reporter and the
 // rejects on one stderr.
 type lockedWriter struct {
@@ -238,10 +216,15 @@ func isTerminal(w io.Writer) bool {
 }
 
 // execute opens the manifest and the outputs and runs the pipeline. Files
-// are written atomically: on failure or interrupt the temporary files are
-// removed and nothing appears at -o, --rejects or --summary.
+// are written atomically and together: on failure or interrupt the
+// temporary files are removed and nothing appears at -o, --rejects or
+// --summary (a failed run's summary alone, saying so).
 func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	name := "batchsign " + o.mode.String()
+	if err := o.checkStdin(stdin); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitUsage
+	}
 	src, err := pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
@@ -249,29 +232,45 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer src.Close()
 
-	errw := &lockedWriter{w: stderr}
-	var files []*pipeline.AtomicFile
-	defer func() {
-		for _, f := range files {
-			f.Abort() // no-op for committed files
+	// SIGINT, SIGTERM and SIGHUP (a closed terminal, a scheduler's
+	// hang-up) cancel the run, from here on: opening a FIFO at -o waits
+	// for its reader. The deferred Abort removes the temporary files.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	var got atomic.Value
+	go func() {
+		select {
+		case s := <-sigs:
+			got.Store(s)
+			cancel()
+		case <-ctx.Done():
 		}
 	}()
-	create := func(path string) (*pipeline.AtomicFile, error) {
-		f, err := pipeline.CreateAtomic(path)
-		if err == nil {
-			files = append(files, f)
+	interrupted := func(where string) (int, bool) {
+		s, ok := got.Load().(syscall.Signal)
+		if ok {
+			fmt.Fprintf(stderr, "%s: interrupted by %v; %s\n", name, s, where)
 		}
-		return f, err
+		return 128 + int(s), ok
 	}
 
-	var outDst io.Writer = stdout
-	if o.output != "" {
-		f, err := create(o.output)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return exitUsage
+	files, err := o.dest.open(ctx, func(note string) { fmt.Fprintf(stderr, "%s: %s\n", name, note) })
+	if err != nil {
+		if code, ok := interrupted("nothing written"); ok {
+			return code
 		}
-		outDst = f
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitUsage
+	}
+	defer files.Abort()
+
+	errw := &lockedWriter{w: stderr}
+	var outDst io.Writer = stdout
+	if files.output != nil {
+		outDst = files.output
 	}
 	outBuf := bufio.NewWriterSize(outDst, 1<<20)
 	var out pipeline.Writer
@@ -289,33 +288,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	var rejDst io.Writer = errw
 	rejFlush := func() error { return nil }
 	rejName := "stderr"
-	if o.rejects != "" {
-		f, err := create(o.rejects)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", name, err)
-			return exitUsage
-		}
-		b := bufio.NewWriterSize(f, 64<<10)
+	if files.rejects != nil {
+		b := bufio.NewWriterSize(files.rejects, 64<<10)
 		rejDst, rejFlush, rejName = b, b.Flush, o.rejects
 	}
 	rejects := pipeline.NewRejectWriter(rejDst)
-
-	// SIGINT and SIGTERM cancel the run; the deferred Abort removes the
-	// temporary files.
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	var got atomic.Value
-	go func() {
-		select {
-		case s := <-sigs:
-			got.Store(s)
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 
 	var progress *pipeline.Progress
 	term := isTerminal(stderr)
@@ -336,30 +313,21 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		err = rejFlush()
 	}
-	if err == nil {
-		for _, f := range files {
-			if err = f.Commit(); err != nil {
-				break
-			}
-		}
-	}
 
 	code := exitOK
 	switch {
 	case err != nil:
-		for _, f := range files {
-			f.Abort()
-		}
+		files.output.Abort()
+		files.rejects.Abort()
 		where := "nothing written"
-		if o.output == "" {
+		switch {
+		case o.output == "":
 			where = "the output on stdout is incomplete"
+		case files.output.Direct():
+			where = "the output written to " + o.output + " is incomplete"
 		}
-		if s, ok := got.Load().(os.Signal); ok {
-			fmt.Fprintf(stderr, "%s: interrupted by %v; %s\n", name, s, where)
-			if s == syscall.SIGTERM {
-				return 128 + int(syscall.SIGTERM)
-			}
-			return 128 + int(syscall.SIGINT)
+		if code, ok := interrupted(where); ok {
+			return code
 		}
 		fmt.Fprintf(stderr, "%s: %v; %s\n", name, err, where)
 		code = exitFailed
@@ -367,6 +335,19 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = exitRejected
 	}
 
+	// The summary, then every file at once: a summary that cannot be
+	// written leaves no output either.
+	if files.summary != nil {
+		if err := writeSummary(files.summary, o, st, code); err != nil {
+			files.Abort()
+			fmt.Fprintf(stderr, "%s: --summary %s: %v; nothing written\n", name, o.summary, err)
+			return exitFailed
+		}
+	}
+	if err := files.Commit(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return exitFailed
+	}
 	if code != exitFailed {
 		fmt.Fprintf(stderr, "%s: %s\n", name, st)
 	}
@@ -377,18 +358,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stderr, "%s: %d %s rejected (see %s)\n", name, st.Rejected, rows, rejName)
 	}
-	if o.summary != "" {
-		if serr := writeSummary(o, st, code); serr != nil {
-			fmt.Fprintf(stderr, "%s: summary: %v\n", name, serr)
-			if code != exitFailed {
-				code = exitFailed
-			}
-		}
-	}
 	return code
 }
 
-func writeSummary(o *batchOptions, st pipeline.Stats, code int) error {
+// writeSummary writes the end-of-run summary to w.
+func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, code int) error {
 	s := pipeline.NewSummary(o.mode.String(), st)
 	s.SigningTime = o.cfg.Time.UTC().Truncate(time.Second).Format(time.RFC3339)
 	s.ShardIndex, s.ShardCount = o.shard.Index, max(o.shard.Count, 1)
@@ -399,13 +373,5 @@ func writeSummary(o *batchOptions, st pipeline.Stats, code int) error {
 	if s.Rejects == "" {
 		s.Rejects = "-"
 	}
-	f, err := pipeline.CreateAtomic(o.summary)
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	if err := s.WriteJSON(f); err != nil {
-		return err
-	}
-	return f.Commit()
+	return s.WriteJSON(w)
 }

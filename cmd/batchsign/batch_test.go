@@ -393,16 +393,17 @@ func TestShardsFromTheEnvironmentCoverTheManifest(t *testing.T) {
 // real process (signals).
 func TestMain(m *testing.M) {
 	if os.Getenv("BATCHSIGN_TEST_AS_MAIN") == "1" {
+		limitFileSize(os.Getenv("BATCHSIGN_TEST_FSIZE"))
 		main()
 		return
 	}
 	os.Exit(m.Run())
 }
 
-// TestInterruptLeavesNoPartialOutput: SIGINT or SIGTERM in the middle of a
-// run removes the temporary file; nothing appears at -o.
+// TestInterruptLeavesNoPartialOutput: SIGINT, SIGTERM or SIGHUP in the
+// middle of a run removes the temporary files; nothing appears at -o.
 func TestInterruptLeavesNoPartialOutput(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			dir := cleanEnv(t)
 			out := filepath.Join(dir, "urls.ndjson")

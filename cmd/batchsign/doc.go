@@ -30,11 +30,9 @@ kept for scripts written before --scheme.
 # Common flags
 
 	-o FILE, --output FILE
-	    Write here (default stdout). A regular file is written atomically:
-	    a temporary file beside it, fsync, rename; on any failure or signal
-	    the temporary file is removed and nothing appears. Files are created
-	    0600: the URLs grant access. The format comes from the extension
-	    (.ndjson .jsonl .json .csv .parquet) unless --format says.
+	    Write here (default stdout), atomically (see Output files). Files
+	    are created 0600: the URLs grant access. The format comes from the
+	    extension (.ndjson .jsonl .json .csv .parquet) unless --format says.
 	--format ndjson|csv|parquet
 	    Output format (ndjson on stdout).
 	--rejects FILE
@@ -47,6 +45,9 @@ kept for scripts written before --scheme.
 	    elapsed_seconds, rows_per_second, signing_time, shard_index,
 	    shard_count, output, rejects, exit_status (verify: valid, invalid,
 	    invalid_reasons).
+	--wait-lock DURATION
+	    When another run holds a destination's lock, wait up to DURATION
+	    for it instead of exiting 2 (see Output files).
 	--time RFC3339
 	    The signing instant for every row (verify: "now"). Default: the
 	    clock, read once per run. Pinned, the output is byte-identical across
@@ -219,13 +220,41 @@ count is an error. "{shard}" in -o, --rejects and --summary becomes the
 index. See examples/k8s-indexed-job.yaml and
 examples/aws-batch-array-job.json.
 
+# Output files
+
+-o, --rejects and --summary are checked before the first row is read: a
+missing or unwritable directory, a directory at the path, or a path that is
+one of the run's inputs (manifest, stdin, --keys, --keyring) or another of
+its outputs — however it is spelled: symlink, symlinked directory, hard
+link — is exit 2 with nothing written. Each output is written to a hidden
+temporary file beside it (.NAME.PID.RANDOM.batchsign.tmp, mode 0600, always
+within the file system's name limit); only when all of them are written and
+synced are they renamed into place, the summary last. A failure midway, or a
+full disk at any of them, gives exit 3 and leaves nothing at -o (the summary
+of a failed run alone is kept, with exit_status 3). SIGINT, SIGTERM and
+SIGHUP end a run with exit 130, 143 and 129, a message, and nothing left
+behind.
+
+A symlink at a destination is followed and its target replaced. An existing
+FIFO or device, or /dev/stdout, is written in place as the run goes — not
+atomically — and never replaced; its rejects then go to stderr unless
+--rejects is given.
+
+A run locks each destination (.NAME.batchsign.lock, holding its pid). A
+second run on the same file exits 2 naming that pid, or waits for it with
+--wait-lock, so output, rejects and summary always come from one run.
+SIGKILL or a crash can leave temporary files and a lock file: the next run
+on the same destination removes them once their own locks show that the
+process that wrote them is gone, and says whose they were. On file systems
+without flock, runs are not kept apart and nothing is swept.
+
 # Exit status
 
 	0        every row signed (verify: valid)
 	1        some rows rejected (verify: or invalid); their count and where they are on stderr
 	2        usage or configuration error, detected before anything is written
 	3        the run failed midway (read or write error); nothing is left at -o
-	128+N    interrupted by signal N (130 SIGINT, 143 SIGTERM); nothing is left at -o
+	128+N    interrupted by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM); nothing is left at -o
 
 A one-line summary (rows read, signed, rejected, clamped, elapsed, rows/s)
 always ends stderr.

@@ -31,6 +31,7 @@ type batchFlags struct {
 	profile              string
 	progress             string
 	clampExpiry          bool
+	waitLock             time.Duration
 
 	// Mode-specific flags (see addModeFlags).
 	keys, service    string // verify
@@ -65,9 +66,9 @@ func newBatchFlagSet(name string, f *batchFlags, stderr io.Writer) *flag.FlagSet
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&f.format, "format", "", "output `format`: ndjson, csv or parquet (default: from the -o extension, ndjson on stdout)")
-	fs.StringVar(&f.output, "o", "", "write the output to `FILE`, atomically (default stdout); {shard} in the name becomes the shard index")
+	fs.StringVar(&f.output, "o", "", "write the output to `FILE`, atomically: it appears whole on success, else not at all (default stdout); {shard} in the name becomes the shard index. An existing FIFO or device, or /dev/stdout, is written in place, as the run goes: not atomic")
 	fs.StringVar(&f.output, "output", "", "same as -o")
-	fs.StringVar(&f.rejects, "rejects", "", "write rejected rows to `FILE` as NDJSON (default: <output>.rejects.ndjson with -o, stderr without)")
+	fs.StringVar(&f.rejects, "rejects", "", "write rejected rows to `FILE` as NDJSON (default: <output>.rejects.ndjson with -o FILE, else stderr)")
 	fs.StringVar(&f.at, "time", "", "sign as of this `RFC3339` instant instead of now (reproducible output)")
 	fs.StringVar(&f.region, "region", "", "default `region` for rows without one (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)")
 	fs.StringVar(&f.endpoint, "endpoint-url", "", "custom S3 endpoint `URL`, e.g. http://127.0.0.1:9000 (default: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile)")
@@ -79,6 +80,7 @@ func newBatchFlagSet(name string, f *batchFlags, stderr io.Writer) *flag.FlagSet
 	fs.StringVar(&f.profile, "profile", "", "AWS `profile` from the shared credentials and config files (default: AWS_PROFILE, default)")
 	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (when a terminal), always or never")
 	fs.StringVar(&f.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
+	fs.DurationVar(&f.waitLock, "wait-lock", 0, "when another run is writing the same -o, --rejects or --summary, wait up to this `duration` for it to finish (default: exit 2 at once, naming its pid)")
 	fs.BoolVar(&f.clampExpiry, "clamp-expiry", false, "shorten presigns that would outlive temporary credentials instead of rejecting them")
 	fs.StringVar(&f.inputFormat, "input-format", "", "manifest `format`: ndjson or parquet (default: from the extension; ndjson on stdin)")
 	return fs

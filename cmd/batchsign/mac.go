@@ -81,8 +81,8 @@ the key does not allow, bad base64) is rejected, naming its field.
 Exit status: 0 every row done (verify: every MAC valid); 1 some rows rejected
 (verify: or invalid); 2 usage or configuration error (nothing written); 3 the
 run failed (manifest unreadable, output not writable, or the KMS backend refused
-the run: credentials, signature, endpoint; nothing left at -o); 130/143
-interrupted.
+the run: credentials, signature, endpoint; nothing left at -o); 128+N
+interrupted by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM).
 `)
 }
 

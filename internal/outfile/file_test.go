@@ -1,27 +1,48 @@
-package pipeline
+package outfile
 
 import (
+	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func TestAtomicFileAppearsOnlyOnCommit(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "out.ndjson")
-	a, err := CreateAtomic(path)
+// openSet checks paths and opens them as one Set, aborted at the end of
+// the test.
+func openSet(t *testing.T, ctx context.Context, paths ...string) *Set {
+	t.Helper()
+	var dests []*Dest
+	for _, p := range paths {
+		d, err := Check(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dests = append(dests, d)
+	}
+	s, err := Open(ctx, dests...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Dir(a.TempName()) != dir {
-		t.Errorf("temp file %s is not beside %s", a.TempName(), path)
+	t.Cleanup(s.Abort)
+	return s
+}
+
+func TestFileAppearsOnlyOnCommit(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.ndjson")
+	s := openSet(t, context.Background(), path)
+	a := s.Files()[0]
+	if filepath.Dir(a.tmp) != dir || !strings.HasPrefix(filepath.Base(a.tmp), ".out.ndjson.") || !strings.HasSuffix(a.tmp, tempSuffix) {
+		t.Errorf("temp file %s is not a recognisable name beside %s", a.tmp, path)
 	}
 	a.Write([]byte("partial"))
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Fatalf("destination exists before Commit: %v", err)
 	}
-	if err := a.Commit(); err != nil {
+	if err := s.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "partial" {
@@ -30,36 +51,30 @@ func TestAtomicFileAppearsOnlyOnCommit(t *testing.T) {
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
 	}
-	if err := a.Abort(); err != nil {
-		t.Errorf("Abort after Commit: %v", err)
-	}
+	s.Abort()
+	a.Abort()
 	if b, _ := os.ReadFile(path); string(b) != "partial" {
 		t.Error("Abort after Commit removed the output")
 	}
 	assertOnly(t, dir, "out.ndjson")
 }
 
-func TestAtomicFileAbortLeavesOldContent(t *testing.T) {
+func TestFileAbortLeavesOldContent(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out.csv")
 	os.WriteFile(path, []byte("previous run"), 0o644)
-	a, err := CreateAtomic(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.Write([]byte("half of a new run"))
-	if err := a.Abort(); err != nil {
-		t.Fatal(err)
-	}
+	s := openSet(t, context.Background(), path)
+	s.Files()[0].Write([]byte("half of a new run"))
+	s.Abort()
 	if b, _ := os.ReadFile(path); string(b) != "previous run" {
 		t.Errorf("content = %q", b)
 	}
 	assertOnly(t, dir, "out.csv")
 }
 
-func TestCreateAtomicInMissingDirectory(t *testing.T) {
-	if _, err := CreateAtomic(filepath.Join(t.TempDir(), "no", "such", "out.ndjson")); err == nil {
-		t.Fatal("no error")
+func TestCheckInMissingDirectory(t *testing.T) {
+	if _, err := Check(filepath.Join(t.TempDir(), "no", "such", "out.ndjson")); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("Check = %v, want ErrNotExist", err)
 	}
 }
 
@@ -75,16 +90,13 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 	}
 }
 
-// TestAtomicFileLargeWrite writes past several write-back chunks (Linux
+// TestFileLargeWrite writes past several write-back chunks (Linux
 // starts write-back as it goes) and checks every byte arrives.
-func TestAtomicFileLargeWrite(t *testing.T) {
+func TestFileLargeWrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "big.ndjson")
-	a, err := CreateAtomic(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Abort()
+	s := openSet(t, context.Background(), path)
+	a := s.Files()[0]
 	chunk := make([]byte, 700<<10) // not a divisor of the write-back chunk
 	var want int64
 	for i := 0; want < 5*writebackChunkSize+123; i++ {
@@ -97,7 +109,7 @@ func TestAtomicFileLargeWrite(t *testing.T) {
 		}
 		want += int64(n)
 	}
-	if err := a.Commit(); err != nil {
+	if err := s.Commit(); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(path)

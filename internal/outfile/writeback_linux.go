@@ -1,6 +1,6 @@
 //go:build linux
 
-package pipeline
+package outfile
 
 import (
 	"os"
@@ -8,7 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// writeback starts the kernel writing an AtomicFile's pages to disk while
+// writeback starts the kernel writing a File's pages to disk while
 // the run goes on (sync_file_range with SYNC_FILE_RANGE_WRITE: start, do not
 // wait), so that Commit's fsync finds most of the file already written
 // instead of writing all of it at the end. It changes when pages reach the

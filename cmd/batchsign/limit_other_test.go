@@ -1,0 +1,6 @@
+//go:build !unix
+
+package main
+
+// limitFileSize is a no-op where there is no RLIMIT_FSIZE.
+func limitFileSize(string) {}
