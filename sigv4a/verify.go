@@ -188,10 +188,16 @@ func (v *Verifier) canonical(c credentialScope, token, regionSet string, t time.
 }
 
 // signatureOK checks a hex DER ECDSA signature of a string to sign. A
-// signature that is not hex, or too long to be one, is simply wrong.
+// signature that is not lower-case hex (the only form signers write, so that
+// one signature has one spelling), or too long to be one, is simply wrong.
 func (v *Verifier) signatureOK(pub *ecdsa.PublicKey, sts, sigHex string) bool {
 	if len(sigHex) > maxSignatureHex || len(sigHex)%2 != 0 {
 		return false
+	}
+	for i := 0; i < len(sigHex); i++ {
+		if c := sigHex[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
 	}
 	n, err := hex.Decode(v.der[:], []byte(sigHex))
 	if err != nil {

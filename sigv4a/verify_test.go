@@ -113,6 +113,7 @@ func TestVerifyPresignedURLReasons(t *testing.T) {
 		{"signature changed", good[:len(good)-2] + flipHex(good[len(good)-2:]), VerifyOptions{Now: at}, nil, sigerr.ErrSignatureMismatch},
 		{"signature not hex", strings.Replace(good, sig, "zz"+sig[2:], 1), VerifyOptions{Now: at}, nil, sigerr.ErrSignatureMismatch},
 		{"signature too long", good + "00", VerifyOptions{Now: at}, nil, sigerr.ErrSignatureMismatch},
+		{"signature in upper case", strings.Replace(good, sig, strings.ToUpper(sig), 1), VerifyOptions{Now: at}, nil, sigerr.ErrSignatureMismatch},
 		{"extra parameter", good + "&x=1", VerifyOptions{Now: at}, nil, sigerr.ErrSignatureMismatch},
 		{"expired", good, VerifyOptions{Now: testTime.Add(601 * time.Second)}, nil, sigerr.ErrExpired},
 		{"still valid at the end", good, VerifyOptions{Now: testTime.Add(600 * time.Second)}, nil, 0},
