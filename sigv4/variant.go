@@ -56,7 +56,8 @@ func NewVariantSigner(creds Credentials, t time.Time, opts Options, v Variant) (
 }
 
 // appendVariantSignature hashes the canonical request in s.cr into the
-// string to sign and hands its SHA-256 to the variant's Sign.
+// string to sign and hands its SHA-256 to the variant's Sign, allocating
+// nothing itself.
 func (s *Signer) appendVariantSignature(dst []byte) []byte {
 	if s.variant.Sign == nil {
 		return dst
@@ -67,6 +68,8 @@ func (s *Signer) appendVariantSignature(dst []byte) []byte {
 	b := slices.Grow(sts[:0], n+64)[:n+64]
 	copy(b, s.stsPrefix)
 	encodeHex(b[n:], sum[:])
-	digest := sha256block.Sum256(b)
-	return s.variant.Sign(dst, digest[:])
+	// The digest goes through s.sumb: handed to a func value from the
+	// stack, it would escape and cost an allocation per signature.
+	s.sumb = sha256block.Sum256(b)
+	return s.variant.Sign(dst, s.sumb[:])
 }

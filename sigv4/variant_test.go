@@ -84,3 +84,18 @@ func TestRegionSetIsReservedOnlyForVariants(t *testing.T) {
 		t.Fatalf("variant, generic presign: %v", err)
 	}
 }
+
+// A variant's S3 presign allocates nothing but what its Sign does.
+func TestVariantPresignS3DoesNotAllocate(t *testing.T) {
+	creds := Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: docSecret}
+	va, err := NewVariantSigner(creds, docTime, Options{Service: "s3"}, Variant{Algorithm: "A", Scope: "S", RegionSet: "*",
+		Sign: func(dst, digest []byte) []byte { return append(dst, digest[:4]...) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := S3Presign{Host: "b.s3.amazonaws.com", Key: "exports/part-00042.parquet", Expires: 3600}
+	dst := make([]byte, 0, 1024)
+	if n := testing.AllocsPerRun(100, func() { dst, _ = va.AppendPresignS3(dst[:0], &p) }); n != 0 {
+		t.Fatalf("%v allocations per presign", n)
+	}
+}
