@@ -25,10 +25,13 @@ type Variant struct {
 	Scope string
 	// RegionSet, when not empty, is signed as the X-Amz-Region-Set query
 	// parameter of presigned URLs and as the X-Amz-Region-Set header in
-	// header signing; the caller may not set either itself.
+	// header signing. A caller's X-Amz-Region-Set query parameter is then
+	// refused (ErrReservedParam), and its header of that name ignored in
+	// header signing, as X-Amz-Date is.
 	RegionSet string
 	// Sign appends the signature of digest, the SHA-256 of the string to
-	// sign, to dst. It may be nil when the signer only canonicalises, as a
+	// sign, to dst; digest is the Signer's scratch, valid during the call
+	// only. Sign may be nil when the signer only canonicalises, as a
 	// verifier's does: signatures are then empty.
 	Sign func(dst, digest []byte) []byte
 }
