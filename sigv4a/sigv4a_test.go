@@ -153,3 +153,21 @@ func TestSignerRedacts(t *testing.T) {
 		}
 	}
 }
+
+// The region set signed is the Signer's: a caller's X-Amz-Region-Set header
+// is replaced in header signing, never signed beside it.
+func TestSignHeadersReplacesCallersRegionSet(t *testing.T) {
+	s := newS3Signer(t, "", "us-*")
+	r := Request{Method: "GET", Host: "h", Path: "/k", Headers: []Header{{Name: "X-Amz-Region-Set", Value: "eu-west-1"}}}
+	c, err := s.Explain(&r, HeaderForm, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(c.CanonicalRequest, "x-amz-region-set:") != 1 || !strings.Contains(c.CanonicalRequest, "\nx-amz-region-set:us-*\n") {
+		t.Fatalf("canonical request:\n%s", c.CanonicalRequest)
+	}
+	hs, _ := s.SignHeaders(&r)
+	if hs[1].Name != "X-Amz-Region-Set" || hs[1].Value != "us-*" {
+		t.Fatalf("headers %v", hs)
+	}
+}
