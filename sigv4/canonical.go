@@ -68,7 +68,13 @@ func (s *Signer) appendSortedQuery(dst []byte) []byte {
 	return dst
 }
 
-// reservedParam reports query keys the presigner sets itself.
+// reserved reports query keys the presigner sets itself: reservedParam's,
+// and X-Amz-Region-Set for a variant that signs one.
+func (s *Signer) reserved(key string) bool {
+	return reservedParam(key) || (s.regionSetEsc != "" && strings.EqualFold(key, "X-Amz-Region-Set"))
+}
+
+// reservedParam reports query keys every presigner of the family sets itself.
 func reservedParam(key string) bool {
 	if len(key) < 6 || !strings.EqualFold(key[:6], "x-amz-") {
 		return false
@@ -82,7 +88,7 @@ func reservedParam(key string) bool {
 
 // addPresignParams records the X-Amz-* pairs a presigned URL signs.
 func (s *Signer) addPresignParams(signedHeaders string, expires int64) {
-	s.appendRawPair("X-Amz-Algorithm", Algorithm)
+	s.appendRawPair("X-Amz-Algorithm", s.alg)
 	s.appendRawPair("X-Amz-Credential", s.credEsc)
 	s.appendRawPair("X-Amz-Date", s.amzDate)
 	start := len(s.qb)
@@ -91,6 +97,9 @@ func (s *Signer) addPresignParams(signedHeaders string, expires int64) {
 	s.spans = append(s.spans, pairSpan{start, start + len("X-Amz-Expires"), len(s.qb)})
 	if s.tokenEsc != "" && !s.opts.TokenAfterSigning {
 		s.appendRawPair("X-Amz-Security-Token", s.tokenEsc)
+	}
+	if s.regionSetEsc != "" {
+		s.appendRawPair("X-Amz-Region-Set", s.regionSetEsc)
 	}
 	start = len(s.qb)
 	s.qb = append(s.qb, "X-Amz-SignedHeaders="...)
@@ -160,7 +169,8 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 			return "", sigcore.FieldErr("headers", sigcore.WithDetail(sigerr.ErrInvalidValue, "header name "+strconv.Quote(h.Name)))
 		}
 		v := canonicalValue(h.Value)
-		if form == HeaderForm && (name == "x-amz-date" || name == "x-amz-security-token") {
+		if form == HeaderForm && (name == "x-amz-date" || name == "x-amz-security-token" ||
+			(name == "x-amz-region-set" && s.regionSetEsc != "")) {
 			continue
 		}
 		if name == "x-amz-content-sha256" {
@@ -180,6 +190,9 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	}
 	if form == HeaderForm {
 		hs = append(hs, canonHeader{"x-amz-date", s.amzDate})
+		if s.regionSetEsc != "" {
+			hs = append(hs, canonHeader{"x-amz-region-set", s.variant.RegionSet})
+		}
 		if s.creds.SessionToken != "" && !s.opts.TokenAfterSigning {
 			hs = append(hs, canonHeader{"x-amz-security-token", s.creds.SessionToken})
 		}
@@ -252,7 +265,7 @@ func (s *Signer) addRawQuery(q string, presign bool) error {
 		return sigcore.FieldErr("query", err)
 	}
 	for _, p := range s.params {
-		if presign && reservedParam(p.Key) {
+		if presign && s.reserved(p.Key) {
 			return sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, p.Key))
 		}
 		s.appendPair(p.Key, p.Value)

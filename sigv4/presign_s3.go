@@ -89,7 +89,7 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		s.qb, s.spans = s.qb[:0], s.spans[:0]
 		for i := range p.Query {
 			q := &p.Query[i]
-			if reservedParam(q.Key) {
+			if s.reserved(q.Key) {
 				return dst, sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, q.Key))
 			}
 			if err := sigcore.CheckUTF8(q.Key); err != nil {

@@ -121,11 +121,18 @@ type Request struct {
 // key is cached).
 type Signer struct {
 	creds   Credentials
-	key     *SigningKey
+	key     *SigningKey // nil for a variant
 	opts    Options
 	s3      bool
 	t       time.Time
 	amzDate string // 20060102T150405Z
+
+	// alg is Algorithm or the variant's; variant is nil for SigV4 itself;
+	// regionSetEsc is the variant's region set URI-escaped, "" without one.
+	alg          string
+	variant      *Variant
+	regionSetEsc string
+
 	// credential is "AKID/scope"; credEsc is it URI-escaped (X-Amz-Credential).
 	credential, credEsc string
 	tokenEsc            string // URI-escaped session token, "" without one
@@ -187,15 +194,8 @@ func NewSigner(creds Credentials, key *SigningKey, t time.Time, opts Options) (*
 	if key.region != opts.Region || key.service != opts.Service || key.date != t.Format("20060102") {
 		return nil, sigcore.FieldErr("signing_key", sigcore.WithDetail(sigerr.ErrInvalidValue, "key scope "+key.Scope()+" does not match the request"))
 	}
-	s := &Signer{creds: creds, key: key, opts: opts, t: t}
-	s.s3 = opts.Rules == RulesS3 || (opts.Rules == RulesAuto && opts.Service == "s3")
-	s.amzDate = t.Format(amzDateLayout)
-	s.credential = creds.AccessKeyID + "/" + key.Scope()
-	s.credEsc = sigcore.URIEscape(s.credential, false)
-	if creds.SessionToken != "" {
-		s.tokenEsc = sigcore.URIEscape(creds.SessionToken, false)
-	}
-	s.stsPrefix = Algorithm + "\n" + s.amzDate + "\n" + key.Scope() + "\n"
+	s := newSigner(creds, t, opts, Algorithm, key.Scope())
+	s.key = key
 
 	if sha256block.BlockHMAC() {
 		s.prepareBlockHMAC()
@@ -221,6 +221,21 @@ func NewSigner(creds Credentials, key *SigningKey, t time.Time, opts Options) (*
 	return s, nil
 }
 
+// newSigner sets up what SigV4 and its variants share: rules, date,
+// credential and the string-to-sign prefix.
+func newSigner(creds Credentials, t time.Time, opts Options, alg, scope string) *Signer {
+	s := &Signer{creds: creds, opts: opts, t: t, alg: alg}
+	s.s3 = opts.Rules == RulesS3 || (opts.Rules == RulesAuto && opts.Service == "s3")
+	s.amzDate = t.Format(amzDateLayout)
+	s.credential = creds.AccessKeyID + "/" + scope
+	s.credEsc = sigcore.URIEscape(s.credential, false)
+	if creds.SessionToken != "" {
+		s.tokenEsc = sigcore.URIEscape(creds.SessionToken, false)
+	}
+	s.stsPrefix = alg + "\n" + s.amzDate + "\n" + scope + "\n"
+	return s
+}
+
 // prepareBlockHMAC absorbs the whole blocks of the string-to-sign prefix into
 // the key's inner state, for appendSignature's block-level path.
 func (s *Signer) prepareBlockHMAC() {
@@ -240,6 +255,9 @@ func (s *Signer) prepareBlockHMAC() {
 func (s *Signer) appendSignature(dst []byte) []byte {
 	if s.useBlock {
 		return s.appendBlockSignature(dst)
+	}
+	if s.variant != nil {
+		return s.appendVariantSignature(dst)
 	}
 	sum := sha256block.Sum256(s.cr)
 	encodeHex(s.hexb[:], sum[:])
@@ -343,7 +361,8 @@ const (
 )
 
 // Explain returns the canonical request, string to sign, signed headers and
-// signature for r in the given form (expires is used by QueryForm only).
+// signature for r in the given form (expires is used by QueryForm only). A
+// variant signer without a Sign function leaves Signature empty.
 func (s *Signer) Explain(r *Request, form Form, expires int64) (Canonical, error) {
 	signed, err := s.canonicalize(r, form, expires)
 	if err != nil {
@@ -362,23 +381,27 @@ func (s *Signer) Explain(r *Request, form Form, expires int64) (Canonical, error
 
 // SignHeaders signs r for an Authorization header and returns the headers to
 // add to the request, in this order: X-Amz-Security-Token (with temporary
-// credentials), X-Amz-Date, x-amz-content-sha256 (S3, or when asked), and
-// Authorization.
+// credentials), X-Amz-Date, X-Amz-Region-Set (a variant with a region set),
+// x-amz-content-sha256 (S3, or when asked), and Authorization.
 func (s *Signer) SignHeaders(r *Request) ([]Header, error) {
 	signed, err := s.canonicalize(r, HeaderForm, 0)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Header, 0, 4)
+	out := make([]Header, 0, 5)
 	if s.creds.SessionToken != "" {
 		out = append(out, Header{Name: "X-Amz-Security-Token", Value: s.creds.SessionToken})
 	}
 	out = append(out, Header{Name: "X-Amz-Date", Value: s.amzDate})
+	if s.regionSetEsc != "" {
+		out = append(out, Header{Name: "X-Amz-Region-Set", Value: s.variant.RegionSet})
+	}
 	if s.contentHeader() {
 		out = append(out, Header{Name: "x-amz-content-sha256", Value: s.payload})
 	}
-	auth := make([]byte, 0, len(Algorithm)+len(s.credential)+len(signed)+120)
-	auth = append(auth, Algorithm+" Credential="...)
+	auth := make([]byte, 0, len(s.alg)+len(s.credential)+len(signed)+160)
+	auth = append(auth, s.alg...)
+	auth = append(auth, " Credential="...)
 	auth = append(auth, s.credential...)
 	auth = append(auth, ", SignedHeaders="...)
 	auth = append(auth, signed...)
@@ -391,7 +414,8 @@ func (s *Signer) SignHeaders(r *Request) ([]Header, error) {
 // presignQuery signs r as a presigned URL valid for expires seconds and
 // returns the query parameters to append to the request's own query, in the
 // order SDKs emit them: X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
-// X-Amz-SignedHeaders, X-Amz-Expires, X-Amz-Security-Token, X-Amz-Signature.
+// X-Amz-SignedHeaders, X-Amz-Expires, X-Amz-Security-Token,
+// X-Amz-Region-Set (variants), X-Amz-Signature.
 func (s *Signer) presignQuery(r *Request, expires int64) (string, error) {
 	if err := s.checkExpires(expires); err != nil {
 		return "", err
@@ -400,8 +424,10 @@ func (s *Signer) presignQuery(r *Request, expires int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	b := make([]byte, 0, 256+len(s.tokenEsc))
-	b = append(b, "X-Amz-Algorithm="+Algorithm+"&X-Amz-Credential="...)
+	b := make([]byte, 0, 256+len(s.tokenEsc)+len(s.regionSetEsc))
+	b = append(b, "X-Amz-Algorithm="...)
+	b = append(b, s.alg...)
+	b = append(b, "&X-Amz-Credential="...)
 	b = append(b, s.credEsc...)
 	b = append(b, "&X-Amz-Date="...)
 	b = append(b, s.amzDate...)
@@ -412,6 +438,10 @@ func (s *Signer) presignQuery(r *Request, expires int64) (string, error) {
 	if s.tokenEsc != "" {
 		b = append(b, "&X-Amz-Security-Token="...)
 		b = append(b, s.tokenEsc...)
+	}
+	if s.regionSetEsc != "" {
+		b = append(b, "&X-Amz-Region-Set="...)
+		b = append(b, s.regionSetEsc...)
 	}
 	b = append(b, "&X-Amz-Signature="...)
 	b = s.appendSignature(b)

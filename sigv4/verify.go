@@ -41,26 +41,6 @@ func (o *VerifyOptions) skew() time.Duration {
 	return sigcore.MaxClockSkew
 }
 
-// splitURL cuts an absolute URL into scheme, host, wire path and raw query
-// without re-encoding anything: verification must see the bytes as sent.
-func splitURL(raw string) (scheme, host, path, query string, ok bool) {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok || scheme == "" {
-		return "", "", "", "", false
-	}
-	rest, _, _ = strings.Cut(rest, "#")
-	i := strings.IndexAny(rest, "/?")
-	if i < 0 {
-		return scheme, rest, "/", "", rest != ""
-	}
-	host, rest = rest[:i], rest[i:]
-	path, query, _ = strings.Cut(rest, "?")
-	if path == "" {
-		path = "/"
-	}
-	return scheme, host, path, query, host != ""
-}
-
 // credentialScope is X-Amz-Credential or the Credential= of an
 // Authorization header, taken apart.
 type credentialScope struct {
@@ -191,7 +171,7 @@ func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, 
 // constant time; the error never contains the expected signature.
 func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payloadHash string) error {
 	opts, lookup := &v.Opts, v.Lookup
-	_, host, path, query, ok := splitURL(rawURL)
+	_, host, path, query, ok := sigcore.SplitURL(rawURL)
 	if !ok {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "url", "not an absolute URL")
 	}
@@ -273,7 +253,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 	if err := opts.verifyScope(scope, t); err != nil {
 		return err
 	}
-	if !hasListItem(signedHdrs, "host") {
+	if !sigcore.HasListItem(signedHdrs, "host") {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrUnsignedHeader, "X-Amz-SignedHeaders", "host is not signed")
 	}
 
@@ -285,7 +265,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Credential", err.Error())
 	}
-	r := Request{Method: method, Host: host, Path: path, Query: string(rest), Headers: pickSigned(headers, signedHdrs)}
+	r := Request{Method: method, Host: host, Path: path, Query: string(rest), Headers: sigcore.PickSigned(headers, signedHdrs)}
 	if !s.s3 {
 		r.PayloadHash = payloadHash
 	}
@@ -316,7 +296,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 // match the x-amz-content-sha256 header the request signed.
 func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash string) error {
 	opts, lookup := &v.Opts, v.Lookup
-	_, host, path, query, ok := splitURL(rawURL)
+	_, host, path, query, ok := sigcore.SplitURL(rawURL)
 	if !ok {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "url", "not an absolute URL")
 	}
@@ -372,7 +352,7 @@ func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash 
 		return err
 	}
 	for _, must := range []string{"host", "x-amz-date"} {
-		if !hasListItem(signedHdrs, must) {
+		if !sigcore.HasListItem(signedHdrs, must) {
 			return sigcore.Fail(schemeSigV4, sigerr.ErrUnsignedHeader, must, "required header is not signed")
 		}
 	}
@@ -380,7 +360,7 @@ func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash 
 	// proxy could add one unnoticed.
 	for _, h := range headers {
 		name := strings.ToLower(strings.TrimSpace(h.Name))
-		if strings.HasPrefix(name, "x-amz-") && !hasListItem(signedHdrs, name) && name != "x-amz-security-token" {
+		if strings.HasPrefix(name, "x-amz-") && !sigcore.HasListItem(signedHdrs, name) && name != "x-amz-security-token" {
 			return sigcore.Fail(schemeSigV4, sigerr.ErrUnsignedHeader, name, "x-amz-* headers must be signed")
 		}
 	}
@@ -394,11 +374,11 @@ func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash 
 		!sigcore.ConstantTimeEqualString(strings.ToLower(contentHash), strings.ToLower(payloadHash)) {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrContentHashMismatch, "x-amz-content-sha256", "body does not match the signed hash")
 	}
-	s, err := v.signer(scope, secret, token, t, token != "" && !hasListItem(signedHdrs, "x-amz-security-token"), hasListItem(signedHdrs, "x-amz-content-sha256"))
+	s, err := v.signer(scope, secret, token, t, token != "" && !sigcore.HasListItem(signedHdrs, "x-amz-security-token"), sigcore.HasListItem(signedHdrs, "x-amz-content-sha256"))
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "Authorization", err.Error())
 	}
-	r := Request{Method: method, Host: host, Path: path, Query: query, Headers: pickSigned(headers, signedHdrs)}
+	r := Request{Method: method, Host: host, Path: path, Query: query, Headers: sigcore.PickSigned(headers, signedHdrs)}
 	if contentHash == "" {
 		r.PayloadHash = payloadHash
 	}
@@ -416,28 +396,4 @@ func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash 
 		return sigcore.Fail(schemeSigV4, sigerr.ErrClockSkew, "X-Amz-Date", "signed at "+t.Format(time.RFC3339)+", "+d.Round(time.Second).String()+" from now")
 	}
 	return nil
-}
-
-// hasListItem reports whether a ';'-separated list holds item.
-func hasListItem(list, item string) bool {
-	for list != "" {
-		var x string
-		x, list, _ = strings.Cut(list, ";")
-		if x == item {
-			return true
-		}
-	}
-	return false
-}
-
-// pickSigned keeps the headers named in the signed list (host comes from
-// the URL).
-func pickSigned(headers []Header, signed string) []Header {
-	var out []Header
-	for _, h := range headers {
-		if hasListItem(signed, strings.ToLower(strings.TrimSpace(h.Name))) {
-			out = append(out, h)
-		}
-	}
-	return out
 }
