@@ -98,7 +98,8 @@ func (c *canon) resetHeaders(host string) {
 
 // addHeader adds one header to sign, lower-casing its name and
 // canonicalising its value. Names may hold any visible ASCII byte but ':'
-// (the conformance suite signs "header/name/with/slash"); values may not
+// and ';' (the conformance suite signs "header/name/with/slash"; ';'
+// separates X-Goog-SignedHeaders); values may not
 // hold control characters other than tab, which could not be sent.
 func (c *canon) addHeader(name, value string) error {
 	if name == "" {
@@ -107,7 +108,7 @@ func (c *canon) addHeader(name, value string) error {
 	start := len(c.hb)
 	for i := 0; i < len(name); i++ {
 		b := name[i]
-		if b <= ' ' || b >= 0x7f || b == ':' {
+		if b <= ' ' || b >= 0x7f || b == ':' || b == ';' {
 			c.hb = c.hb[:start]
 			return sigcore.FieldErr("headers", sigcore.WithDetail(sigerr.ErrInvalidValue,
 				"header name "+sigcore.QuoteForError(name)+" has byte "+strconv.QuoteRune(rune(b))+" at "+strconv.Itoa(i)))

@@ -74,15 +74,19 @@ func ParseServiceAccountJSON(data []byte) (*ServiceAccount, error) {
 			return nil, sigcore.FieldErr("key_file", sigcore.WithDetail(ErrNotServiceAccountKey, "JSON syntax error at byte "+strconv.FormatInt(syn.Offset, 10)))
 		}
 		var typ *json.UnmarshalTypeError
-		if errors.As(err, &typ) {
+		if errors.As(err, &typ) && typ.Field != "" {
 			return nil, sigcore.FieldErr(typ.Field, sigcore.WithDetail(ErrNotServiceAccountKey, "not a JSON "+typ.Type.String()))
 		}
 		return nil, sigcore.FieldErr("key_file", sigcore.WithDetail(ErrNotServiceAccountKey, "not a JSON object"))
 	}
 	if f.Type != "service_account" {
-		what := "missing"
-		if f.Type != "" {
-			what = sigcore.QuoteForError(f.Type)
+		// Quote only the credential types Google defines: any other
+		// value is the caller's bytes, which are not echoed.
+		what := "missing or unknown"
+		switch f.Type {
+		case "authorized_user", "external_account", "external_account_authorized_user",
+			"impersonated_service_account", "gdch_service_account":
+			what = strconv.Quote(f.Type) + " (not a service-account key; signing needs one)"
 		}
 		return nil, sigcore.FieldErr("type", sigcore.WithDetail(ErrNotServiceAccountKey, what+", want \"service_account\""))
 	}
@@ -135,9 +139,14 @@ func parseRSAPrivateKeyPEM(b []byte) (*rsa.PrivateKey, error) {
 	return nil, sigcore.WithDetail(ErrNotServiceAccountKey, "PEM block is "+sigcore.QuoteForError(block.Type)+", want \"PRIVATE KEY\" or \"RSA PRIVATE KEY\"")
 }
 
+// minRSABits is the smallest key NewServiceAccount accepts: Google issues
+// 2048-bit service-account keys, and crypto/rsa refuses to sign with keys
+// under 1024 bits.
+const minRSABits = 2048
+
 // NewServiceAccount makes a ServiceAccount from a client email and an RSA
 // key obtained some other way (a secret manager, a test). The key is
-// validated and its CRT values precomputed; the ServiceAccount keeps the
+// validated (RSA, at least 2048 bits) and its CRT values precomputed; the ServiceAccount keeps the
 // pointer, so the caller must not modify the key afterwards.
 func NewServiceAccount(clientEmail string, key *rsa.PrivateKey) (*ServiceAccount, error) {
 	if clientEmail == "" {
@@ -145,6 +154,10 @@ func NewServiceAccount(clientEmail string, key *rsa.PrivateKey) (*ServiceAccount
 	}
 	if key == nil {
 		return nil, sigcore.FieldErr("private_key", sigerr.ErrMissingField)
+	}
+	if bits := key.N.BitLen(); bits < minRSABits {
+		return nil, sigcore.FieldErr("private_key", sigcore.WithDetail(sigerr.ErrInvalidValue,
+			"RSA key of "+strconv.Itoa(bits)+" bits; service-account keys have at least 2048"))
 	}
 	if err := key.Validate(); err != nil {
 		return nil, sigcore.FieldErr("private_key", sigcore.WithDetail(sigerr.ErrInvalidValue, err.Error()))
