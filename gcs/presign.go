@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/batchsign/batchsign/internal/sha256block"
@@ -204,6 +205,10 @@ func newSigner(alg, id, idField string, t time.Time, opts Options) (*Signer, err
 	}
 	if err := sigcore.CheckUTF8(id); err != nil {
 		return nil, sigcore.FieldErr(idField, err)
+	}
+	if strings.IndexByte(id, '/') >= 0 {
+		// X-Goog-Credential is id/date/region/storage/goog4_request.
+		return nil, sigcore.FieldErr(idField, sigcore.WithDetail(sigerr.ErrInvalidValue, sigcore.QuoteForError(id)+" holds a '/'"))
 	}
 	region := opts.Region
 	if region == "" {

@@ -85,6 +85,9 @@ func TestPresignRefusesWhatItCannotSign(t *testing.T) {
 	if _, err := NewHMACSigner(NewHMACKey("", "s"), fuzzAt, Options{}); !errors.Is(err, sigerr.ErrMissingField) {
 		t.Errorf("empty access ID: %v", err)
 	}
+	if _, err := NewHMACSigner(NewHMACKey("a/b", "s"), fuzzAt, Options{}); !errors.Is(err, sigerr.ErrInvalidValue) {
+		t.Errorf("access ID with a slash: %v", err)
+	}
 	if _, err := NewRSASigner(nil, fuzzAt, Options{}); !errors.Is(err, sigerr.ErrMissingField) {
 		t.Errorf("nil account: %v", err)
 	}
