@@ -1,0 +1,272 @@
+package gcs
+
+import (
+	"encoding/base64"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/sigerr"
+)
+
+// PostPolicy describes a V4 POST policy: an HTML form with which a browser
+// uploads one object straight into a bucket (XML API "POST Object"). The
+// signer turns it into the form's URL and hidden fields; the browser adds
+// the file as the last field.
+type PostPolicy struct {
+	// Scheme, Host and Style place the form's action URL as for Presign:
+	// https://storage.googleapis.com/bucket/ by default,
+	// https://bucket.storage.googleapis.com/ virtual-hosted,
+	// https://host/ bucket-bound.
+	Scheme string
+	Host   string
+	Style  URLStyle
+	// Bucket is the bucket uploads go to; always part of the policy, even
+	// when the URL is bucket-bound.
+	Bucket string
+	// Object is the name the upload gets: the form's key field and an
+	// exact-match condition on it. Leave it empty to let the browser
+	// choose the name within a StartsWith("key", prefix) condition, which
+	// is then required.
+	Object string
+	// Expires is how many seconds after the signing instant the policy
+	// accepts uploads, 1…604800.
+	Expires int64
+	// Fields are further form fields (acl, cache-control, content-type,
+	// success_action_status, success_action_redirect, x-goog-meta-*, ...),
+	// in order. Each is also an exact-match condition, unless its name
+	// starts with "x-ignore-". Names may not repeat nor be one the signer
+	// sets (bucket, key, policy, file, x-goog-algorithm,
+	// x-goog-credential, x-goog-date, x-goog-signature).
+	Fields []PostField
+	// Conditions are further conditions, written before the fields' own.
+	Conditions []PostCondition
+}
+
+// PostField is one form field.
+type PostField struct {
+	Name, Value string
+}
+
+// PostCondition is one condition of a policy document beyond a field's
+// exact match. Make one with StartsWith or ContentLengthRange.
+type PostCondition struct {
+	op       string // "starts-with" or "content-length-range"
+	field    string // "$acl", with the dollar
+	prefix   string
+	min, max int64
+}
+
+// StartsWith is ["starts-with", "$field", prefix]: the form's field must
+// begin with prefix ("" allows any value). field may be given with or
+// without its leading '$'.
+func StartsWith(field, prefix string) PostCondition {
+	if len(field) == 0 || field[0] != '$' {
+		field = "$" + field
+	}
+	return PostCondition{op: "starts-with", field: field, prefix: prefix}
+}
+
+// ContentLengthRange is ["content-length-range", min, max]: the uploaded
+// file's size in bytes must be within [min, max].
+func ContentLengthRange(min, max int64) PostCondition {
+	return PostCondition{op: "content-length-range", min: min, max: max}
+}
+
+// PostForm is a signed POST policy: where the form goes and the fields it
+// must carry, in this order: key (unless the browser chooses it), the
+// caller's fields, x-goog-algorithm, x-goog-credential, x-goog-date,
+// x-goog-signature and policy. The file field goes after them all.
+type PostForm struct {
+	URL    string
+	Fields []PostField
+}
+
+// reservedField reports names the signer sets in a form.
+func reservedField(name string) bool {
+	for _, r := range [...]string{"bucket", "key", "policy", "file", "x-goog-algorithm", "x-goog-credential", "x-goog-date", "x-goog-signature"} {
+		if asciiEqualFold(name, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// SignPostPolicy signs p: the policy document is
+// {"conditions":[...],"expiration":"2006-01-02T15:04:05Z"} with the
+// caller's conditions, then one exact-match condition per field, then
+// bucket, key, x-goog-date, x-goog-credential and x-goog-algorithm, as
+// Google's clients write it (non-ASCII escaped as \uXXXX); the policy field
+// is its base64, and x-goog-signature is the hex RSA signature or HMAC of
+// that base64 text. Google's 11 conformance policies are reproduced byte
+// for byte.
+func (s *Signer) SignPostPolicy(p *PostPolicy) (*PostForm, error) {
+	if p.Expires < 1 || p.Expires > MaxExpires {
+		return nil, sigcore.FieldErr("expires", sigcore.WithDetail(ErrExpiresRange, "got "+strconv.FormatInt(p.Expires, 10)))
+	}
+	if err := checkBucket(p.Bucket); err != nil {
+		return nil, err
+	}
+	if err := checkObject("object", p.Object); err != nil {
+		return nil, err
+	}
+	scheme := p.Scheme
+	switch scheme {
+	case "":
+		scheme = "https"
+	case "https", "http":
+	default:
+		return nil, sigcore.FieldErr("scheme", sigcore.WithDetail(sigerr.ErrInvalidValue, sigcore.QuoteForError(p.Scheme)+", want https or http"))
+	}
+	host := p.Host
+	if host == "" && p.Style != BucketBoundHostname {
+		host = DefaultHost
+	}
+	if err := checkHost("host", host); err != nil {
+		return nil, err
+	}
+	var url string
+	switch p.Style {
+	case PathStyle:
+		url = scheme + "://" + host + "/" + p.Bucket + "/"
+	case VirtualHostedStyle:
+		url = scheme + "://" + p.Bucket + "." + host + "/"
+	case BucketBoundHostname:
+		url = scheme + "://" + host + "/"
+	default:
+		return nil, sigcore.FieldErr("style", sigcore.WithDetail(sigerr.ErrInvalidValue, "unknown URL style "+strconv.Itoa(int(p.Style))))
+	}
+
+	doc := make([]byte, 0, 512)
+	doc = append(doc, `{"conditions":[`...)
+	keyLimited := p.Object != ""
+	for _, c := range p.Conditions {
+		switch c.op {
+		case "starts-with":
+			if !utf8.ValidString(c.field) || !utf8.ValidString(c.prefix) || len(c.field) < 2 {
+				return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue, "starts-with needs a UTF-8 field name and prefix"))
+			}
+			doc = append(doc, `["starts-with",`...)
+			doc = appendJSONString(doc, c.field)
+			doc = append(doc, ',')
+			doc = appendJSONString(doc, c.prefix)
+			keyLimited = keyLimited || asciiEqualFold(c.field, "$key")
+		case "content-length-range":
+			if c.min < 0 || c.max < c.min {
+				return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue,
+					"content-length-range ["+strconv.FormatInt(c.min, 10)+", "+strconv.FormatInt(c.max, 10)+"]"))
+			}
+			doc = append(doc, `["content-length-range",`...)
+			doc = strconv.AppendInt(doc, c.min, 10)
+			doc = append(doc, ',')
+			doc = strconv.AppendInt(doc, c.max, 10)
+		default:
+			return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue, "a PostCondition not made by StartsWith or ContentLengthRange"))
+		}
+		doc = append(doc, "],"...)
+	}
+	if !keyLimited {
+		return nil, sigcore.FieldErr("object", sigcore.WithDetail(sigerr.ErrMissingField, "give the object name or a StartsWith(\"key\", prefix) condition"))
+	}
+	for i, f := range p.Fields {
+		if f.Name == "" {
+			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrMissingField, "empty field name"))
+		}
+		if reservedField(f.Name) {
+			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(ErrReservedParam, f.Name))
+		}
+		if !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value) {
+			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidUTF8, "field "+strconv.Quote(f.Name)))
+		}
+		for _, g := range p.Fields[:i] {
+			if asciiEqualFold(g.Name, f.Name) {
+				return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidValue, "field "+strconv.Quote(f.Name)+" given twice"))
+			}
+		}
+		if len(f.Name) >= len("x-ignore-") && asciiEqualFold(f.Name[:len("x-ignore-")], "x-ignore-") {
+			continue
+		}
+		doc = appendJSONPair(doc, f.Name, f.Value)
+	}
+	credential := s.id + "/" + s.scope
+	doc = appendJSONPair(doc, "bucket", p.Bucket)
+	if p.Object != "" {
+		doc = appendJSONPair(doc, "key", p.Object)
+	}
+	doc = appendJSONPair(doc, "x-goog-date", s.date)
+	doc = appendJSONPair(doc, "x-goog-credential", credential)
+	doc = appendJSONPair(doc, "x-goog-algorithm", s.alg)
+	doc = doc[:len(doc)-1] // the last ','
+	doc = append(doc, `],"expiration":"`...)
+	doc = s.t.Add(time.Duration(p.Expires)*time.Second).AppendFormat(doc, "2006-01-02T15:04:05Z")
+	doc = append(doc, `"}`...)
+
+	policy := base64.StdEncoding.EncodeToString(doc)
+	sig, err := s.appendSignature(nil, []byte(policy))
+	if err != nil {
+		return nil, err
+	}
+	form := &PostForm{URL: url, Fields: make([]PostField, 0, len(p.Fields)+6)}
+	if p.Object != "" {
+		form.Fields = append(form.Fields, PostField{"key", p.Object})
+	}
+	form.Fields = append(form.Fields, p.Fields...)
+	form.Fields = append(form.Fields,
+		PostField{"x-goog-algorithm", s.alg},
+		PostField{"x-goog-credential", credential},
+		PostField{"x-goog-date", s.date},
+		PostField{"x-goog-signature", string(sig)},
+		PostField{"policy", policy},
+	)
+	return form, nil
+}
+
+// appendJSONPair appends {"name":"value"}, and a comma.
+func appendJSONPair(doc []byte, name, value string) []byte {
+	doc = append(doc, '{')
+	doc = appendJSONString(doc, name)
+	doc = append(doc, ':')
+	doc = appendJSONString(doc, value)
+	return append(doc, "},"...)
+}
+
+// appendJSONString appends s as a JSON string the way Google's clients
+// write policy documents (JavaScript's JSON.stringify, then every
+// character from U+0080 up as \uXXXX with lower-case hex, UTF-16
+// surrogate pairs above U+FFFF), so the document is ASCII. s must be valid
+// UTF-8.
+func appendJSONString(dst []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	u4 := func(dst []byte, r rune) []byte {
+		return append(dst, '\\', 'u', hexDigits[r>>12&15], hexDigits[r>>8&15], hexDigits[r>>4&15], hexDigits[r&15])
+	}
+	dst = append(dst, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			dst = append(dst, '\\', byte(r))
+		case r == '\b':
+			dst = append(dst, `\b`...)
+		case r == '\f':
+			dst = append(dst, `\f`...)
+		case r == '\n':
+			dst = append(dst, `\n`...)
+		case r == '\r':
+			dst = append(dst, `\r`...)
+		case r == '\t':
+			dst = append(dst, `\t`...)
+		case r < 0x20:
+			dst = u4(dst, r)
+		case r < 0x80:
+			dst = append(dst, byte(r))
+		case r <= 0xffff:
+			dst = u4(dst, r)
+		default:
+			r -= 0x10000
+			dst = u4(dst, 0xd800+(r>>10))
+			dst = u4(dst, 0xdc00+(r&0x3ff))
+		}
+	}
+	return append(dst, '"')
+}
