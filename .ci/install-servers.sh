@@ -7,6 +7,7 @@
 #   versitygw  go install, pinned, into $(go env GOPATH)/bin          (108 s cold)
 #   s3rver     npm ci from the committed lock file into .cache/s3rver (4 s cold)
 #   MinIO      only with BATCHSIGN_WITH_MINIO=1: go install, pinned   (246 s; up to ~9 min)
+#   @google-cloud/storage  npm ci into .cache/gcs-node (about 10 s cold)
 #
 # Times measured on the 2-core dev machine with empty build and npm caches;
 # the no-op run takes about 0.02 s.
@@ -85,3 +86,7 @@ if [ "$(cat "$dst/.installed" 2>/dev/null || true)" != "$stamp" ] ||
 	printf '%s\n' "$stamp" >"$dst/.installed"
 	log "installed s3rver into $root/$dst in $((SECONDS - start)) s"
 fi
+
+# Google's Cloud Storage Node client, the second implementation gcs's HMAC
+# URLs are compared with (gcs.TestHMACMatchesGoogleNodeClientLive).
+./testdata/gcs-hmac-node/install.sh
