@@ -37,6 +37,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/batchsign/batchsign/sigv4"
@@ -165,6 +167,8 @@ func Resolve(ctx context.Context, in Inputs) (Resolved, error) {
 		// the run's own messages on stderr; its errors reach us.
 		config.WithLogger(logging.Nop{}),
 	}
+	rec := &imdsExpiry{}
+	opts = append(opts, config.WithEC2RoleCredentialOptions(func(o *ec2rolecreds.Options) { o.Client = rec }))
 	if explicit {
 		opts = append(opts, config.WithSharedConfigProfile(in.Profile))
 	}
@@ -175,9 +179,11 @@ func Resolve(ctx context.Context, in Inputs) (Resolved, error) {
 	if err != nil {
 		return out, loadError(err, profileName)
 	}
+	rec.client = imds.NewFromConfig(cfg)
 	env, shared := configSources(cfg)
 
 	p := newProvider(cfg.Credentials, describeSource(cfg.Credentials, shared))
+	p.imds = rec
 	out.CredentialSource = p.source
 	if usesProfile(cfg.Credentials) {
 		out.Profile = shared.Profile

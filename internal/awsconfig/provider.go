@@ -59,7 +59,8 @@ var ErrExpired = errors.New("AWS credentials have expired")
 type Provider struct {
 	sdk        aws.CredentialsProvider
 	source     string
-	envExpires time.Time // AWS_CREDENTIAL_EXPIRATION, for environment keys
+	envExpires time.Time   // AWS_CREDENTIAL_EXPIRATION, for environment keys
+	imds       *imdsExpiry // IMDS's own expiry of the role credentials
 	now        func() time.Time
 
 	mu      sync.Mutex
@@ -145,6 +146,9 @@ func (p *Provider) fetch(ctx context.Context) (sigv4.Credentials, error) {
 	c := sigv4.Credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretAccessKey, SessionToken: a.SessionToken}
 	if a.CanExpire {
 		c.Expires = a.Expires
+		if t, ok := p.imds.expiry(a.AccessKeyID); ok {
+			c.Expires = t
+		}
 	}
 	if c.Expires.IsZero() {
 		c.Expires = p.envExpires

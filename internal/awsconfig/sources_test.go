@@ -130,6 +130,59 @@ func TestResolveContainerCredentials(t *testing.T) {
 	}
 }
 
+// fakeIMDS is IMDSv2: a session token from PUT /latest/api/token, then the
+// role's name and its credentials, each GET refused without the token.
+func fakeIMDS(t *testing.T, want sigv4.Credentials) (*httptest.Server, *[]string) {
+	t.Helper()
+	var mu sync.Mutex
+	var log []string
+	const session = "imds-session-token"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		log = append(log, r.Method+" "+r.URL.Path)
+		mu.Unlock()
+		if r.Method == http.MethodPut && r.URL.Path == "/latest/api/token" {
+			if r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds") == "" {
+				w.WriteHeader(http.StatusBadRequest)
+				return
+			}
+			w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"))
+			fmt.Fprint(w, session)
+			return
+		}
+		if r.Method != http.MethodGet || r.Header.Get("X-Aws-Ec2-Metadata-Token") != session {
+			w.WriteHeader(http.StatusUnauthorized) // IMDSv1 refused
+			return
+		}
+		switch r.URL.Path {
+		case "/latest/meta-data/iam/security-credentials/":
+			fmt.Fprint(w, "batch-instance-role")
+		case "/latest/meta-data/iam/security-credentials/batch-instance-role":
+			fmt.Fprint(w, containerJSON(want))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &log
+}
+
+func TestResolveIMDSv2(t *testing.T) {
+	// Six hours: beyond the hour the SDK's provider reports, so the test
+	// also proves that the expiry is IMDS's own.
+	want := issue("imds", 6*time.Hour)
+	srv, log := fakeIMDS(t, want)
+	r, err := resolve(t, Inputs{}, map[string]string{"AWS_EC2_METADATA_DISABLED": "false", "AWS_EC2_METADATA_SERVICE_ENDPOINT": srv.URL})
+	if err != nil {
+		t.Fatal(err, *log)
+	}
+	checkResolved(t, r, want, "imds")
+	if got := strings.Join(*log, ", "); !strings.HasPrefix(got, "PUT /latest/api/token, GET /latest/meta-data/iam/security-credentials/, ") ||
+		!strings.HasSuffix(got, "GET /latest/meta-data/iam/security-credentials/batch-instance-role") {
+		t.Errorf("IMDS requests: %s", got)
+	}
+}
+
 // fakeSTS answers AssumeRoleWithWebIdentity (the token must be the token
 // file's) and AssumeRole (signed with the source profile's key) in STS's XML.
 func fakeSTS(t *testing.T, webIdentityToken, sourceKey string, want sigv4.Credentials) (*httptest.Server, *[]string) {
