@@ -5,8 +5,8 @@ go 1.26.8
 replace github.com/batchsign/batchsign => ../
 
 require (
-	github.com/aws/aws-sdk-go-v2 v1.47.7
-	github.com/aws/smithy-go v1.28.8
+	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/smithy-go v1.28.9
 	github.com/batchsign/batchsign v0.0.0-00010101000000-000000000000
 	github.com/minio/minio-go/v7 v7.4.1
 )

@@ -162,7 +162,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if mode.IsMac() {
 		return resolveMac(o, f, t, getenv)
 	}
-	res, err := awsconfig.Resolve(awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint, Getenv: getenv})
+	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint})
 	if err != nil {
 		return nil, err
 	}

@@ -23,10 +23,19 @@ const fakeSecret = "FAKEsecretDoNotPrint/9Xq7KEY"
 const pinned = "2026-11-23T12:00:00Z"
 
 // cleanEnv isolates a test from the machine's AWS setup and sets fake
-// credentials.
+// credentials. Every AWS_* variable the machine has is unset (the SDK's
+// chain reads many: container, web identity, IMDS endpoints), and IMDS is
+// off, so no test reaches a real instance metadata service.
 func cleanEnv(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			t.Setenv(k, "") // restored after the test
+			os.Unsetenv(k)
+		}
+	}
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	for _, k := range []string{
 		"AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
 		"AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",

@@ -56,10 +56,10 @@ kept for scripts written before --scheme.
 	    Presign lifetime for rows without "expires": 90m, 12h, 7d or seconds;
 	    1s…7d (default 1h).
 	--clamp-expiry
-	    With temporary credentials whose expiry is known
-	    (AWS_CREDENTIAL_EXPIRATION), shorten a URL that would outlive them to
-	    their remaining lifetime and count it as clamped, instead of
-	    rejecting the row.
+	    With temporary credentials (from any source but long-term keys; for
+	    environment keys, with AWS_CREDENTIAL_EXPIRATION), shorten a URL that
+	    would outlive them to their remaining lifetime and count it as
+	    clamped, instead of rejecting the row.
 	--region, --endpoint-url, --profile
 	    Override AWS_REGION/AWS_DEFAULT_REGION/the profile's region,
 	    AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL/the profile's endpoint_url, and
@@ -200,14 +200,22 @@ reject naming the field and the KMS exception.
 
 # Credentials
 
-As the AWS CLI resolves them: --profile; else AWS_ACCESS_KEY_ID /
-AWS_SECRET_ACCESS_KEY with AWS_SESSION_TOKEN and AWS_CREDENTIAL_EXPIRATION;
-else AWS_PROFILE (or default) from AWS_SHARED_CREDENTIALS_FILE /
-AWS_CONFIG_FILE. Nothing is fetched over the network yet: for roles, SSO or a
-container's task role, export first
-(eval "$(aws configure export-credentials --format env)"), which also sets the
-expiry that --clamp-expiry uses. No secret ever appears in an output, a
-message or a panic.
+The AWS SDK's default chain, as the AWS CLI resolves them: --profile; else
+AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY with AWS_SESSION_TOKEN and
+AWS_CREDENTIAL_EXPIRATION; else AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN
+(EKS IRSA; STS at AWS_ENDPOINT_URL_STS when set); else the profile named by
+AWS_PROFILE (or default) in AWS_SHARED_CREDENTIALS_FILE / AWS_CONFIG_FILE:
+static keys, role_arn with source_profile or credential_source,
+credential_process, SSO; else the container endpoint
+(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI, with
+AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE: ECS, AWS Batch, EKS Pod
+Identity); else IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT;
+AWS_EC2_METADATA_DISABLED=true turns it off). They are fetched once per run,
+before anything is written; with static keys (environment or profile) there
+is no network call. Their expiry, from whichever source, bounds every URL
+(see --clamp-expiry). A config, credentials or token file that is not a
+regular file or is over 4 MiB is a configuration error (exit 2). No secret
+ever appears in an output, a message or a panic.
 
 # Sharding
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -89,7 +90,7 @@ interrupted by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM).
 // resolveMac finishes the mac modes' options: the backend, a keyring
 // (permissions checked) or the KMS API with the resolved credentials and
 // region. Exactly one is required.
-func resolveMac(o *batchOptions, f *batchFlags, t time.Time, getenv func(string) string) (*batchOptions, error) {
+func resolveMac(o *batchOptions, f *batchFlags, t time.Time, _ func(string) string) (*batchOptions, error) {
 	o.cfg = pipeline.Config{Mode: o.mode, Time: t, Workers: f.workers}
 	switch {
 	case f.keyring != "" && f.kmsEndpoint != "":
@@ -101,7 +102,7 @@ func resolveMac(o *batchOptions, f *batchFlags, t time.Time, getenv func(string)
 		}
 		o.cfg.Mac.Service = keyring.NewLocal(ring)
 	case f.kmsEndpoint != "":
-		res, err := awsconfig.Resolve(awsconfig.Inputs{Profile: f.profile, Region: f.region, Getenv: getenv})
+		res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region})
 		if err != nil {
 			return nil, fmt.Errorf("--kms-endpoint: %w", err)
 		}

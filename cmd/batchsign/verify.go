@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -165,7 +166,7 @@ func resolveVerify(o *batchOptions, f *batchFlags, t time.Time, getenv func(stri
 		}
 		o.cfg.Lookup = lookup
 	} else {
-		res, err := awsconfig.Resolve(awsconfig.Inputs{Profile: f.profile, Getenv: getenv})
+		res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile})
 		if err != nil && azureKey == nil {
 			return nil, fmt.Errorf("%w (or give --keys FILE)", err)
 		}

@@ -1,6 +1,7 @@
 package awsconfig
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,7 +11,32 @@ import (
 	"time"
 )
 
-func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+// useEnv makes m the test's whole AWS environment, as the SDK reads the
+// process environment: every AWS_* variable is unset, HOME is an empty
+// directory and IMDS is off (AWS_EC2_METADATA_DISABLED=true) unless m says
+// otherwise, so no test reads the machine's ~/.aws or reaches a real
+// instance metadata service.
+func useEnv(t *testing.T, m map[string]string) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			t.Setenv(k, "") // restored after the test
+			os.Unsetenv(k)
+		}
+	}
+	t.Setenv("HOME", t.TempDir())
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for k, v := range m {
+		t.Setenv(k, v)
+	}
+}
+
+// resolve is Resolve under the environment m.
+func resolve(t *testing.T, in Inputs, m map[string]string) (Resolved, error) {
+	t.Helper()
+	useEnv(t, m)
+	return Resolve(context.Background(), in)
+}
 
 func writeFiles(t *testing.T, creds, conf string) map[string]string {
 	t.Helper()
@@ -84,9 +110,7 @@ func TestResolvePrecedence(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			in := tc.in
-			in.Getenv = env(tc.env)
-			r, err := Resolve(in)
+			r, err := resolve(t, tc.in, tc.env)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +124,7 @@ func TestResolvePrecedence(t *testing.T) {
 
 func TestResolveCredentialExpiration(t *testing.T) {
 	e := map[string]string{"AWS_ACCESS_KEY_ID": "A", "AWS_SECRET_ACCESS_KEY": "S", "AWS_SESSION_TOKEN": "T", "AWS_CREDENTIAL_EXPIRATION": "2026-11-23T18:00:00Z", "HOME": t.TempDir()}
-	r, err := Resolve(Inputs{Getenv: env(e)})
+	r, err := resolve(t, Inputs{}, e)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +132,7 @@ func TestResolveCredentialExpiration(t *testing.T) {
 		t.Fatalf("expires %v", r.Credentials.Expires)
 	}
 	e["AWS_CREDENTIAL_EXPIRATION"] = "tomorrow"
-	if _, err := Resolve(Inputs{Getenv: env(e)}); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
+	if _, err := resolve(t, Inputs{}, e); err == nil || !strings.Contains(err.Error(), "RFC 3339") {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -122,14 +146,12 @@ func TestResolveErrorsNameTheProblemNotTheSecret(t *testing.T) {
 		want error
 		text string
 	}{
-		{"assume-role profile", Inputs{Profile: "assumed"}, base, ErrUnsupportedProfile, "export-credentials --profile assumed"},
 		{"missing profile", Inputs{Profile: "nope"}, base, ErrNoCredentials, `no profile "nope"`},
 		{"nothing at all", Inputs{}, map[string]string{"HOME": t.TempDir()}, ErrNoCredentials, "AWS_ACCESS_KEY_ID"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.in.Getenv = env(tc.env)
-			_, err := Resolve(tc.in)
+			_, err := resolve(t, tc.in, tc.env)
 			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.text) {
 				t.Fatalf("err = %v", err)
 			}
@@ -139,11 +161,11 @@ func TestResolveErrorsNameTheProblemNotTheSecret(t *testing.T) {
 		})
 	}
 	half := map[string]string{"AWS_ACCESS_KEY_ID": "A", "HOME": t.TempDir()}
-	if _, err := Resolve(Inputs{Getenv: env(half)}); err == nil {
+	if _, err := resolve(t, Inputs{}, half); err == nil {
 		t.Fatal("a lone AWS_ACCESS_KEY_ID must be an error")
 	}
 	bad := writeFiles(t, "[default]\naws_secret_access_key\n", "")
-	_, err := Resolve(Inputs{Getenv: env(bad)})
+	_, err := resolve(t, Inputs{}, bad)
 	if err == nil || !strings.Contains(err.Error(), "credentials:2:") {
 		t.Fatalf("malformed file error should name file and line: %v", err)
 	}
@@ -166,10 +188,10 @@ func TestResolveRefusesConfigFilesThatAreNotFiles(t *testing.T) {
 	}
 	for _, path := range []string{"/dev/zero", fifo, huge} {
 		for _, variable := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
-			e := map[string]string{"HOME": d, "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", variable: path}
+			useEnv(t, map[string]string{"HOME": d, "AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "secret", variable: path})
 			done := make(chan error, 1)
 			go func() {
-				_, err := Resolve(Inputs{Getenv: env(e)})
+				_, err := Resolve(context.Background(), Inputs{})
 				done <- err
 			}()
 			select {
