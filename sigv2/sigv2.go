@@ -356,17 +356,16 @@ type Request struct {
 	Addressing Addressing // how to find the bucket (Auto by default)
 }
 
-// sigV2SplitURI splits a request URI into its path (as sent) and raw query.
+// sigV2SplitURI splits a request URI into its path (as sent) and raw
+// query, with the rules of every batchsign URL (sigcore.SplitRequestTarget);
+// an empty URI is "/".
 func sigV2SplitURI(uri string) (path, rawQuery string, err error) {
-	if i := strings.IndexByte(uri, '#'); i >= 0 {
-		uri = uri[:i]
+	if uri == "" {
+		return "/", "", nil
 	}
-	path, rawQuery, _ = strings.Cut(uri, "?")
-	if path == "" {
-		path = "/"
-	}
-	if path[0] != '/' {
-		return "", "", errors.New("request path does not begin with '/'")
+	path, rawQuery, err = sigcore.SplitRequestTarget(uri)
+	if err != nil {
+		return "", "", errors.New(errors.Unwrap(err).Error())
 	}
 	return path, rawQuery, nil
 }
@@ -605,8 +604,11 @@ func (r *PresignRequest) virtualHosted() bool {
 }
 
 func (r *PresignRequest) check() error {
-	if r.Host == "" || strings.ContainsAny(r.Host, "/?#@ \t\r\n") {
-		return sigV2RequestError("host", "missing or not a host[:port]")
+	if r.Host == "" {
+		return sigV2RequestError("host", "missing")
+	}
+	if err := sigcore.CheckHost(r.Host); err != nil {
+		return sigV2RequestError("host", errors.Unwrap(err).Error())
 	}
 	if r.Bucket == "" && r.Key != "" {
 		return sigV2RequestError("bucket", "a key needs a bucket")
@@ -877,31 +879,6 @@ type VerifyOptions struct {
 	Addressing Addressing // how to find the bucket from the URL's host
 }
 
-// sigV2SplitURL splits an absolute http(s) URL into host and request URI
-// (path and query as written; fragment dropped).
-func sigV2SplitURL(rawURL string) (host, requestURI string, err error) {
-	scheme, rest, ok := strings.Cut(rawURL, "://")
-	if !ok || !(strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "http")) {
-		return "", "", errors.New("not an absolute http(s) URL")
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	host = rest[:end]
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = host[i+1:]
-	}
-	if host == "" {
-		return "", "", errors.New("URL has no host")
-	}
-	requestURI = rest[end:]
-	if requestURI == "" || requestURI[0] != '/' {
-		requestURI = "/" + requestURI
-	}
-	return host, requestURI, nil
-}
-
 // VerifyPresigned checks a SigV2 presigned URL as S3 would at instant
 // now: nil when it is authentic and not expired, otherwise a *sigerr.VerifyError
 // whose reason is sigerr.ErrMalformed (missing, repeated or bad AWSAccessKeyId,
@@ -965,13 +942,13 @@ func (v *Verifier) Verify(rawURL string, now time.Time, opts *VerifyOptions) err
 	if o.Method == "" {
 		o.Method = "GET"
 	}
-	host, uri, err := sigV2SplitURL(rawURL)
+	u, err := sigcore.SplitURL(rawURL)
 	if err != nil {
-		return sigcore.Fail(scheme, sigerr.ErrMalformed, "url", err.Error())
+		return sigcore.FailURL(scheme, err)
 	}
-	path, rawQuery, err := sigV2SplitURI(uri)
-	if err != nil {
-		return sigcore.Fail(scheme, sigerr.ErrMalformed, "url", err.Error())
+	host, path, rawQuery := u.Host, u.Path, u.RawQuery
+	if path == "" {
+		path = "/"
 	}
 	q, arena, spans, err := parseSigV2Query(v.params[:0], rawQuery, v.arena, v.spans)
 	v.params, v.arena, v.spans = q, arena, spans

@@ -41,26 +41,6 @@ func (o *VerifyOptions) skew() time.Duration {
 	return sigcore.MaxClockSkew
 }
 
-// splitURL cuts an absolute URL into scheme, host, wire path and raw query
-// without re-encoding anything: verification must see the bytes as sent.
-func splitURL(raw string) (scheme, host, path, query string, ok bool) {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok || scheme == "" {
-		return "", "", "", "", false
-	}
-	rest, _, _ = strings.Cut(rest, "#")
-	i := strings.IndexAny(rest, "/?")
-	if i < 0 {
-		return scheme, rest, "/", "", rest != ""
-	}
-	host, rest = rest[:i], rest[i:]
-	path, query, _ = strings.Cut(rest, "?")
-	if path == "" {
-		path = "/"
-	}
-	return scheme, host, path, query, host != ""
-}
-
 // credentialScope is X-Amz-Credential or the Credential= of an
 // Authorization header, taken apart.
 type credentialScope struct {
@@ -191,10 +171,11 @@ func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, 
 // constant time; the error never contains the expected signature.
 func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payloadHash string) error {
 	opts, lookup := &v.Opts, v.Lookup
-	_, host, path, query, ok := splitURL(rawURL)
-	if !ok {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "url", "not an absolute URL")
+	u, err := sigcore.SplitURL(rawURL)
+	if err != nil {
+		return sigcore.FailURL(schemeSigV4, err)
 	}
+	host, path, query := u.Host, u.Path, u.RawQuery
 	var (
 		alg, cred, date, expires, signedHdrs, sig, token string
 		seen                                             uint8
@@ -316,10 +297,11 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 // match the x-amz-content-sha256 header the request signed.
 func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash string) error {
 	opts, lookup := &v.Opts, v.Lookup
-	_, host, path, query, ok := splitURL(rawURL)
-	if !ok {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "url", "not an absolute URL")
+	u, err := sigcore.SplitURL(rawURL)
+	if err != nil {
+		return sigcore.FailURL(schemeSigV4, err)
 	}
+	host, path, query := u.Host, u.Path, u.RawQuery
 	get := func(name string) (string, int) {
 		v, n := "", 0
 		for _, h := range headers {

@@ -21,6 +21,30 @@ func lookupOf(ak, secret string) SecretLookup {
 	}
 }
 
+// notOnTheWire are the suite cases whose request line holds bytes no
+// HTTP/1.1 request target carries (a raw space, raw UTF-8). AWS's suite signs
+// them as written; a verifier that judges URLs as a server receives them
+// calls them malformed, as batchsign's signers refuse to sign them. A raw
+// query is also verified in the form a client sends (percent-encoded), which
+// canonicalises alike.
+var notOnTheWire = map[string]bool{
+	"get-space-normalized": true, "get-space-unnormalized": true, "get-utf8": true, "get-vanilla-utf8-query": true,
+}
+
+// wireEscape percent-encodes the bytes of s a request target cannot carry
+// as they are.
+func wireEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c >= 0x7f {
+			b.WriteString("%" + strings.ToUpper(hexString([]byte{c})))
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 // TestVerifyOfficialSuite verifies every signed request of the official
 // suite, both forms: requests signed by AWS's reference, not by us.
 func TestVerifyOfficialSuite(t *testing.T) {
@@ -45,12 +69,22 @@ func TestVerifyOfficialSuite(t *testing.T) {
 			}
 			for _, form := range []string{"header", "query"} {
 				rr := parseRawRequest(t, readSuiteFile(t, dir, form+"-signed-request.txt"))
-				url := "https://" + rr.host + target(rr.path, rr.query)
-				var err error
-				if form == "header" {
-					err = VerifyRequest(rr.method, url, rr.headers, payload, lookup, opts)
-				} else {
-					err = VerifyPresignedURL(rr.method, url, rr.headers, payload, lookup, opts)
+				verify := func(url string) error {
+					if form == "header" {
+						return VerifyRequest(rr.method, url, rr.headers, payload, lookup, opts)
+					}
+					return VerifyPresignedURL(rr.method, url, rr.headers, payload, lookup, opts)
+				}
+				err := verify("https://" + rr.host + target(rr.path, rr.query))
+				if notOnTheWire[filepath.Base(dir)] {
+					var ve *sigerr.VerifyError
+					if !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
+						t.Errorf("%s form: a request target with raw bytes: %v, want malformed url", form, err)
+					}
+					if wireEscape(rr.path) != rr.path {
+						continue // a generic service signs the wire path escaped again: no wire form signs alike
+					}
+					err = verify("https://" + rr.host + target(rr.path, wireEscape(rr.query)))
 				}
 				if err != nil {
 					t.Errorf("%s form: %v", form, err)
