@@ -700,3 +700,37 @@ func TestSigV2VerifierReusesKeyStateButSeesRotation(t *testing.T) {
 		t.Errorf("verifier prints a secret: %s", out)
 	}
 }
+
+// TestSigV2PresignAndVerifyAgreeOnHosts: the presigner signs no host the
+// verifier would call malformed, and what it signs verifies.
+func TestSigV2PresignAndVerifyAgreeOnHosts(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		ok   bool
+	}{
+		{"127.0.0.1:9000", true}, {"[::1]:9000", true}, {"s3.amazonaws.com", true},
+		{"h:0", false}, {"h:99999", false}, {strings.Repeat("a", 300), false}, {"a..b", false},
+		{strings.Repeat("abcdefghi.", 12200) + "com", false}, {"u:SECRET@h", false}, {"h h", false}, {"h\u00e9", false},
+	} {
+		r := &PresignRequest{Host: tc.host, Bucket: "bkt", Key: "k", Expires: 1175139620, Addressing: AddressingPath}
+		u, err := Presign(sigV2DocAKID, sigV2DocSecret, r)
+		if (err == nil) != tc.ok {
+			t.Errorf("host %.40q: %v, want ok = %v", tc.host, err, tc.ok)
+			continue
+		}
+		if err != nil {
+			if !errors.Is(err, ErrRequest) || !strings.Contains(err.Error(), "host") || strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("host %.40q: %v", tc.host, err)
+			}
+			bad := "http://" + tc.host + "/bkt/k?AWSAccessKeyId=" + sigV2DocAKID + "&Expires=1175139620&Signature=x"
+			var ve *sigerr.VerifyError
+			if err := VerifyPresigned(bad, sigV2TestLookup(), time.Unix(1175139000, 0), nil); !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
+				t.Errorf("host %.40q: verify says %v, want malformed url", tc.host, err)
+			}
+			continue
+		}
+		if err := VerifyPresigned(u, sigV2TestLookup(), time.Unix(1175139000, 0), nil); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}

@@ -281,3 +281,91 @@ func tamperLast(u string) string {
 	}
 	return u[:len(u)-1] + "0"
 }
+
+// hostileHosts are hosts no HTTP request could be sent to, or that a server
+// would refuse, beside a few valid ones (issue 14, item 15). None holds '/',
+// '?' or '#', which would end the authority and change what a URL means.
+var hostileHosts = []struct {
+	host string
+	ok   bool
+}{
+	{"b.s3.us-east-1.amazonaws.com", true}, {"127.0.0.1:9000", true}, {"[::1]:9000", true}, {"my_minio-1:65535", true},
+	{strings.Repeat("a", 63) + ".example", true}, {strings.Repeat("a.", 126) + "a", true},
+	{"h:0", false}, {"h:65536", false}, {"h:99999", false}, {"h:", false}, {"h:080", false},
+	{strings.Repeat("a", 300) + ".example", false}, {strings.Repeat("abcdefghi.", 12200) + "com", false},
+	{strings.Repeat("a.", 127) + "a", false}, {"a..b", false}, {".a", false}, {"a.", false},
+	{"user:SECRETpw@h", false}, {"SECRETpw@h", false}, {"h h", false}, {"h\x00", false}, {"h\r\nInjected: 1", false},
+	{"h\u00e9", false}, {"h\xff", false}, {"1.2.3.256", false}, {"[::1", false}, {"[fe80::1%25en0]", false},
+}
+
+// TestPresignAndVerifyAgreeOnHosts: a host the presigner refuses is one the
+// verifier calls malformed in a URL, and a host it takes gives a URL that
+// verifies.
+func TestPresignAndVerifyAgreeOnHosts(t *testing.T) {
+	lookup := lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey)
+	opts := VerifyOptions{Now: docTime}
+	s := newS3Signer(t, "")
+	template, err := s.AppendPresignS3(nil, &S3Presign{Host: "placeholder.example", Key: "k", Expires: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range hostileHosts {
+		u, err := s.AppendPresignS3(nil, &S3Presign{Host: tc.host, Key: "k", Expires: 60})
+		verr := VerifyPresignedURL("GET", strings.Replace(string(template), "placeholder.example", tc.host, 1), nil, "", lookup, opts)
+		var ve *sigerr.VerifyError
+		refused := errors.As(verr, &ve) && ve.Reason == sigerr.ErrMalformed && ve.Field == "url"
+		if (err == nil) != tc.ok || refused == tc.ok {
+			t.Errorf("host %.40q: presign %v, verify %v; want accepted = %v by both", tc.host, err, verr, tc.ok)
+			continue
+		}
+		if !tc.ok {
+			var fe *sigerr.FieldError
+			if !errors.As(err, &fe) || fe.Field != "host" || strings.Contains(err.Error(), "SECRET") || strings.Contains(verr.Error(), "SECRET") {
+				t.Errorf("host %.40q: %v / %v: want a host error that quotes nothing", tc.host, err, verr)
+			}
+			if _, err := s.PresignURL("https", &Request{Method: "GET", Host: tc.host, Path: "/k"}, 60); err == nil {
+				t.Errorf("PresignURL signs host %.40q", tc.host)
+			}
+			continue
+		}
+		if err := VerifyPresignedURL("GET", string(u), nil, "", lookup, opts); err != nil {
+			t.Errorf("host %q: presigned URL does not verify: %v", tc.host, err)
+		}
+	}
+}
+
+// TestPresignURLRefusesWhatVerifyRefuses: the general presigner composes
+// URLs from a wire path and query; it signs none the verifier would call
+// malformed.
+func TestPresignURLRefusesWhatVerifyRefuses(t *testing.T) {
+	s, err := NewSigner(docCreds, nil, docTime, Options{Region: "us-east-1", Service: "sqs"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		scheme, path, query string
+		ok                  bool
+	}{
+		{"https", "/a%20b", "x=1", true}, {"http", "", "", true}, {"https", "/", "a=%23&b=?", true},
+		{"https", "/a b", "", false}, {"https", "/a", "x=1 2", false}, {"https", "/caf\u00e9", "", false},
+		{"https", "/a#b", "", false}, {"https", "/a", "b#c", false}, {"https", "/a\x00", "", false},
+		{"https", "/%zz", "", false}, {"https", "a", "", false}, {"ftp", "/", "", false}, {"", "/", "", false},
+	} {
+		r := Request{Method: "GET", Host: "sqs.us-east-1.amazonaws.com", Path: tc.path, Query: tc.query}
+		u, err := s.PresignURL(tc.scheme, &r, 60)
+		if (err == nil) != tc.ok {
+			t.Errorf("%q %q %q: err = %v, want ok = %v", tc.scheme, tc.path, tc.query, err, tc.ok)
+			continue
+		}
+		if err != nil {
+			var fe *sigerr.FieldError
+			if !errors.As(err, &fe) || fe.Field != "url" {
+				t.Errorf("%q %q: %v does not name the url field", tc.path, tc.query, err)
+			}
+			continue
+		}
+		if err := VerifyPresignedURL("GET", u, nil, "", lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey), VerifyOptions{Now: docTime}); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
