@@ -46,6 +46,7 @@ func TestResolveS3(t *testing.T) {
 			Address{"https", "examplebucket.minio.local:9000", ""}, ""},
 		{"slash in bucket", "a/b", "us-east-1", Endpoint{}, AddressingAuto, Address{}, "character '/'"},
 		{"empty bucket", "", "us-east-1", Endpoint{}, AddressingAuto, Address{}, "missing"},
+		{"forced virtual past 253 bytes", strings.Repeat("b", 63), "us-east-1", Endpoint{"https", strings.Repeat("e.", 95) + "e"}, AddressingVirtual, Address{}, "not a valid host name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,6 +122,17 @@ func TestParseURL(t *testing.T) {
 				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRegionIsAHostLabel: a region goes into AWS host names as one label,
+// so it is at most 63 bytes.
+func TestRegionIsAHostLabel(t *testing.T) {
+	if err := checkRegion(strings.Repeat("r", 63)); err != nil {
+		t.Error(err)
+	}
+	if err := checkRegion(strings.Repeat("r", 64)); err == nil || !strings.Contains(err.Error(), "at most 63 bytes") {
+		t.Errorf("64-byte region: %v", err)
 	}
 }
 
