@@ -15,6 +15,7 @@ import (
 
 	"github.com/batchsign/batchsign/internal/sha256block"
 	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/internal/urltest"
 	"github.com/batchsign/batchsign/sigerr"
 )
 
@@ -461,6 +462,54 @@ func BenchmarkAzureVerify(b *testing.B) {
 	for b.Loop() {
 		if err := s.Verify("PATCH", u, get, &sum, at); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestAzureVerifyDetectsEveryByteChange: Azure HMAC signs the host and the
+// path and query as written, so replacing any one byte of the URL after the
+// scheme, by any other byte value, fails verification (a byte no URL may
+// carry as malformed url); only a change of case in the scheme, which
+// leaves the same URL, still verifies. The Host header is absent, so the
+// verifier takes the host from the URL.
+func TestAzureVerifyDetectsEveryByteChange(t *testing.T) {
+	key := []byte("an azure key")
+	at := time.Unix(1.7e9, 0)
+	sum := sha256block.Sum256(nil)
+	for _, u := range []string{
+		"https://contoso.communication.azure.com/identities/a%C3%BC?api-version=2021-03-07&x=%2f",
+		"http://[::1]:8443/p",
+	} {
+		h, err := Sign(key, "GET", u, nil, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr := map[string]string{"x-ms-date": h.Date, "x-ms-content-sha256": h.ContentSHA256, "authorization": h.Authorization}
+		get := func(n string) string { return hdr[n] }
+		s, _ := NewSigner(key)
+		if err := s.Verify("GET", u, get, &sum, at); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(u); i++ {
+			for c := 0; c < 256; c++ {
+				repl := byte(c)
+				if u[i] == repl {
+					continue
+				}
+				bad := u[:i] + string(repl) + u[i+1:]
+				err := s.Verify("GET", bad, get, &sum, at)
+				var ve *sigerr.VerifyError
+				switch {
+				case urltest.Part(u, i) == "scheme" && urltest.Equivalent(u, i, repl):
+					if err != nil {
+						t.Fatalf("scheme case changed at %d: %v", i, err)
+					}
+				case err == nil:
+					t.Fatalf("byte %d (%s) changed to %q still verifies:\n%s\n%s", i, urltest.Part(u, i), repl, u, bad)
+				case urltest.NeverInURL(repl) && (!errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url"):
+					t.Fatalf("byte %d changed to %q: %v, want malformed url", i, repl, err)
+				}
+			}
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/batchsign/batchsign/internal/vectors"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/internal/urltest"
 	"github.com/batchsign/batchsign/sigerr"
 )
 
@@ -731,6 +732,64 @@ func TestSigV2PresignAndVerifyAgreeOnHosts(t *testing.T) {
 		}
 		if err := VerifyPresigned(u, sigV2TestLookup(), time.Unix(1175139000, 0), nil); err != nil {
 			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+// TestVerifySigV2DetectsByteChanges: replacing any one byte of a presigned
+// URL by a byte no URL may carry (space, controls, DEL, high bytes, '#',
+// '"<>\^`{|}'), anywhere, scheme and host included, is malformed url; and
+// replacing any byte of what SigV2 signs (the path, the sub-resources, the
+// AWSAccessKeyId, Expires and Signature parameters) by any other byte value
+// fails, unless it leaves the same URL (urltest.Equivalent). The host of a
+// path-style URL, and the case of a virtual-hosted bucket or of an x-amz-*
+// parameter name, are not signed by SigV2: that is the scheme.
+func TestVerifySigV2DetectsByteChanges(t *testing.T) {
+	now := time.Unix(1175139000, 0)
+	for _, r := range []*PresignRequest{
+		{Host: "johnsmith.s3.amazonaws.com", Bucket: "johnsmith", Key: "photos/puppy \u00fc.jpg", Expires: 1175139620, Query: []Param{{Name: "versionId", Value: "v1"}}},
+		{Scheme: "http", Host: "127.0.0.1:9000", Bucket: "bkt", Key: "a/b", Expires: 1175139620, Addressing: AddressingPath, SessionToken: "tok"},
+	} {
+		u, err := Presign(sigV2DocAKID, sigV2DocSecret, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := NewVerifier(sigV2TestLookup())
+		if err := v.Verify(u, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		signed := make([]bool, len(u))
+		q := strings.IndexByte(u, '?')
+		for i := range u {
+			signed[i] = urltest.Part(u, i) == "path"
+		}
+		for off := q + 1; off < len(u); {
+			part, _, _ := strings.Cut(u[off:], "&")
+			if name, _, _ := strings.Cut(part, "="); !strings.HasPrefix(name, "x-amz-") {
+				for i := off; i < off+len(part); i++ {
+					signed[i] = true
+				}
+			}
+			off += len(part) + 1
+		}
+		for i := 0; i < len(u); i++ {
+			for c := 0; c < 256; c++ {
+				repl := byte(c)
+				if u[i] == repl {
+					continue
+				}
+				bad := u[:i] + string(repl) + u[i+1:]
+				err := v.Verify(bad, now, nil)
+				var ve *sigerr.VerifyError
+				switch {
+				case urltest.NeverInURL(repl):
+					if !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
+						t.Fatalf("byte %d changed to %q: %v, want malformed url\n%s", i, repl, err, bad)
+					}
+				case signed[i] && err == nil && !urltest.Equivalent(u, i, repl):
+					t.Fatalf("byte %d (%s) changed to %q still verifies:\n%s\n%s", i, urltest.Part(u, i), repl, u, bad)
+				}
+			}
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/batchsign/batchsign/internal/sha256block"
+	"github.com/batchsign/batchsign/internal/urltest"
 	"github.com/batchsign/batchsign/sigerr"
 )
 
@@ -142,32 +143,87 @@ func TestVerifyPresignedS3RoundTripAndReasons(t *testing.T) {
 	}
 }
 
-// TestVerifyDetectsEveryByteChange: changing any one byte of the URL after
-// the scheme (path, query names and values, date, expiry, credential,
-// signature) must not verify. This is the round-trip property.
+// TestVerifyDetectsEveryByteChange is the guarantee the README states:
+// replacing any one byte of a presigned URL, at every position (scheme,
+// authority, path, query: names, values, date, expiry, credential,
+// signature), by every other byte value (which covers every class: space,
+// control bytes, DEL, high bytes 0x80–0xff, '#', '/', '?', '&', '=', '%',
+// letters, digits, ...) makes it fail verification, except the changes
+// that leave the same URL under RFC 3986 (the case of a scheme letter or of
+// a percent-escape's hex digit), which must still verify. A byte no URL may
+// carry as it is (urltest.NeverInURL) is reported as malformed url, never
+// as a mismatch. URLs: virtual-hosted https with a key that needs escapes
+// with hex letters, path-style http to an IPv4 host with a port and a
+// session token, and an IPv6 literal.
 func TestVerifyDetectsEveryByteChange(t *testing.T) {
-	for _, token := range []string{"", "session-token"} {
-		s := newS3Signer(t, token)
-		u, _ := s.AppendPresignS3(nil, &S3Presign{Host: "b.s3.us-east-1.amazonaws.com", Key: "dir/file (1).txt", Expires: 900,
-			Query: []QueryParam{{Key: "versionId", Value: "v1"}}})
-		url := string(u)
-		opts := VerifyOptions{Now: docTime}
-		lookup := lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey)
-		if err := VerifyPresignedURL("GET", url, nil, "", lookup, opts); err != nil {
+	cases := []struct {
+		token string
+		p     S3Presign
+	}{
+		{"", S3Presign{Host: "b.s3.us-east-1.amazonaws.com", Key: "dir/file (1) \u00fc.txt", Expires: 900, Query: []QueryParam{{Key: "versionId", Value: "v1"}}}},
+		{"session-token", S3Presign{Scheme: "http", Host: "127.0.0.1:9000", Bucket: "bkt", Key: "a/b", Expires: 900}},
+		{"", S3Presign{Host: "[2001:db8::1]:8443", Bucket: "bkt", Key: "k", Expires: 900}},
+	}
+	for _, tc := range cases {
+		s := newS3Signer(t, tc.token)
+		u, err := s.AppendPresignS3(nil, &tc.p)
+		if err != nil {
 			t.Fatal(err)
 		}
-		start := len("https://")
-		for i := start; i < len(url); i++ {
-			for _, repl := range []byte{'A', '0', '%', '/'} {
+		url := string(u)
+		v := NewVerifier(lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey), VerifyOptions{Now: docTime})
+		if err := v.PresignedURL("GET", url, nil, ""); err != nil {
+			t.Fatal(err)
+		}
+		parts := map[string]int{}
+		for i := 0; i < len(url); i++ {
+			parts[urltest.Part(url, i)]++
+			for c := 0; c < 256; c++ {
+				repl := byte(c)
 				if url[i] == repl {
 					continue
 				}
 				bad := url[:i] + string(repl) + url[i+1:]
-				if err := VerifyPresignedURL("GET", bad, nil, "", lookup, opts); err == nil {
-					t.Fatalf("byte %d changed to %q still verifies: %s", i, repl, bad)
+				err := v.PresignedURL("GET", bad, nil, "")
+				switch {
+				case urltest.Equivalent(url, i, repl):
+					if err != nil {
+						t.Fatalf("byte %d (%s) changed to %q leaves the same URL but does not verify: %v\n%s", i, urltest.Part(url, i), repl, err, bad)
+					}
+				case err == nil:
+					t.Fatalf("byte %d (%s) changed to %q still verifies:\n%s\n%s", i, urltest.Part(url, i), repl, url, bad)
+				case urltest.NeverInURL(repl):
+					var ve *sigerr.VerifyError
+					if !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
+						t.Fatalf("byte %d changed to %q: %v, want malformed url", i, repl, err)
+					}
 				}
 			}
 		}
+		if len(parts) != 4 {
+			t.Fatalf("%s: positions by part %v, want scheme, authority, path and query", url, parts)
+		}
+	}
+}
+
+// TestVerifyRefusesSpaceAfterHost is issue 15's fuzz find: the '/' after
+// the host replaced by a space verified. (The fuzz input itself is in
+// testdata/fuzz/FuzzPresignVerifyRoundTrip/issue-15-space-after-host.)
+func TestVerifyRefusesSpaceAfterHost(t *testing.T) {
+	s := newS3Signer(t, "0")
+	u, err := s.AppendPresignS3(nil, &S3Presign{Host: "b.s3.us-east-1.amazonaws.com", Key: "", Query: []QueryParam{{Key: "0"}}, Expires: 600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := string(u)
+	const i = 36
+	if url[i] != '/' {
+		t.Fatalf("byte %d of %s is not the '/' after the host", i, url)
+	}
+	err = VerifyPresignedURL("GET", url[:i]+" "+url[i+1:], nil, "", lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey), VerifyOptions{Now: docTime})
+	var ve *sigerr.VerifyError
+	if !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
+		t.Fatalf("space after the host: %v, want malformed url", err)
 	}
 }
 
