@@ -88,7 +88,7 @@ func SplitURL(raw string) (URL, error) {
 	}
 	u.Host = rest[:end]
 	if strings.IndexByte(u.Host, '@') >= 0 {
-		return URL{}, urlError("user information (user:password@) is not allowed in a URL to sign or verify")
+		return URL{}, urlError(userinfoRefused)
 	}
 	if err := checkAuthority(u.Host, off); err != nil {
 		return URL{}, err
@@ -140,6 +140,10 @@ func FailURL(scheme string, err error) error {
 }
 
 func urlError(msg string) error { return FieldErr(FieldURL, WithDetail(ErrURL, msg)) }
+
+// userinfoRefused is the one refusal of user information, whatever it
+// holds.
+const userinfoRefused = "user information (user:password@) is not allowed in a URL to sign or verify"
 
 // targetByte reports the bytes a request target carries as they are
 // (pchar, '/' and '?'); '%' is checked apart, with its two hex digits.
