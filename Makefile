@@ -1,6 +1,6 @@
 # `make test` is the README's test command and what CI runs.
 
-.PHONY: build profiles test test-unit test-bench-module test-emulated lint
+.PHONY: build profiles test test-unit test-bench-module test-emulated lint fuzz fuzz-long
 
 # The release build: profile-guided optimisation from the merged profiles of
 # representative runs (profiles/generate.sh regenerates them).
@@ -35,3 +35,14 @@ test-bench-module:
 # (root). See the script's header.
 test-emulated:
 	./scripts/test-emulated.sh
+
+# Every fuzz target (func FuzzXxx) of the main module, found with
+# go test -list so none is forgotten, for FUZZTIME each: 12s by default (CI
+# runs it after make test), 10m for fuzz-long. `make fuzz FUZZTIME=1m`
+# overrides either. A failing input is left in the package's testdata/fuzz/
+# to fix and commit. See scripts/fuzz.sh.
+fuzz:
+	./scripts/fuzz.sh $(or $(FUZZTIME),12s)
+
+fuzz-long:
+	./scripts/fuzz.sh $(or $(FUZZTIME),10m)
