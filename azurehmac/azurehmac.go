@@ -330,6 +330,16 @@ func (c ConnectionString) LogValue() slog.Value { return slog.StringValue(c.Stri
 // signature comparison is constant-time; errors never contain the key or the
 // expected signature.
 //
+// rawURL is read as a client would send it, by the rules every batchsign
+// scheme shares, signing (AppendAuthorization, Sign, HostAndPath) and
+// verifying alike: http or https; a host that is a DNS name (labels of 1–63
+// bytes, 253 in all), an IPv4 address or a bracketed IPv6 literal, with an
+// optional port 1–65535; a path and query of the bytes an HTTP/1.1 request
+// target carries (a space, a control byte, a raw non-ASCII byte or
+// '"<>\^`{|}[]' must be percent-encoded); no user information and no
+// fragment. Anything else is sigerr.ErrMalformed, field "url" (ErrRequest
+// when signing), quoting no part of the URL.
+//
 // A host header that is absent is taken from the URL. Any SignedHeaders list
 // that includes the required three is accepted, values joined by ';' in its
 // order, as the service does.

@@ -892,6 +892,15 @@ type VerifyOptions struct {
 // Content-MD5, Content-Type and x-amz-* values. Other query parameters can be
 // changed without invalidating the URL; that is the scheme, not this code.
 //
+// rawURL is read as a client would send it, by the rules every batchsign
+// scheme shares: http or https; a host that is a DNS name (labels of 1–63
+// bytes, 253 in all), an IPv4 address or a bracketed IPv6 literal, with an
+// optional port 1–65535; a path and query of the bytes an HTTP/1.1 request
+// target carries (a space, a control byte, a raw non-ASCII byte or
+// '"<>\^`{|}[]' must be percent-encoded); no user information and no
+// fragment. Anything else is sigerr.ErrMalformed, field "url", quoting no
+// part of the URL; Presign signs no host that fails these rules.
+//
 // It builds a Verifier for the one call; to verify many URLs, keep a
 // Verifier per worker.
 func VerifyPresigned(rawURL string, lookup SecretLookup, now time.Time, opts *VerifyOptions) error {

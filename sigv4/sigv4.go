@@ -436,11 +436,10 @@ func (s *Signer) PresignQuery(r *Request, expires int64) (string, error) {
 
 // PresignURL is PresignQuery composed into a full URL:
 // scheme://host/path?query&X-Amz-... The URL must be one that
-// VerifyPresignedURL accepts (sigcore.SplitURL's rules: scheme http or
-// https, a valid host and port, a path and query of the bytes an HTTP/1.1
-// request target carries, so a space or a non-ASCII byte in r.Path must be
-// percent-encoded); anything else is an error naming the url field, and
-// nothing is signed.
+// VerifyPresignedURL accepts (scheme http or https, a valid host and port,
+// a path and query of the bytes an HTTP/1.1 request target carries, so a
+// space or a non-ASCII byte in r.Path must be percent-encoded); anything
+// else is an error naming the url field, and nothing is signed.
 func (s *Signer) PresignURL(scheme string, r *Request, expires int64) (string, error) {
 	p := r.Path
 	if p == "" {
