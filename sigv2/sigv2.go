@@ -351,7 +351,7 @@ func appendSigV2Head(dst []byte, method string, hs, extra []Param) []byte {
 type Request struct {
 	Method     string     // as sent, e.g. "GET"
 	Host       string     // the Host header; its port is ignored when finding the bucket
-	RequestURI string     // path and query exactly as sent: "/photos/puppy.jpg?acl"
+	RequestURI string     // path and query exactly as sent: "/photos/puppy.jpg?acl" (only bytes a request target carries)
 	Headers    []Param    // request headers, names in any case, repeats allowed
 	Addressing Addressing // how to find the bucket (Auto by default)
 }

@@ -129,9 +129,9 @@ func ResolveS3(bucket, region string, ep Endpoint, style AddressingStyle) (Addre
 	case virtual:
 		host = bucket + "." + ep.Host
 		if err := sigcore.CheckHost(host); err != nil {
-			// The endpoint's host was checked; only the bucket can make
-			// the name too long for DNS.
-			return Address{}, fieldErr(FieldBucket, detail(ErrBucket, "bucket.endpoint is not a valid host name (longer than 253 bytes?); use --addressing-style path"))
+			// Over 253 bytes, or an endpoint that is an IP address: no
+			// name to put the bucket in.
+			return Address{}, fieldErr(FieldBucket, detail(ErrBucket, "bucket.endpoint is no host name ("+errors.Unwrap(err).Error()+"); use --addressing-style path"))
 		}
 	default:
 		host = ep.Host

@@ -46,7 +46,8 @@ func TestResolveS3(t *testing.T) {
 			Address{"https", "examplebucket.minio.local:9000", ""}, ""},
 		{"slash in bucket", "a/b", "us-east-1", Endpoint{}, AddressingAuto, Address{}, "character '/'"},
 		{"empty bucket", "", "us-east-1", Endpoint{}, AddressingAuto, Address{}, "missing"},
-		{"forced virtual past 253 bytes", strings.Repeat("b", 63), "us-east-1", Endpoint{"https", strings.Repeat("e.", 95) + "e"}, AddressingVirtual, Address{}, "not a valid host name"},
+		{"forced virtual past 253 bytes", strings.Repeat("b", 63), "us-east-1", Endpoint{"https", strings.Repeat("e.", 95) + "e"}, AddressingVirtual, Address{}, "longer than 253 bytes"},
+		{"forced virtual on an IPv6 endpoint", "examplebucket", "us-east-1", Endpoint{"http", "[::1]:9000"}, AddressingVirtual, Address{}, "bucket.endpoint is no host name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
