@@ -1,6 +1,6 @@
 # `make test` is the README's test command and what CI runs.
 
-.PHONY: build profiles test test-unit test-bench-module test-emulated test-fresh-clone lint
+.PHONY: build profiles test test-unit test-bench-module test-emulated test-fresh-clone lint fuzz fuzz-long
 
 # The release build. go build uses cmd/batchsign/default.pgo (profile-guided
 # optimisation from representative runs; profiles/generate.sh regenerates it).
@@ -41,3 +41,14 @@ test-emulated:
 # make test there: the repository needs nothing outside itself.
 test-fresh-clone:
 	./scripts/test-fresh-clone.sh
+
+# Every fuzz target (func FuzzXxx) of the main module, found with
+# go test -list so none is forgotten, for FUZZTIME each: 12s by default (CI
+# runs it after make test), 10m for fuzz-long. `make fuzz FUZZTIME=1m`
+# overrides either. A failing input is left in the package's testdata/fuzz/
+# to fix and commit. See scripts/fuzz.sh.
+fuzz:
+	./scripts/fuzz.sh $(or $(FUZZTIME),12s)
+
+fuzz-long:
+	./scripts/fuzz.sh $(or $(FUZZTIME),10m)

@@ -3,7 +3,6 @@ package azurehmac
 import (
 	"crypto/hmac"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"hash"
 	"log/slog"
@@ -62,35 +61,19 @@ func AppendContentHash(dst []byte, sum *[32]byte) []byte {
 // the connection string or the key.
 const ErrRequest = sigcore.ConstError("azure-hmac: cannot sign request")
 
-// azureSplitURL returns the authority (userinfo dropped) and the path and
-// query exactly as written (fragment dropped, empty path as "/").
+// azureSplitURL returns the authority and the path and query exactly as
+// written (empty path as "/"), by sigcore.SplitURL's rules: user
+// information, a fragment, or a byte a request target cannot carry is an
+// error, for signing and verifying alike.
 func azureSplitURL(rawURL string) (host, path, query string, err error) {
-	scheme, rest, ok := strings.Cut(rawURL, "://")
-	if !ok || !(strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "http")) {
-		return "", "", "", errors.New("not an absolute http(s) URL")
+	u, err := sigcore.SplitURL(rawURL)
+	if err != nil {
+		return "", "", "", err
 	}
-	if i := strings.IndexByte(rest, '#'); i >= 0 {
-		rest = rest[:i]
+	if u.Path == "" {
+		u.Path = "/"
 	}
-	end := strings.IndexAny(rest, "/?")
-	if end < 0 {
-		end = len(rest)
-	}
-	host = rest[:end]
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = host[i+1:]
-	}
-	if host == "" || strings.ContainsAny(host, " \t\r\n;") {
-		return "", "", "", errors.New("URL has no valid host")
-	}
-	path, query, _ = strings.Cut(rest[end:], "?")
-	if path == "" {
-		path = "/"
-	}
-	if strings.ContainsAny(path, " \r\n") || strings.ContainsAny(query, " \r\n") {
-		return "", "", "", errors.New("URL path or query contains whitespace")
-	}
-	return host, path, query, nil
+	return u.Host, u.Path, u.RawQuery, nil
 }
 
 // HostAndPath returns the two URL parts Azure HMAC signs: the host
@@ -99,7 +82,7 @@ func azureSplitURL(rawURL string) (host, path, query string, err error) {
 func HostAndPath(rawURL string) (host, pathAndQuery string, err error) {
 	h, p, q, err := azureSplitURL(rawURL)
 	if err != nil {
-		return "", "", fmt.Errorf("%w: url: %w", ErrRequest, err)
+		return "", "", fmt.Errorf("%w: %w", ErrRequest, err)
 	}
 	if q != "" {
 		p += "?" + q
@@ -194,7 +177,7 @@ func (s *Signer) AppendAuthorization(dst []byte, method, rawURL string, t time.T
 	}
 	host, path, query, err := azureSplitURL(rawURL)
 	if err != nil {
-		return dst, fmt.Errorf("%w: url: %w", ErrRequest, err)
+		return dst, fmt.Errorf("%w: %w", ErrRequest, err)
 	}
 	sts := appendAzureStringToSign(s.sts[:0], method, path, query)
 	sts = AppendDate(sts, t)
@@ -347,6 +330,16 @@ func (c ConnectionString) LogValue() slog.Value { return slog.StringValue(c.Stri
 // signature comparison is constant-time; errors never contain the key or the
 // expected signature.
 //
+// rawURL is read as a client would send it, by the rules every batchsign
+// scheme shares, signing (AppendAuthorization, Sign, HostAndPath) and
+// verifying alike: http or https; a host that is a DNS name (labels of 1–63
+// bytes, 253 in all), an IPv4 address or a bracketed IPv6 literal, with an
+// optional port 1–65535; a path and query of the bytes an HTTP/1.1 request
+// target carries (a space, a control byte, a raw non-ASCII byte or
+// '"<>\^`{|}[]' must be percent-encoded); no user information and no
+// fragment. Anything else is sigerr.ErrMalformed, field "url" (ErrRequest
+// when signing), quoting no part of the URL.
+//
 // A host header that is absent is taken from the URL. Any SignedHeaders list
 // that includes the required three is accepted, values joined by ';' in its
 // order, as the service does.
@@ -367,7 +360,7 @@ func (s *Signer) Verify(method, rawURL string, header func(name string) string, 
 	const scheme = "azure-hmac"
 	host, path, query, err := azureSplitURL(rawURL)
 	if err != nil {
-		return sigcore.Fail(scheme, sigerr.ErrMalformed, "url", err.Error())
+		return sigcore.FailURL(scheme, err)
 	}
 	auth := header("authorization")
 	const prefix = "HMAC-SHA256 "

@@ -15,6 +15,7 @@ import (
 
 	"github.com/batchsign/batchsign/internal/sha256block"
 	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/internal/urltest"
 	"github.com/batchsign/batchsign/sigerr"
 )
 
@@ -115,9 +116,8 @@ func TestAzureSignsPathAndQueryAsWritten(t *testing.T) {
 		{"https://h.example/phoneNumbers/+14255550123?api-version=2021-03-07&scope=chat.voip&b=a-b", "h.example", "/phoneNumbers/+14255550123?api-version=2021-03-07&scope=chat.voip&b=a-b"},
 		{"https://h.example/emails:send?z=last&a=first", "h.example", "/emails:send?z=last&a=first"},
 		{"https://localhost:8443/a%2Fb?x=%20y", "localhost:8443", "/a%2Fb?x=%20y"},
-		{"https://user@h.example", "h.example", "/"},
-		{"https://h.example?q=1#frag", "h.example", "/?q=1"},
 		{"HTTPS://h.example/p?", "h.example", "/p"},
+		{"https://[2001:db8::1]:8443/p", "[2001:db8::1]:8443", "/p"},
 	}
 	for _, c := range cases {
 		host, pq, err := HostAndPath(c.url)
@@ -129,7 +129,12 @@ func TestAzureSignsPathAndQueryAsWritten(t *testing.T) {
 	if want := "GET\n/p?b=2&a=1\nD;h:1;H"; got != want {
 		t.Errorf("string to sign %q, want %q", got, want)
 	}
-	for _, bad := range []string{"", "/relative", "ftp://h/x", "https://", "https:///p", "https://h/a b"} {
+	// One rule for every scheme (sigcore.SplitURL): user information and
+	// fragments are refused, not dropped, and so are hosts and bytes no
+	// HTTP request could carry.
+	for _, bad := range []string{"", "/relative", "ftp://h/x", "https://", "https:///p", "https://h/a b",
+		"https://user@h.example", "https://h.example?q=1#frag", "https://h.example/caf\u00e9", "https://h:99999/",
+		"https://a..b/", "https://h/a%2"} {
 		if _, _, err := HostAndPath(bad); !errors.Is(err, ErrRequest) {
 			t.Errorf("HostAndPath(%q) error = %v", bad, err)
 		}
@@ -360,13 +365,23 @@ func TestAzureRoundTripAndTamperDetection(t *testing.T) {
 		for j := range key {
 			key[j] = byte(rng.Uint32())
 		}
+		// A '%' drawn starts an escape, with two random hex digits.
+		write := func(b *strings.Builder, chars string) {
+			c := chars[rng.IntN(len(chars))]
+			b.WriteByte(c)
+			if c == '%' {
+				const hex = "0123456789abcdefABCDEF"
+				b.WriteByte(hex[rng.IntN(len(hex))])
+				b.WriteByte(hex[rng.IntN(len(hex))])
+			}
+		}
 		var pb strings.Builder
 		for j := 0; j < 1+rng.IntN(20); j++ {
-			pb.WriteByte(pathChars[rng.IntN(len(pathChars))])
+			write(&pb, pathChars)
 		}
 		var qb strings.Builder
 		for j := 0; j < rng.IntN(20); j++ {
-			qb.WriteByte((pathChars + "?")[rng.IntN(len(pathChars)+1)])
+			write(&qb, pathChars+"?")
 		}
 		host := []string{"contoso.communication.azure.com", "localhost:8443", "10.0.0.1"}[rng.IntN(3)]
 		u := "https://" + host + "/" + pb.String()
@@ -447,6 +462,54 @@ func BenchmarkAzureVerify(b *testing.B) {
 	for b.Loop() {
 		if err := s.Verify("PATCH", u, get, &sum, at); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestAzureVerifyDetectsEveryByteChange: Azure HMAC signs the host and the
+// path and query as written, so replacing any one byte of the URL after the
+// scheme, by any other byte value, fails verification (a byte no URL may
+// carry as malformed url); only a change of case in the scheme, which
+// leaves the same URL, still verifies. The Host header is absent, so the
+// verifier takes the host from the URL.
+func TestAzureVerifyDetectsEveryByteChange(t *testing.T) {
+	key := []byte("an azure key")
+	at := time.Unix(1.7e9, 0)
+	sum := sha256block.Sum256(nil)
+	for _, u := range []string{
+		"https://contoso.communication.azure.com/identities/a%C3%BC?api-version=2021-03-07&x=%2f",
+		"http://[::1]:8443/p",
+	} {
+		h, err := Sign(key, "GET", u, nil, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hdr := map[string]string{"x-ms-date": h.Date, "x-ms-content-sha256": h.ContentSHA256, "authorization": h.Authorization}
+		get := func(n string) string { return hdr[n] }
+		s, _ := NewSigner(key)
+		if err := s.Verify("GET", u, get, &sum, at); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < len(u); i++ {
+			for c := 0; c < 256; c++ {
+				repl := byte(c)
+				if u[i] == repl {
+					continue
+				}
+				bad := u[:i] + string(repl) + u[i+1:]
+				err := s.Verify("GET", bad, get, &sum, at)
+				var ve *sigerr.VerifyError
+				switch {
+				case urltest.Part(u, i) == "scheme" && urltest.Equivalent(u, i, repl):
+					if err != nil {
+						t.Fatalf("scheme case changed at %d: %v", i, err)
+					}
+				case err == nil:
+					t.Fatalf("byte %d (%s) changed to %q still verifies:\n%s\n%s", i, urltest.Part(u, i), repl, u, bad)
+				case urltest.NeverInURL(repl) && (!errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url"):
+					t.Fatalf("byte %d changed to %q: %v, want malformed url", i, repl, err)
+				}
+			}
 		}
 	}
 }

@@ -45,13 +45,14 @@ func TestAWSSDKDefaultPortQuirk(t *testing.T) {
 		if !strings.HasPrefix(want, c.scheme+"://"+c.host+"/") {
 			t.Errorf("%s: the SDK's URL %s no longer keeps the port", c.host, want)
 		}
-		stripped := p
-		stripped.Host = c.sdkSigns
-		alt, err := s.AppendPresignS3(nil, &stripped)
+		// The signature for the host the SDK signs. "::1" is no host a URL
+		// may carry, so AppendPresignS3 refuses it; PresignQuery signs
+		// the same canonical request without making a URL.
+		alt, err := s.PresignQuery(&sigv4.Request{Method: "GET", Host: c.sdkSigns, Path: "/" + benchKey}, benchExpires)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(alt[len(alt)-64:]) != want[len(want)-64:] {
+		if alt[len(alt)-64:] != want[len(want)-64:] {
 			t.Errorf("%s: the SDK no longer signs host %q", c.host, c.sdkSigns)
 			continue
 		}

@@ -351,22 +351,21 @@ func appendSigV2Head(dst []byte, method string, hs, extra []Param) []byte {
 type Request struct {
 	Method     string     // as sent, e.g. "GET"
 	Host       string     // the Host header; its port is ignored when finding the bucket
-	RequestURI string     // path and query exactly as sent: "/photos/puppy.jpg?acl"
+	RequestURI string     // path and query exactly as sent: "/photos/puppy.jpg?acl" (only bytes a request target carries)
 	Headers    []Param    // request headers, names in any case, repeats allowed
 	Addressing Addressing // how to find the bucket (Auto by default)
 }
 
-// sigV2SplitURI splits a request URI into its path (as sent) and raw query.
+// sigV2SplitURI splits a request URI into its path (as sent) and raw
+// query, with the rules of every batchsign URL (sigcore.SplitRequestTarget);
+// an empty URI is "/".
 func sigV2SplitURI(uri string) (path, rawQuery string, err error) {
-	if i := strings.IndexByte(uri, '#'); i >= 0 {
-		uri = uri[:i]
+	if uri == "" {
+		return "/", "", nil
 	}
-	path, rawQuery, _ = strings.Cut(uri, "?")
-	if path == "" {
-		path = "/"
-	}
-	if path[0] != '/' {
-		return "", "", errors.New("request path does not begin with '/'")
+	path, rawQuery, err = sigcore.SplitRequestTarget(uri)
+	if err != nil {
+		return "", "", errors.New(errors.Unwrap(err).Error())
 	}
 	return path, rawQuery, nil
 }
@@ -605,8 +604,11 @@ func (r *PresignRequest) virtualHosted() bool {
 }
 
 func (r *PresignRequest) check() error {
-	if r.Host == "" || strings.ContainsAny(r.Host, "/?#@ \t\r\n") {
-		return sigV2RequestError("host", "missing or not a host[:port]")
+	if r.Host == "" {
+		return sigV2RequestError("host", "missing")
+	}
+	if err := sigcore.CheckHost(r.Host); err != nil {
+		return sigV2RequestError("host", errors.Unwrap(err).Error())
 	}
 	if r.Bucket == "" && r.Key != "" {
 		return sigV2RequestError("bucket", "a key needs a bucket")
@@ -877,31 +879,6 @@ type VerifyOptions struct {
 	Addressing Addressing // how to find the bucket from the URL's host
 }
 
-// sigV2SplitURL splits an absolute http(s) URL into host and request URI
-// (path and query as written; fragment dropped).
-func sigV2SplitURL(rawURL string) (host, requestURI string, err error) {
-	scheme, rest, ok := strings.Cut(rawURL, "://")
-	if !ok || !(strings.EqualFold(scheme, "https") || strings.EqualFold(scheme, "http")) {
-		return "", "", errors.New("not an absolute http(s) URL")
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	host = rest[:end]
-	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = host[i+1:]
-	}
-	if host == "" {
-		return "", "", errors.New("URL has no host")
-	}
-	requestURI = rest[end:]
-	if requestURI == "" || requestURI[0] != '/' {
-		requestURI = "/" + requestURI
-	}
-	return host, requestURI, nil
-}
-
 // VerifyPresigned checks a SigV2 presigned URL as S3 would at instant
 // now: nil when it is authentic and not expired, otherwise a *sigerr.VerifyError
 // whose reason is sigerr.ErrMalformed (missing, repeated or bad AWSAccessKeyId,
@@ -914,6 +891,15 @@ func sigV2SplitURL(rawURL string) (host, requestURI string, err error) {
 // Only what SigV2 signs is protected: method, path, sub-resources, Expires,
 // Content-MD5, Content-Type and x-amz-* values. Other query parameters can be
 // changed without invalidating the URL; that is the scheme, not this code.
+//
+// rawURL is read as a client would send it, by the rules every batchsign
+// scheme shares: http or https; a host that is a DNS name (labels of 1–63
+// bytes, 253 in all), an IPv4 address or a bracketed IPv6 literal, with an
+// optional port 1–65535; a path and query of the bytes an HTTP/1.1 request
+// target carries (a space, a control byte, a raw non-ASCII byte or
+// '"<>\^`{|}[]' must be percent-encoded); no user information and no
+// fragment. Anything else is sigerr.ErrMalformed, field "url", quoting no
+// part of the URL; Presign signs no host that fails these rules.
 //
 // It builds a Verifier for the one call; to verify many URLs, keep a
 // Verifier per worker.
@@ -965,13 +951,13 @@ func (v *Verifier) Verify(rawURL string, now time.Time, opts *VerifyOptions) err
 	if o.Method == "" {
 		o.Method = "GET"
 	}
-	host, uri, err := sigV2SplitURL(rawURL)
+	u, err := sigcore.SplitURL(rawURL)
 	if err != nil {
-		return sigcore.Fail(scheme, sigerr.ErrMalformed, "url", err.Error())
+		return sigcore.FailURL(scheme, err)
 	}
-	path, rawQuery, err := sigV2SplitURI(uri)
-	if err != nil {
-		return sigcore.Fail(scheme, sigerr.ErrMalformed, "url", err.Error())
+	host, path, rawQuery := u.Host, u.Path, u.RawQuery
+	if path == "" {
+		path = "/"
 	}
 	q, arena, spans, err := parseSigV2Query(v.params[:0], rawQuery, v.arena, v.spans)
 	v.params, v.arena, v.spans = q, arena, spans

@@ -13,6 +13,7 @@ import (
 	"github.com/batchsign/batchsign/internal/vectors"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/internal/urltest"
 	"github.com/batchsign/batchsign/sigerr"
 )
 
@@ -455,7 +456,9 @@ func TestVerifySigV2PresignedReportsTypedReasons(t *testing.T) {
 	if err := VerifyPresigned(good, sigV2TestLookup(), now, &VerifyOptions{Method: "PUT"}); !errors.Is(err, sigerr.ErrSignatureMismatch) {
 		t.Errorf("GET URL used for PUT: %v", err)
 	}
-	if err := VerifyPresigned(good+"#frag", sigV2TestLookup(), now, nil); err != nil {
+	// A fragment is never sent, so no signature covers it: refused as
+	// malformed, as the signers refuse it (sigcore.SplitURL).
+	if err := VerifyPresigned(good+"#frag", sigV2TestLookup(), now, nil); !errors.Is(err, sigerr.ErrMalformed) {
 		t.Errorf("fragment: %v", err)
 	}
 }
@@ -696,5 +699,97 @@ func TestSigV2VerifierReusesKeyStateButSeesRotation(t *testing.T) {
 	}
 	if out := fmt.Sprintf("%v %+v %#v", v, v, *v); strings.Contains(out, "rotated") || strings.Contains(out, "EXAMPLEKEY") {
 		t.Errorf("verifier prints a secret: %s", out)
+	}
+}
+
+// TestSigV2PresignAndVerifyAgreeOnHosts: the presigner signs no host the
+// verifier would call malformed, and what it signs verifies.
+func TestSigV2PresignAndVerifyAgreeOnHosts(t *testing.T) {
+	for _, tc := range []struct {
+		host string
+		ok   bool
+	}{
+		{"127.0.0.1:9000", true}, {"[::1]:9000", true}, {"s3.amazonaws.com", true},
+		{"h:0", false}, {"h:99999", false}, {strings.Repeat("a", 300), false}, {"a..b", false},
+		{strings.Repeat("abcdefghi.", 12200) + "com", false}, {"u:SECRET@h", false}, {"h h", false}, {"h\u00e9", false},
+	} {
+		r := &PresignRequest{Host: tc.host, Bucket: "bkt", Key: "k", Expires: 1175139620, Addressing: AddressingPath}
+		u, err := Presign(sigV2DocAKID, sigV2DocSecret, r)
+		if (err == nil) != tc.ok {
+			t.Errorf("host %.40q: %v, want ok = %v", tc.host, err, tc.ok)
+			continue
+		}
+		if err != nil {
+			if !errors.Is(err, ErrRequest) || !strings.Contains(err.Error(), "host") || strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("host %.40q: %v", tc.host, err)
+			}
+			bad := "http://" + tc.host + "/bkt/k?AWSAccessKeyId=" + sigV2DocAKID + "&Expires=1175139620&Signature=x"
+			var ve *sigerr.VerifyError
+			if err := VerifyPresigned(bad, sigV2TestLookup(), time.Unix(1175139000, 0), nil); !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
+				t.Errorf("host %.40q: verify says %v, want malformed url", tc.host, err)
+			}
+			continue
+		}
+		if err := VerifyPresigned(u, sigV2TestLookup(), time.Unix(1175139000, 0), nil); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+}
+
+// TestVerifySigV2DetectsByteChanges: replacing any one byte of a presigned
+// URL by a byte no URL may carry (space, controls, DEL, high bytes, '#',
+// '"<>\^`{|}'), anywhere, scheme and host included, is malformed url; and
+// replacing any byte of what SigV2 signs (the path, the sub-resources, the
+// AWSAccessKeyId, Expires and Signature parameters) by any other byte value
+// fails, unless it leaves the same URL (urltest.Equivalent). The host of a
+// path-style URL, and the case of a virtual-hosted bucket or of an x-amz-*
+// parameter name, are not signed by SigV2: that is the scheme.
+func TestVerifySigV2DetectsByteChanges(t *testing.T) {
+	now := time.Unix(1175139000, 0)
+	for _, r := range []*PresignRequest{
+		{Host: "johnsmith.s3.amazonaws.com", Bucket: "johnsmith", Key: "photos/puppy \u00fc.jpg", Expires: 1175139620, Query: []Param{{Name: "versionId", Value: "v1"}}},
+		{Scheme: "http", Host: "127.0.0.1:9000", Bucket: "bkt", Key: "a/b", Expires: 1175139620, Addressing: AddressingPath, SessionToken: "tok"},
+	} {
+		u, err := Presign(sigV2DocAKID, sigV2DocSecret, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := NewVerifier(sigV2TestLookup())
+		if err := v.Verify(u, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		signed := make([]bool, len(u))
+		q := strings.IndexByte(u, '?')
+		for i := range u {
+			signed[i] = urltest.Part(u, i) == "path"
+		}
+		for off := q + 1; off < len(u); {
+			part, _, _ := strings.Cut(u[off:], "&")
+			if name, _, _ := strings.Cut(part, "="); !strings.HasPrefix(name, "x-amz-") {
+				for i := off; i < off+len(part); i++ {
+					signed[i] = true
+				}
+			}
+			off += len(part) + 1
+		}
+		for i := 0; i < len(u); i++ {
+			for c := 0; c < 256; c++ {
+				repl := byte(c)
+				if u[i] == repl {
+					continue
+				}
+				bad := u[:i] + string(repl) + u[i+1:]
+				err := v.Verify(bad, now, nil)
+				var ve *sigerr.VerifyError
+				switch {
+				case urltest.NeverInURL(repl):
+					if !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
+						t.Fatalf("byte %d changed to %q: %v, want malformed url\n%s", i, repl, err, bad)
+					}
+				case signed[i] && err == nil && !urltest.Equivalent(u, i, repl):
+					t.Fatalf("byte %d (%s) changed to %q still verifies:\n%s\n%s", i, urltest.Part(u, i), repl, u, bad)
+				}
+			}
+		}
 	}
 }

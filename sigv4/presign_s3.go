@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"errors"
 	"strconv"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
@@ -15,7 +16,10 @@ type S3Presign struct {
 	Scheme string
 	// Host is host[:port] as the client will send it: the virtual-hosted
 	// name that already includes the bucket (bucket.s3.us-east-1.amazonaws.com),
-	// or the endpoint of a path-style request.
+	// or the endpoint of a path-style request. It must be a host that
+	// VerifyPresignedURL accepts: a DNS name of labels of 1–63 bytes (253 in
+	// all), an IPv4 address or a bracketed IPv6 literal, with an optional
+	// port 1–65535; anything else is an error naming the host field.
 	Host string
 	// Bucket, when set, is written as the first path segment (path-style
 	// addressing). Leave it empty for virtual-hosted URLs.
@@ -46,6 +50,12 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	}
 	if p.Host == "" {
 		return dst, sigcore.FieldErr("host", sigerr.ErrMissingField)
+	}
+	if err := s.checkHost(p.Host); err != nil {
+		return dst, err
+	}
+	if p.Scheme != "" && p.Scheme != "https" && p.Scheme != "http" {
+		return dst, sigcore.FieldErr("scheme", sigcore.WithDetail(sigerr.ErrInvalidValue, "want https or http"))
 	}
 	if err := sigcore.CheckUTF8(p.Key); err != nil {
 		return dst, sigcore.FieldErr("key", err)
@@ -118,6 +128,22 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	dst = append(dst, cr[qStart:qEnd]...)
 	dst = append(dst, "&X-Amz-Signature="...)
 	return s.appendSignature(dst), nil
+}
+
+// checkHost refuses a host that verification would call malformed (see
+// S3Presign.Host), remembering the last host it passed so that a run of
+// URLs for one host checks it once. The copy keeps no caller text alive.
+func (s *Signer) checkHost(host string) error {
+	if string(s.hostOK[:s.hostOKLen]) == host {
+		return nil
+	}
+	if err := sigcore.CheckHost(host); err != nil {
+		return sigcore.FieldErr("host", errors.Unwrap(err))
+	}
+	if len(host) <= len(s.hostOK) {
+		s.hostOKLen = copy(s.hostOK[:], host)
+	}
+	return nil
 }
 
 // buildFixed prepares, for rows with parameters of their own, the X-Amz-*

@@ -170,6 +170,10 @@ type Signer struct {
 	hexb        [64]byte
 	sumb        [32]byte
 	sigb        [32]byte
+	// The last host AppendPresignS3 checked (see checkHost): a name of 253
+	// bytes and a port fit.
+	hostOK    [259]byte
+	hostOKLen int
 }
 
 // NewSigner prepares a Signer for creds at instant t. key must be the signing
@@ -411,12 +415,12 @@ func (s *Signer) SignHeaders(r *Request) ([]Header, error) {
 	return out, nil
 }
 
-// presignQuery signs r as a presigned URL valid for expires seconds and
+// PresignQuery signs r as a presigned URL valid for expires seconds and
 // returns the query parameters to append to the request's own query, in the
 // order SDKs emit them: X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date,
 // X-Amz-SignedHeaders, X-Amz-Expires, X-Amz-Security-Token,
 // X-Amz-Region-Set (variants), X-Amz-Signature.
-func (s *Signer) presignQuery(r *Request, expires int64) (string, error) {
+func (s *Signer) PresignQuery(r *Request, expires int64) (string, error) {
 	if err := s.checkExpires(expires); err != nil {
 		return "", err
 	}
@@ -449,25 +453,35 @@ func (s *Signer) presignQuery(r *Request, expires int64) (string, error) {
 }
 
 // PresignURL is PresignQuery composed into a full URL:
-// scheme://host/path?query&X-Amz-...
+// scheme://host/path?query&X-Amz-... The URL must be one that
+// VerifyPresignedURL accepts (scheme http or https, a valid host and port,
+// a path and query of the bytes an HTTP/1.1 request target carries, so a
+// space or a non-ASCII byte in r.Path must be percent-encoded); anything
+// else is an error naming the url field, and nothing is signed.
 func (s *Signer) PresignURL(scheme string, r *Request, expires int64) (string, error) {
-	q, err := s.presignQuery(r, expires)
-	if err != nil {
-		return "", err
-	}
 	p := r.Path
 	if p == "" {
 		p = "/"
 	}
+	if p[0] != '/' {
+		return "", sigcore.FieldErr(sigcore.FieldURL, sigcore.WithDetail(sigcore.ErrURL, "the path must begin with '/'"))
+	}
 	var b strings.Builder
-	b.Grow(len(scheme) + 3 + len(r.Host) + len(p) + len(r.Query) + 2 + len(q))
+	b.Grow(len(scheme) + 3 + len(r.Host) + len(p) + len(r.Query) + 2 + 320 + len(s.tokenEsc))
 	b.WriteString(scheme)
 	b.WriteString("://")
 	b.WriteString(r.Host)
 	b.WriteString(p)
 	b.WriteByte('?')
+	b.WriteString(r.Query)
+	if _, err := sigcore.SplitURL(b.String()); err != nil {
+		return "", err
+	}
+	q, err := s.PresignQuery(r, expires)
+	if err != nil {
+		return "", err
+	}
 	if r.Query != "" {
-		b.WriteString(r.Query)
 		b.WriteByte('&')
 	}
 	b.WriteString(q)

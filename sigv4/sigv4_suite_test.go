@@ -157,7 +157,7 @@ func TestOfficialSuite(t *testing.T) {
 							b.WriteString(h.Name + ":" + h.Value + "\n")
 						}
 					} else {
-						q, err := s.presignQuery(&req, ctx.Expiration)
+						q, err := s.PresignQuery(&req, ctx.Expiration)
 						if err != nil {
 							t.Fatal(err)
 						}

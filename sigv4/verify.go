@@ -169,12 +169,26 @@ func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, 
 // SHA-256 of a body that a generic-service presign signed ("" for none); S3
 // presigns always sign UNSIGNED-PAYLOAD. The signature is compared in
 // constant time; the error never contains the expected signature.
+//
+// rawURL is read as a client would send it, and no more leniently: an http
+// or https URL whose host is a DNS name (labels of 1–63 bytes, 253 in all),
+// an IPv4 address or a bracketed IPv6 literal, with an optional port
+// 1–65535, and whose path and query hold only the bytes an HTTP/1.1
+// request target carries (a space, a control byte, a raw non-ASCII byte or
+// '"<>\^`{|}[]' must be percent-encoded). User information and fragments
+// are refused too. Anything else is sigerr.ErrMalformed, field "url", and
+// the error quotes no part of the URL. The signers of this package sign no
+// URL that fails these rules. Replacing any one byte of a valid presigned
+// URL by any other byte makes it fail, but for the changes RFC 3986 calls
+// the same URL: the case of a scheme letter or of a percent-escape's hex
+// digit (TestVerifyDetectsEveryByteChange).
 func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payloadHash string) error {
 	opts, lookup := &v.Opts, v.Lookup
-	_, host, path, query, ok := sigcore.SplitURL(rawURL)
-	if !ok {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "url", "not an absolute URL")
+	u, err := sigcore.SplitURL(rawURL)
+	if err != nil {
+		return sigcore.FailURL(schemeSigV4, err)
 	}
+	host, path, query := u.Host, u.Path, u.RawQuery
 	var (
 		alg, cred, date, expires, signedHdrs, sig, token string
 		seen                                             uint8
@@ -288,7 +302,8 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 	return nil
 }
 
-// Request checks a request signed with a SigV4 Authorization header:
+// Request checks a request signed with a SigV4 Authorization header (rawURL
+// read as PresignedURL reads it):
 // nil when valid at Opts.Now, otherwise a *sigerr.VerifyError (sigerr.ErrMalformed,
 // sigerr.ErrUnknownKey, sigerr.ErrWrongScope, sigerr.ErrClockSkew, sigerr.ErrUnsignedHeader,
 // sigerr.ErrContentHashMismatch, sigerr.ErrSignatureMismatch). payloadHash, when not
@@ -296,10 +311,11 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 // match the x-amz-content-sha256 header the request signed.
 func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash string) error {
 	opts, lookup := &v.Opts, v.Lookup
-	_, host, path, query, ok := sigcore.SplitURL(rawURL)
-	if !ok {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "url", "not an absolute URL")
+	u, err := sigcore.SplitURL(rawURL)
+	if err != nil {
+		return sigcore.FailURL(schemeSigV4, err)
 	}
+	host, path, query := u.Host, u.Path, u.RawQuery
 	get := func(name string) (string, int) {
 		v, n := "", 0
 		for _, h := range headers {

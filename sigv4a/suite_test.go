@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/internal/vectors"
 )
 
@@ -54,6 +56,14 @@ type suiteContext struct {
 }
 
 // suiteCase is one case folder, read and parsed.
+// notOnTheWire are the suite cases whose request line holds bytes no
+// HTTP/1.1 request target carries (a raw space, raw UTF-8): AWS's suite signs
+// them as written; batchsign's signers refuse to write such a URL and its
+// verifiers call one malformed (see sigv4's suite tests).
+var notOnTheWire = map[string]bool{
+	"get-space-normalized": true, "get-space-unnormalized": true, "get-utf8": true, "get-vanilla-utf8-query": true,
+}
+
 type suiteCase struct {
 	dir  string
 	name string
@@ -297,6 +307,16 @@ func TestOfficialSuite(t *testing.T) {
 					}
 				} else {
 					u, err := s.PresignURL("https", &req, c.ctx.Expiration)
+					if notOnTheWire[c.name] {
+						// A raw space or raw UTF-8 in the request line: the
+						// canonical request and string to sign are checked
+						// above; no URL a client sends carries these bytes, so
+						// the signer refuses to write one.
+						if !errors.Is(err, sigcore.ErrURL) {
+							t.Errorf("PresignURL of a request line with raw bytes: %v, want an invalid URL error", err)
+						}
+						return
+					}
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -219,10 +219,11 @@ func (v *Verifier) signatureOK(pub *ecdsa.PublicKey, sts, sigHex string) bool {
 // generic-service presign signed ("" for none). The error never contains
 // key material.
 func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payloadHash string) error {
-	_, host, path, query, ok := sigcore.SplitURL(rawURL)
-	if !ok {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "url", "not an absolute URL")
+	u, err := sigcore.SplitURL(rawURL)
+	if err != nil {
+		return sigcore.FailURL(schemeSigV4a, err)
 	}
+	host, path, query := u.Host, u.Path, u.RawQuery
 	var (
 		alg, cred, date, expires, signedHdrs, sig, token, regionSet string
 		seen                                                        uint8
@@ -350,10 +351,11 @@ func (v *Verifier) isS3(service string) bool {
 // empty, is the hex SHA-256 of the body received; it must match the
 // x-amz-content-sha256 header the request signed.
 func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash string) error {
-	_, host, path, query, ok := sigcore.SplitURL(rawURL)
-	if !ok {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "url", "not an absolute URL")
+	u, err := sigcore.SplitURL(rawURL)
+	if err != nil {
+		return sigcore.FailURL(schemeSigV4a, err)
 	}
+	host, path, query := u.Host, u.Path, u.RawQuery
 	get := func(name string) (string, int) {
 		val, n := "", 0
 		for _, h := range headers {

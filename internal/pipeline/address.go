@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"errors"
-	"net/netip"
 	"strconv"
 	"strings"
 
@@ -129,6 +128,11 @@ func ResolveS3(bucket, region string, ep Endpoint, style AddressingStyle) (Addre
 		host = "s3." + region + awsSuffix(region)
 	case virtual:
 		host = bucket + "." + ep.Host
+		if err := sigcore.CheckHost(host); err != nil {
+			// Over 253 bytes, or an endpoint that is an IP address: no
+			// name to put the bucket in.
+			return Address{}, fieldErr(FieldBucket, detail(ErrBucket, "bucket.endpoint is no host name ("+errors.Unwrap(err).Error()+"); use --addressing-style path"))
+		}
 	default:
 		host = ep.Host
 	}
@@ -205,8 +209,9 @@ func checkRegion(r string) error {
 	}
 	for i := 0; i < len(r); i++ {
 		c := r[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') || len(r) > 64 {
-			return fieldErr(FieldRegion, detail(sigerr.ErrInvalidValue, "region names are a-z, 0-9 and '-'"))
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') || len(r) > 63 {
+			// 63: a region is a label of AWS host names.
+			return fieldErr(FieldRegion, detail(sigerr.ErrInvalidValue, "region names are at most 63 bytes of a-z, 0-9 and '-'"))
 		}
 	}
 	return nil
@@ -214,128 +219,22 @@ func checkRegion(r string) error {
 
 // ParsedURL is a manifest url split into the parts a signer needs. Path and
 // RawQuery are as on the wire (percent-escapes kept).
-type ParsedURL struct {
-	Scheme   string // "http" or "https", lower case
-	Host     string // host[:port]
-	Path     string // "" or starting with '/'
-	RawQuery string // without '?'
-}
+type ParsedURL = sigcore.URL
 
 // ErrURL: a url field that is not an absolute http(s) URL batchsign can sign.
-var ErrURL = errors.New("invalid URL")
+const ErrURL = sigcore.ErrURL
 
-// ParseURL splits an absolute http or https URL. It is stricter than
-// net/url where leniency would sign something other than what was meant: a
+// ParseURL splits an absolute http or https URL with sigcore.SplitURL, the
+// rules every verifier applies too, so that batchsign signs no URL its own
+// verify would call malformed: a valid host (DNS labels of 1–63 bytes, at
+// most 253 in all, IPv4, or a bracketed IPv6 literal; a port 1–65535), and
+// a path and query of the bytes an HTTP/1.1 request target carries. A
 // fragment ('#' is never sent; a key containing it must be written %23), a
-// space or control character, a malformed percent escape, and user
-// information (which could be a password, and is never echoed) are errors.
-// It allocates nothing: the parts are sub-strings of s.
-func ParseURL(s string) (ParsedURL, error) {
-	var u ParsedURL
-	scheme, rest, ok := strings.Cut(s, "://")
-	switch {
-	case !ok:
-		return u, urlErr("want scheme://host/path")
-	case strings.EqualFold(scheme, "https"):
-		u.Scheme = "https"
-	case strings.EqualFold(scheme, "http"):
-		u.Scheme = "http"
-	default:
-		return u, urlErr("scheme must be http or https")
-	}
-	for i := 0; i < len(rest); i++ {
-		c := rest[i]
-		if c <= ' ' || c == 0x7f {
-			return u, urlErr("space or control character at byte " + strconv.Itoa(len(scheme)+3+i) + " (percent-encode it)")
-		}
-		if c == '#' {
-			return u, urlErr("fragment ('#') is not sent to the server; write '#' in a key as %23")
-		}
-	}
-	hostEnd := strings.IndexAny(rest, "/?")
-	if hostEnd < 0 {
-		hostEnd = len(rest)
-	}
-	u.Host = rest[:hostEnd]
-	if strings.IndexByte(u.Host, '@') >= 0 {
-		return u, urlErr("user information in the URL is not supported")
-	}
-	if u.Host == "" {
-		return u, urlErr("no host")
-	}
-	if err := checkHost(u.Host); err != nil {
-		return u, err
-	}
-	rest = rest[hostEnd:]
-	u.Path, u.RawQuery, _ = strings.Cut(rest, "?")
-	if err := checkEscapes(u.Path); err != nil {
-		return u, err
-	}
-	if err := checkEscapes(u.RawQuery); err != nil {
-		return u, err
-	}
-	return u, nil
-}
-
-func urlErr(msg string) error { return fieldErr(FieldURL, detail(ErrURL, msg)) }
-
-// checkHost accepts a DNS name or IPv4 address with an optional port, or a
-// bracketed IPv6 literal with an optional port.
-func checkHost(h string) error {
-	name, port, hasPort := h, "", false
-	if strings.HasPrefix(h, "[") {
-		end := strings.IndexByte(h, ']')
-		if end < 0 {
-			return urlErr("unterminated IPv6 literal")
-		}
-		if ip, err := netip.ParseAddr(h[1:end]); err != nil || !ip.Is6() || ip.Zone() != "" {
-			return urlErr("invalid IPv6 literal")
-		}
-		if rest := h[end+1:]; rest != "" {
-			if rest[0] != ':' {
-				return urlErr("invalid host")
-			}
-			port, hasPort = rest[1:], true
-		}
-	} else {
-		if i := strings.IndexByte(h, ':'); i >= 0 {
-			name, port, hasPort = h[:i], h[i+1:], true
-		}
-		if name == "" {
-			return urlErr("no host")
-		}
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '-' || c == '_') {
-				return urlErr("invalid character in host")
-			}
-		}
-	}
-	if hasPort {
-		if port == "" || len(port) > 5 {
-			return urlErr("invalid port")
-		}
-		for i := 0; i < len(port); i++ {
-			if port[i] < '0' || port[i] > '9' {
-				return urlErr("invalid port")
-			}
-		}
-	}
-	return nil
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func checkEscapes(s string) error {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '%' && (i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2])) {
-			return fieldErr(FieldURL, detail(sigerr.ErrMalformedEscape, "at byte "+strconv.Itoa(i)+" of the path or query"))
-		}
-	}
-	return nil
-}
+// space, a control character or a raw non-ASCII byte (percent-encode it), a
+// malformed percent escape, and user information (which could be a
+// password, and is never echoed) are errors naming the url field. It
+// allocates nothing: the parts are sub-strings of s.
+func ParseURL(s string) (ParsedURL, error) { return sigcore.SplitURL(s) }
 
 // regionFromHost infers the region from an AWS S3 host name:
 // bucket.s3.<region>.amazonaws.com, s3.<region>.amazonaws.com,

@@ -46,6 +46,8 @@ func TestResolveS3(t *testing.T) {
 			Address{"https", "examplebucket.minio.local:9000", ""}, ""},
 		{"slash in bucket", "a/b", "us-east-1", Endpoint{}, AddressingAuto, Address{}, "character '/'"},
 		{"empty bucket", "", "us-east-1", Endpoint{}, AddressingAuto, Address{}, "missing"},
+		{"forced virtual past 253 bytes", strings.Repeat("b", 63), "us-east-1", Endpoint{"https", strings.Repeat("e.", 95) + "e"}, AddressingVirtual, Address{}, "longer than 253 bytes"},
+		{"forced virtual on an IPv6 endpoint", "examplebucket", "us-east-1", Endpoint{"http", "[::1]:9000"}, AddressingVirtual, Address{}, "bucket.endpoint is no host name"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,23 +71,37 @@ func TestParseURL(t *testing.T) {
 		want ParsedURL
 		err  string
 	}{
-		{"https://examplebucket.s3.amazonaws.com/test.txt", ParsedURL{"https", "examplebucket.s3.amazonaws.com", "/test.txt", ""}, ""},
-		{"HTTP://127.0.0.1:7070/b/a%20b?versionId=1&acl", ParsedURL{"http", "127.0.0.1:7070", "/b/a%20b", "versionId=1&acl"}, ""},
-		{"https://h", ParsedURL{"https", "h", "", ""}, ""},
-		{"https://h?x=1", ParsedURL{"https", "h", "", "x=1"}, ""},
-		{"https://[::1]:8080//a//b", ParsedURL{"https", "[::1]:8080", "//a//b", ""}, ""},
-		{"https://h/a+b=c;d,(e)~", ParsedURL{"https", "h", "/a+b=c;d,(e)~", ""}, ""},
+		{"https://examplebucket.s3.amazonaws.com/test.txt", ParsedURL{Scheme: "https", Host: "examplebucket.s3.amazonaws.com", Path: "/test.txt"}, ""},
+		{"HTTP://127.0.0.1:7070/b/a%20b?versionId=1&acl", ParsedURL{Scheme: "http", Host: "127.0.0.1:7070", Path: "/b/a%20b", RawQuery: "versionId=1&acl"}, ""},
+		{"https://h", ParsedURL{Scheme: "https", Host: "h"}, ""},
+		{"https://h?x=1", ParsedURL{Scheme: "https", Host: "h", RawQuery: "x=1"}, ""},
+		{"https://h/p?", ParsedURL{Scheme: "https", Host: "h", Path: "/p", ForceQuery: true}, ""},
+		{"https://[::1]:8080//a//b", ParsedURL{Scheme: "https", Host: "[::1]:8080", Path: "//a//b"}, ""},
+		{"https://h/a+b=c;d,(e)~", ParsedURL{Scheme: "https", Host: "h", Path: "/a+b=c;d,(e)~"}, ""},
+		{"https://my_minio-1:65535/", ParsedURL{Scheme: "https", Host: "my_minio-1:65535", Path: "/"}, ""},
 		{"ftp://h/x", ParsedURL{}, "scheme"},
 		{"h/x", ParsedURL{}, "scheme://"},
 		{"https:///x", ParsedURL{}, "no host"},
 		{"https://user:secretpw@h/x", ParsedURL{}, "user information"},
+		{"https://secretpw@h/x", ParsedURL{}, "user information"},
 		{"https://h/a b", ParsedURL{}, "space"},
 		{"https://h/a#frag", ParsedURL{}, "fragment"},
+		{"https://h/caf\u00e9", ParsedURL{}, "non-ASCII"},
+		{"https://h/a|b", ParsedURL{}, "'|' at byte 11"},
 		{"https://h/a%2", ParsedURL{}, "malformed percent escape"},
 		{"https://h/a?x=%zz", ParsedURL{}, "malformed percent escape"},
 		{"https://h:99999999/", ParsedURL{}, "port"},
+		{"https://h:99999/", ParsedURL{}, "port"},
+		{"https://h:65536/", ParsedURL{}, "port"},
+		{"https://h:0/", ParsedURL{}, "port"},
+		{"https://h:080/", ParsedURL{}, "port"},
 		{"https://h:/", ParsedURL{}, "port"},
-		{"https://h$x/", ParsedURL{}, "invalid character in host"},
+		{"https://h$x/", ParsedURL{}, "'$' at byte 9 is not allowed in a host name"},
+		{"https://a..b/", ParsedURL{}, "empty label"},
+		{"https://" + strings.Repeat("a", 64) + ".example/", ParsedURL{}, "longer than 63"},
+		{"https://" + strings.Repeat("a.", 127) + "a/", ParsedURL{}, "longer than 253"},
+		{"https://1.2.3.256/", ParsedURL{}, "IPv4"},
+		{"https://[fe80::1%25en0]/", ParsedURL{}, "IPv6"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
@@ -107,6 +123,17 @@ func TestParseURL(t *testing.T) {
 				t.Fatalf("got %+v, %v; want %+v", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRegionIsAHostLabel: a region goes into AWS host names as one label,
+// so it is at most 63 bytes.
+func TestRegionIsAHostLabel(t *testing.T) {
+	if err := checkRegion(strings.Repeat("r", 63)); err != nil {
+		t.Error(err)
+	}
+	if err := checkRegion(strings.Repeat("r", 64)); err == nil || !strings.Contains(err.Error(), "at most 63 bytes") {
+		t.Errorf("64-byte region: %v", err)
 	}
 }
 

@@ -3,15 +3,11 @@ package pipeline
 import (
 	"encoding/json"
 	"errors"
-	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
-
-	"github.com/batchsign/batchsign/internal/sigcore"
-	"github.com/batchsign/batchsign/sigerr"
 )
 
 // encodeRow writes r as an NDJSON manifest line (test helper; strings must
@@ -151,45 +147,4 @@ func normalizeRow(r Row) Row {
 		r.Query = nil
 	}
 	return r
-}
-
-// FuzzParseURL: ParseURL never panics; what it accepts net/url accepts too,
-// with the same host, query and decoded path; and the parts put back
-// together give the input (scheme case aside).
-func FuzzParseURL(f *testing.F) {
-	for _, s := range []string{
-		"https://examplebucket.s3.amazonaws.com/test.txt",
-		"http://127.0.0.1:7070/b/a%20b?versionId=1&acl",
-		"https://[::1]:8080//a//b", "https://h", "https://h?x", "HTTPS://H/%41+b",
-		"https://u:p@h/", "https://h/#x", "https://h/%zz", "ftp://h", "https://h:99999/",
-	} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		u, err := ParseURL(s)
-		if err != nil {
-			var fe *sigerr.FieldError
-			if !errors.As(err, &fe) || fe.Field != FieldURL {
-				t.Fatalf("error %v does not name the url field", err)
-			}
-			return
-		}
-		re := u.Scheme + "://" + u.Host + u.Path
-		if u.RawQuery != "" || strings.HasSuffix(s, "?") {
-			re += "?" + u.RawQuery
-		}
-		if !strings.EqualFold(re[:len(u.Scheme)], s[:len(u.Scheme)]) || re[len(u.Scheme):] != s[len(u.Scheme):] {
-			t.Fatalf("parts %+v do not rebuild %q (got %q)", u, s, re)
-		}
-		nu, err := url.Parse(s)
-		if err != nil {
-			t.Fatalf("net/url rejects %q, which we accept: %v", s, err)
-		}
-		if nu.Host != u.Host || nu.RawQuery != u.RawQuery {
-			t.Fatalf("%q: host/query %q %q, net/url %q %q", s, u.Host, u.RawQuery, nu.Host, nu.RawQuery)
-		}
-		if dec, err := sigcore.URIUnescape(u.Path); err != nil || dec != nu.Path {
-			t.Fatalf("%q: decoded path %q (%v), net/url %q", s, dec, err, nu.Path)
-		}
-	})
 }
