@@ -2,6 +2,7 @@ package gcs
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"strconv"
 
@@ -244,6 +245,11 @@ func checkHost(field, host string) error {
 			return sigcore.FieldErr(field, sigcore.WithDetail(sigerr.ErrInvalidValue,
 				sigcore.QuoteForError(host)+" has byte "+strconv.QuoteRune(rune(b))+" at "+strconv.Itoa(i)))
 		}
+	}
+	// What verification accepts (sigcore.SplitURL), so nothing is signed
+	// that a verifier would call malformed.
+	if err := sigcore.CheckHost(host); err != nil {
+		return sigcore.FieldErr(field, errors.Unwrap(err))
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/internal/vectors"
 	"github.com/batchsign/batchsign/sigerr"
 )
@@ -93,9 +94,10 @@ func FuzzPresignVerifyRoundTrip(f *testing.F) {
 
 // portOnly reports whether two URLs differ in the port alone.
 func portOnly(a, b string) bool {
-	ha, pa, qa, ok1 := splitURL(a)
-	hb, pb, qb, ok2 := splitURL(b)
-	return ok1 && ok2 && ha != hb && hostname(ha) == hostname(hb) && pa == pb && qa == qb
+	ua, err1 := sigcore.SplitURL(a)
+	ub, err2 := sigcore.SplitURL(b)
+	return err1 == nil && err2 == nil && ua.Host != ub.Host && hostname(ua.Host) == hostname(ub.Host) &&
+		ua.Path == ub.Path && ua.RawQuery == ub.RawQuery
 }
 
 func lower(b byte) byte {

@@ -106,10 +106,11 @@ type goog struct {
 // public key. Authenticity is decided before time: a forged URL is reported
 // as forged, not as expired. The error never contains a secret.
 func (v *Verifier) PresignedURL(method, rawURL string, headers []Header) error {
-	host, path, query, ok := splitURL(rawURL)
-	if !ok {
-		return sigcore.Fail(schemeGCS, sigerr.ErrMalformed, "url", "not an absolute http(s) URL")
+	u, err := sigcore.SplitURL(rawURL)
+	if err != nil {
+		return sigcore.FailURL(schemeGCS, err)
 	}
+	host, path, query := u.Host, u.Path, u.RawQuery
 	if err := checkMethod(method); err != nil {
 		return sigcore.Fail(schemeGCS, sigerr.ErrMalformed, "method", sigcore.QuoteForError(method)+" is not an upper-case method")
 	}
@@ -163,7 +164,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header) error {
 	case v.Opts.Region != "" && region != v.Opts.Region:
 		return sigcore.Fail(scheme, sigerr.ErrWrongScope, "X-Goog-Credential", "region "+sigcore.QuoteForError(region)+", want "+strconv.Quote(v.Opts.Region))
 	}
-	if !listHas(g.signed, "host") {
+	if !sigcore.HasListItem(g.signed, "host") {
 		return sigcore.Fail(scheme, sigerr.ErrUnsignedHeader, "X-Goog-SignedHeaders", "host is not signed")
 	}
 
@@ -354,42 +355,6 @@ func appendCanonicalPath(dst []byte, path string) ([]byte, error) {
 		return dst, err
 	}
 	return sigcore.AppendURIEscape(dst, raw, true), nil
-}
-
-// splitURL cuts an absolute http(s) URL into host, path ("/" when empty)
-// and raw query, without decoding anything.
-func splitURL(raw string) (host, path, query string, ok bool) {
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok || (!asciiEqualFold(scheme, "https") && !asciiEqualFold(scheme, "http")) {
-		return "", "", "", false
-	}
-	rest, _, _ = strings.Cut(rest, "#")
-	i := strings.IndexAny(rest, "/?")
-	if i < 0 {
-		host, rest = rest, ""
-	} else {
-		host, rest = rest[:i], rest[i:]
-	}
-	path, query, _ = strings.Cut(rest, "?")
-	if path == "" {
-		path = "/"
-	}
-	if checkHost("host", host) != nil {
-		return "", "", "", false
-	}
-	return host, path, query, true
-}
-
-// listHas reports whether a ';'-separated list holds item.
-func listHas(list, item string) bool {
-	for list != "" {
-		var x string
-		x, list, _ = strings.Cut(list, ";")
-		if x == item {
-			return true
-		}
-	}
-	return false
 }
 
 // headerIn returns the value of the header name (lower case) in hs and how
