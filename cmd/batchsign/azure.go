@@ -12,8 +12,8 @@ import (
 
 // The values of sign --scheme.
 const (
-	schemeSigV4     = pipeline.SchemeSigV4
-	schemeAzureHMAC = pipeline.SchemeAzureHMAC
+	schemeSigV4     = string(pipeline.SchemeSigV4)
+	schemeAzureHMAC = string(pipeline.SchemeAzureHMAC)
 )
 
 // addSignSchemeFlags adds sign's --scheme and, for Azure, --connection-string.
@@ -47,7 +47,7 @@ func resolveSignScheme(o *batchOptions, f *batchFlags, t time.Time, getenv func(
 	if !ok {
 		return nil, errors.New("--scheme azure-hmac: no key: give --connection-string or set COMMUNICATION_SERVICES_CONNECTION_STRING (endpoint=https://…/;accesskey=<base64>)")
 	}
-	o.cfg = pipeline.Config{Mode: pipeline.Sign, AzureHMAC: true, AzureKey: cs.Key(), AzureEndpoint: cs.Endpoint,
+	o.cfg = pipeline.Config{Mode: pipeline.Sign, Scheme: pipeline.SchemeAzureHMAC, AzureKey: cs.Key(), AzureEndpoint: cs.Endpoint,
 		Time: t, Workers: f.workers}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("--scheme azure-hmac: %w", err)

@@ -183,8 +183,10 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		Region: res.Region, Endpoint: ep, Addressing: addressing,
 		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
 	}
-	if o.cfg.SigV2, err = parseSignatureVersion(f.signatureVersion); err != nil {
-		return nil, err
+	if mode == pipeline.Presign {
+		if o.cfg.Scheme, err = parseSignatureVersion(f.signatureVersion); err != nil {
+			return nil, err
+		}
 	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w (credentials from %s)", err, res.CredentialSource)
@@ -275,7 +277,7 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	outBuf := bufio.NewWriterSize(outDst, 1<<20)
 	var out pipeline.Writer
-	if o.cfg.AzureHMAC {
+	if o.cfg.Scheme == pipeline.SchemeAzureHMAC {
 		out, err = pipeline.NewAzureSignWriter(outBuf, o.outFormat)
 	} else {
 		out, err = pipeline.NewWriter(outBuf, o.outFormat, o.mode)

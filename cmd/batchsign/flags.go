@@ -169,13 +169,13 @@ func parseTime(s string) (time.Time, bool, error) {
 	return t, true, nil
 }
 
-// parseSignatureVersion reads --signature-version: true for SigV2.
-func parseSignatureVersion(s string) (bool, error) {
+// parseSignatureVersion reads --signature-version: the scheme it names.
+func parseSignatureVersion(s string) (pipeline.Scheme, error) {
 	switch strings.ToLower(s) {
 	case "", "v4", "4", "s3v4":
-		return false, nil
+		return pipeline.SchemeSigV4, nil
 	case "v2", "2", "s3":
-		return true, nil
+		return pipeline.SchemeSigV2, nil
 	}
-	return false, errors.New("--signature-version " + strconv.Quote(s) + ": want v4 or v2")
+	return "", errors.New("--signature-version " + strconv.Quote(s) + ": want v4 or v2")
 }

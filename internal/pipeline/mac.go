@@ -106,17 +106,24 @@ type MacBackend struct {
 	Fatal func(error) bool
 }
 
-// IsMac reports whether m is one of the mac modes.
-func (m Mode) IsMac() bool { return m == MacGenerate || m == MacVerify }
+// macModes declares mac generate and mac verify, under the one scheme
+// they have.
+func macModes() []modeDef {
+	return []modeDef{
+		{mode: MacGenerate, scheme: SchemeKMSMac, about: "KMS-style HMACs with GenerateMac semantics",
+			validate: (*Config).validateMac,
+			newRow:   func(w *worker) rowFunc { return (&macRows{w: w}).generate }},
+		{mode: MacVerify, scheme: SchemeKMSMac, about: "KMS-style HMACs with VerifyMac semantics",
+			validate: (*Config).validateMac, verdicts: true, reasonCode: macReasonCode,
+			newRow: func(w *worker) rowFunc { return (&macRows{w: w}).verify }},
+	}
+}
 
-// validateMac is Validate for the mac modes: no credentials or clock
-// needed, a MAC service is.
+// validateMac is modeDef.validate for the mac modes: no credentials or
+// clock needed, a MAC service is.
 func (c *Config) validateMac() error {
 	if c.Mac.Service == nil {
 		return errors.New("no MAC backend: give a keyring or a KMS endpoint")
-	}
-	if c.Workers < 0 || c.BatchSize < 0 || c.InFlight < 0 {
-		return errors.New("workers, batch size and in-flight batches must not be negative")
 	}
 	return nil
 }
@@ -125,18 +132,16 @@ func (c *Config) validateMac() error {
 // KMS's limit tells "too long" without reading a large file.
 const macMessageReadLimit = keyring.MaxMacMessageLen + 1
 
-// macState is a worker's mac-mode scratch space.
-type macState struct {
+// macRows is a worker's mac-mode row functions and scratch space.
+type macRows struct {
+	w        *worker
 	msg, mac []byte // decoded message and MAC
 	out      []byte // base64 MAC for the output record
 }
 
-// macRequest checks r and decodes its id, key, algorithm and message (the
-// message into w.mac.msg).
-func (w *worker) macRequest(r *Row) (keyring.MacAlgorithm, error) {
-	if w.mac == nil {
-		w.mac = &macState{}
-	}
+// request checks r and decodes its id, key, algorithm and message (the
+// message into m.msg).
+func (m *macRows) request(r *Row) (keyring.MacAlgorithm, error) {
 	if err := checkUTF8(FieldID, r.ID); err != nil {
 		return 0, err
 	}
@@ -150,7 +155,6 @@ func (w *worker) macRequest(r *Row) (keyring.MacAlgorithm, error) {
 	if err != nil {
 		return 0, fieldErr(FieldAlgorithm, err)
 	}
-	m := w.mac
 	switch {
 	case r.Message != "" && r.MessageFile != "":
 		return 0, fieldErr(FieldMessageFile, detail(ErrConflict, "give either message or message_file, not both"))
@@ -261,37 +265,37 @@ func macErrorField(r *Row, err error) string {
 	return FieldKeyID
 }
 
-// macGenerate computes r's MAC: id, key_id, algorithm, mac (base64).
-func (w *worker) macGenerate(r *Row, b *Batch) error {
+// generate computes r's MAC: id, key_id, algorithm, mac (base64).
+func (m *macRows) generate(r *Row, b *Batch) error {
+	w := m.w
 	if w.fatal != nil {
 		return w.fatal
 	}
-	alg, err := w.macRequest(r)
+	alg, err := m.request(r)
 	if err != nil {
 		return err
 	}
-	mac, err := w.cfg.Mac.Service.GenerateMac(w.context(), r.KeyID, alg, w.mac.msg)
+	mac, err := w.cfg.Mac.Service.GenerateMac(w.context(), r.KeyID, alg, m.msg)
 	if err != nil {
 		return w.macError(r, err)
 	}
-	m := w.mac
 	m.out = base64.StdEncoding.AppendEncode(m.out[:0], mac)
 	w.rec = Record{ID: r.ID, MacRecord: MacRecord{KeyID: r.KeyID, Algorithm: alg.String(), MAC: m.out}}
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }
 
-// macVerify checks r's MAC: id, valid, reason. A MAC that does not match
-// is an answer (valid false, reason KMSInvalidMacException), not a reject.
-func (w *worker) macVerify(r *Row, b *Batch) error {
+// verify checks r's MAC: id, valid, reason. A MAC that does not match is
+// an answer (valid false, reason KMSInvalidMacException), not a reject.
+func (m *macRows) verify(r *Row, b *Batch) error {
+	w := m.w
 	if w.fatal != nil {
 		return w.fatal
 	}
-	alg, err := w.macRequest(r)
+	alg, err := m.request(r)
 	if err != nil {
 		return err
 	}
-	m := w.mac
 	if r.MAC == "" {
 		return fieldErr(FieldMAC, sigerr.ErrMissingField)
 	}
@@ -325,10 +329,10 @@ func (w *worker) context() context.Context {
 	return w.ctx
 }
 
-// reasonCode is the summary's name of an invalid verdict: the engine's
-// reason code, or in mac verify the KMS exception a mismatch is.
-func (v *VerifyStats) reasonCode(r sigerr.VerifyReason) string {
-	if v.kms && r == sigerr.ErrSignatureMismatch {
+// macReasonCode is mac verify's modeDef.reasonCode: a mismatch is the KMS
+// exception KMSInvalidMacException.
+func macReasonCode(r sigerr.VerifyReason) string {
+	if r == sigerr.ErrSignatureMismatch {
 		return string(keyring.ErrKMSInvalidMac)
 	}
 	return r.Code()

@@ -33,8 +33,8 @@ import (
 func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *RejectWriter, progress *Progress) (Stats, error) {
 	start := time.Now()
 	var st Stats
-	if cfg.Mode == Verify || cfg.Mode == MacVerify {
-		st.Verify = &VerifyStats{ByReason: map[string]int64{}, kms: cfg.Mode == MacVerify}
+	if d, _ := cfg.modeDef(); d != nil && d.verdicts {
+		st.Verify = &VerifyStats{ByReason: map[string]int64{}, code: d.reasonCode}
 	}
 	if err := cfg.Validate(); err != nil {
 		return st, err

@@ -10,16 +10,36 @@ import (
 	"github.com/batchsign/batchsign/sigv4"
 )
 
-// The schemes Verify mode tells apart, as written in the scheme column.
-const (
-	SchemeSigV4     = "sigv4"
-	SchemeSigV2     = "sigv2"
-	SchemeAzureHMAC = "azure-hmac"
-)
+// verifyModes declares verify: under SchemeAuto, each row judged by the
+// scheme it shows.
+func verifyModes() []modeDef {
+	return []modeDef{
+		{mode: Verify, scheme: SchemeAuto, about: "each row by the scheme it shows: SigV2 when the query has AWSAccessKeyId and Signature, Azure HMAC-SHA256 when the Authorization says so, else SigV4",
+			validate: (*Config).validateVerify, verdicts: true,
+			newRow: func(w *worker) rowFunc { return (&verifier{w: w}).verify }},
+	}
+}
+
+// validateVerify is modeDef.validate for Verify: the keys (Lookup, an
+// Azure key, or Credentials) and the clock.
+func (c *Config) validateVerify() error {
+	if c.Lookup == nil && c.AzureKey == nil {
+		if err := c.validateKey(); err != nil {
+			return err
+		}
+	}
+	if c.Time.IsZero() {
+		return errSigningTime
+	}
+	return nil
+}
 
 // verifier is a worker's Verify-mode state: its own SigV4 and SigV2
-// verifiers and Azure signer (none is safe for concurrent use).
+// verifiers and Azure signer (none is safe for concurrent use), made on
+// first use.
 type verifier struct {
+	w      *worker
+	ready  bool
 	lookup sigv4.SecretLookup
 	v4     *sigv4.Verifier
 	v2     *sigv2.Verifier
@@ -36,11 +56,13 @@ func credentialsLookup(c sigv4.Credentials) sigv4.SecretLookup {
 	}
 }
 
-func (w *worker) verifier() *verifier {
-	if w.ver != nil {
-		return w.ver
+// init makes the verifiers on first use.
+func (v *verifier) init() {
+	if v.ready {
+		return
 	}
-	v := &verifier{lookup: w.cfg.Lookup}
+	w := v.w
+	v.lookup = w.cfg.Lookup
 	if v.lookup == nil {
 		v.lookup = credentialsLookup(w.cfg.Credentials)
 	}
@@ -49,8 +71,7 @@ func (w *worker) verifier() *verifier {
 	if len(w.cfg.AzureKey) > 0 {
 		v.az, _ = azurehmac.NewSigner(w.cfg.AzureKey)
 	}
-	w.ver = v
-	return v
+	v.ready = true
 }
 
 // verify judges r: a presigned URL (SigV4 or SigV2) when its headers carry
@@ -58,7 +79,8 @@ func (w *worker) verifier() *verifier {
 // the Authorization says so). An invalid signature is an answer, written
 // with its reason; only a row that cannot be judged (no url, a bad method
 // or id) is an error, and so a reject.
-func (w *worker) verify(r *Row, b *Batch) error {
+func (v *verifier) verify(r *Row, b *Batch) error {
+	w := v.w
 	if err := checkUTF8(FieldID, r.ID); err != nil {
 		return err
 	}
@@ -75,9 +97,9 @@ func (w *worker) verify(r *Row, b *Batch) error {
 	case r.Bucket != "" || r.Key != "":
 		return fieldErr(FieldURL, detail(ErrConflict, "verify takes a url, not bucket and key"))
 	}
-	v := w.verifier()
+	v.init()
 	auth := headerValue(r.Headers, "authorization")
-	var scheme string
+	var scheme Scheme
 	var err error
 	switch {
 	case auth == "" && isSigV2URL(r.URL):

@@ -32,7 +32,7 @@ type Record struct {
 	// azure-hmac).
 	Valid  bool
 	Reason string
-	Scheme string
+	Scheme Scheme
 
 	MacRecord // mac generate (mac.go)
 }
@@ -90,7 +90,7 @@ func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 		dst = append(dst, `,"reason":`...)
 		dst = appendJSONString(dst, r.Reason)
 		dst = append(dst, `,"scheme":`...)
-		dst = appendJSONString(dst, r.Scheme)
+		dst = appendJSONString(dst, string(r.Scheme))
 		return append(dst, "}\n"...)
 	}
 	dst = append(dst, `{"id":`...)
@@ -291,7 +291,7 @@ func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
 		dst = append(dst, ',')
 		dst = appendCSVField(dst, r.Reason)
 		dst = append(dst, ',')
-		dst = appendCSVField(dst, r.Scheme)
+		dst = appendCSVField(dst, string(r.Scheme))
 		return append(dst, '\r', '\n')
 	}
 	dst = appendCSVField(dst, r.ID)
@@ -459,7 +459,7 @@ func (p *parquetWriter) AppendRecord(dst []byte, r *Record) []byte {
 		dst = appendLP(dst, r.ID)
 		dst = binary.AppendUvarint(dst, uint64(boolInt(r.Valid)))
 		dst = appendLP(dst, r.Reason)
-		return appendLP(dst, r.Scheme)
+		return appendLP(dst, string(r.Scheme))
 	}
 	dst = appendLP(dst, r.ID)
 	dst = appendLP(dst, r.Method)
