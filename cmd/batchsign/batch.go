@@ -276,12 +276,7 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		outDst = f
 	}
 	outBuf := bufio.NewWriterSize(outDst, 1<<20)
-	var out pipeline.Writer
-	if o.cfg.Scheme == pipeline.SchemeAzureHMAC {
-		out, err = pipeline.NewAzureSignWriter(outBuf, o.outFormat)
-	} else {
-		out, err = pipeline.NewWriter(outBuf, o.outFormat, o.mode)
-	}
+	out, err := pipeline.NewWriter(outBuf, o.outFormat, o.mode, o.cfg.Scheme)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage

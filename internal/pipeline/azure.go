@@ -3,7 +3,6 @@ package pipeline
 import (
 	"encoding/hex"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -41,7 +40,8 @@ func azureHMACModes() []modeDef {
 	return []modeDef{
 		{mode: Sign, scheme: SchemeAzureHMAC, about: "Azure Communication Services HMAC-SHA256 headers (Host, x-ms-date, x-ms-content-sha256, Authorization)",
 			validate: (*Config).validateAzureSign,
-			newRow:   func(w *worker) rowFunc { return (&azureSign{w: w}).sign }},
+			newRow:   func(w *worker) rowFunc { return (&azureSign{w: w}).sign },
+			out:      signTable("Host", "x-ms-date", "x-ms-content-sha256", "Authorization")},
 	}
 }
 
@@ -124,7 +124,7 @@ func (st *azureSign) sign(r *Row, b *Batch) error {
 		{Name: "Authorization", Value: vals[hashEnd:]},
 	}
 	w.url = append(w.url[:0], rawURL...)
-	w.rec = Record{ID: r.ID, Method: method, URL: w.url, Headers: st.hdrs[:]}
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), headersValue(st.hdrs[:]))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }
@@ -225,16 +225,3 @@ func (st *azureSign) contentHash(r *Row) ([32]byte, error) {
 	}
 	return sum, nil
 }
-
-// NewAzureSignWriter is NewWriter for sign --scheme azure-hmac: NDJSON and
-// Parquet records are those of Sign; CSV has the columns id, method, url,
-// host, x-ms-date, x-ms-content-sha256, authorization.
-func NewAzureSignWriter(w io.Writer, f Format) (Writer, error) {
-	if f == FormatCSV {
-		return &csvWriter{w: w, mode: Sign, cols: azureCSVColumns[:]}, nil
-	}
-	return NewWriter(w, f, Sign)
-}
-
-// azureCSVColumns are sign --scheme azure-hmac's CSV header columns.
-var azureCSVColumns = [...]string{"Host", "x-ms-date", "x-ms-content-sha256", "Authorization"}

@@ -209,7 +209,7 @@ func TestAzureSignCSVAndWorkerCounts(t *testing.T) {
 	for _, workers := range []int{1, 2, 7} {
 		cfg.Workers = workers
 		var out, rej bytes.Buffer
-		w, err := NewAzureSignWriter(&out, FormatCSV)
+		w, err := NewWriter(&out, FormatCSV, Sign, SchemeAzureHMAC)
 		if err != nil {
 			t.Fatal(err)
 		}

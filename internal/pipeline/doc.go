@@ -16,7 +16,7 @@
 // A run is:
 //
 //	src, _ := OpenManifest(path, FormatAuto, shard, os.Stdin)
-//	out, _ := NewWriter(w, FormatNDJSON, Presign)
+//	out, _ := NewWriter(w, FormatNDJSON, cfg.Mode, cfg.Scheme)
 //	stats, err := Run(ctx, cfg, src, out, NewRejectWriter(rw), nil)
 //	if err == nil {
 //		err = out.Close()

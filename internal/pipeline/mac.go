@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/batchsign/batchsign/internal/keyring"
 	"github.com/batchsign/batchsign/sigerr"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // This file is `batchsign mac generate|verify`: KMS-style HMACs (GenerateMac
@@ -112,10 +109,16 @@ func macModes() []modeDef {
 	return []modeDef{
 		{mode: MacGenerate, scheme: SchemeKMSMac, about: "KMS-style HMACs with GenerateMac semantics",
 			validate: (*Config).validateMac,
-			newRow:   func(w *worker) rowFunc { return (&macRows{w: w}).generate }},
+			newRow:   func(w *worker) rowFunc { return (&macRows{w: w}).generate },
+			out: table{"MacGenerateRecord", []Column{
+				{Name: "id"}, {Name: "key_id"}, {Name: "algorithm"}, {Name: "mac"},
+			}}},
 		{mode: MacVerify, scheme: SchemeKMSMac, about: "KMS-style HMACs with VerifyMac semantics",
 			validate: (*Config).validateMac, verdicts: true, reasonCode: macReasonCode,
-			newRow: func(w *worker) rowFunc { return (&macRows{w: w}).verify }},
+			newRow: func(w *worker) rowFunc { return (&macRows{w: w}).verify },
+			out: table{"MacVerifyRecord", []Column{
+				{Name: "id"}, {Name: "valid", Kind: BoolColumn}, {Name: "reason"},
+			}}},
 	}
 }
 
@@ -280,7 +283,7 @@ func (m *macRows) generate(r *Row, b *Batch) error {
 		return w.macError(r, err)
 	}
 	m.out = base64.StdEncoding.AppendEncode(m.out[:0], mac)
-	w.rec = Record{ID: r.ID, MacRecord: MacRecord{KeyID: r.KeyID, Algorithm: alg.String(), MAC: m.out}}
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(r.KeyID), stringValue(alg.String()), bytesValue(m.out))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }
@@ -310,13 +313,14 @@ func (m *macRows) verify(r *Row, b *Batch) error {
 		}
 		return w.macError(r, err)
 	}
-	w.rec = Record{ID: r.ID, Valid: ok}
+	reason := ""
 	if ok {
 		b.valid++
 	} else {
-		w.rec.Reason = string(keyring.ErrKMSInvalidMac)
+		reason = string(keyring.ErrKMSInvalidMac)
 		b.invalid[sigerr.ErrSignatureMismatch]++
 	}
+	w.rec = append(w.rec[:0], stringValue(r.ID), boolValue(ok), stringValue(reason))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }
@@ -338,59 +342,6 @@ func macReasonCode(r sigerr.VerifyReason) string {
 	return r.Code()
 }
 
-// MacRecord is the mac generate part of an output Record.
-type MacRecord struct {
-	KeyID     string
-	Algorithm string
-	MAC       []byte // base64
-}
-
-// macCSVHeader is the CSV header line of mode m's output.
-func macCSVHeader(m Mode) string {
-	if m == MacVerify {
-		return "id,valid,reason\r\n"
-	}
-	return "id,key_id,algorithm,mac\r\n"
-}
-
-// appendMacNDJSON encodes a mac mode's record as one JSON line.
-func appendMacNDJSON(dst []byte, m Mode, r *Record) []byte {
-	dst = append(dst, `{"id":`...)
-	dst = appendJSONString(dst, r.ID)
-	if m == MacVerify {
-		dst = append(dst, `,"valid":`...)
-		dst = strconv.AppendBool(dst, r.Valid)
-		dst = append(dst, `,"reason":`...)
-		dst = appendJSONString(dst, r.Reason)
-		return append(dst, "}\n"...)
-	}
-	dst = append(dst, `,"key_id":`...)
-	dst = appendJSONString(dst, r.KeyID)
-	dst = append(dst, `,"algorithm":`...)
-	dst = appendJSONString(dst, r.Algorithm)
-	dst = append(dst, `,"mac":`...)
-	dst = appendJSONBytes(dst, r.MAC)
-	return append(dst, "}\n"...)
-}
-
-// appendMacCSV encodes a mac mode's record as one CSV line.
-func appendMacCSV(dst []byte, m Mode, r *Record) []byte {
-	dst = appendCSVField(dst, r.ID)
-	dst = append(dst, ',')
-	if m == MacVerify {
-		dst = strconv.AppendBool(dst, r.Valid)
-		dst = append(dst, ',')
-		dst = appendCSVField(dst, r.Reason)
-		return append(dst, '\r', '\n')
-	}
-	dst = appendCSVField(dst, r.KeyID)
-	dst = append(dst, ',')
-	dst = appendCSVField(dst, r.Algorithm)
-	dst = append(dst, ',')
-	dst = appendCSVBytes(dst, r.MAC)
-	return append(dst, '\r', '\n')
-}
-
 // MacGenerateRecord is the Parquet schema of mac generate output.
 type MacGenerateRecord struct {
 	ID        string `parquet:"id"`
@@ -404,70 +355,4 @@ type MacVerifyRecord struct {
 	ID     string `parquet:"id"`
 	Valid  bool   `parquet:"valid"`
 	Reason string `parquet:"reason"`
-}
-
-// macParquet is the parquetWriter's part for the mac modes: records in the
-// same length-prefixed form, decoded into the mac row types.
-type macParquet struct {
-	mode Mode
-	gw   *parquet.GenericWriter[MacGenerateRecord]
-	vw   *parquet.GenericWriter[MacVerifyRecord]
-	gens []MacGenerateRecord
-	vers []MacVerifyRecord
-}
-
-func newMacParquet(w io.Writer, m Mode, opts []parquet.WriterOption) *macParquet {
-	p := &macParquet{mode: m}
-	if m == MacVerify {
-		p.vw = parquet.NewGenericWriter[MacVerifyRecord](w, opts...)
-	} else {
-		p.gw = parquet.NewGenericWriter[MacGenerateRecord](w, opts...)
-	}
-	return p
-}
-
-func (p *macParquet) appendRecord(dst []byte, r *Record) []byte {
-	dst = appendLP(dst, r.ID)
-	if p.mode == MacVerify {
-		dst = binary.AppendUvarint(dst, uint64(boolInt(r.Valid)))
-		return appendLP(dst, r.Reason)
-	}
-	dst = appendLP(dst, r.KeyID)
-	dst = appendLP(dst, r.Algorithm)
-	dst = binary.AppendUvarint(dst, uint64(len(r.MAC)))
-	return append(dst, r.MAC...)
-}
-
-func (p *macParquet) write(enc []byte) error {
-	l := lpReader{b: enc}
-	p.gens, p.vers = p.gens[:0], p.vers[:0]
-	for len(l.b) > 0 && !l.err {
-		id := l.str()
-		if p.mode == MacVerify {
-			valid := l.uvarint() == 1
-			p.vers = append(p.vers, MacVerifyRecord{ID: id, Valid: valid, Reason: l.str()})
-			continue
-		}
-		keyID, alg := l.str(), l.str()
-		p.gens = append(p.gens, MacGenerateRecord{ID: id, KeyID: keyID, Algorithm: alg, MAC: l.str()})
-	}
-	if l.err {
-		return errors.New("pipeline: corrupt encoded Parquet records")
-	}
-	var err error
-	if p.mode == MacVerify {
-		_, err = p.vw.Write(p.vers)
-		clear(p.vers)
-	} else {
-		_, err = p.gw.Write(p.gens)
-		clear(p.gens)
-	}
-	return err
-}
-
-func (p *macParquet) close() error {
-	if p.mode == MacVerify {
-		return p.vw.Close()
-	}
-	return p.gw.Close()
 }

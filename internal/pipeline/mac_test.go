@@ -202,7 +202,7 @@ func TestMacConfigNeedsAService(t *testing.T) {
 }
 
 func TestMacRecordsInEveryFormat(t *testing.T) {
-	gen := []Record{{ID: "a", MacRecord: MacRecord{KeyID: "alias/x,y", Algorithm: "HMAC_SHA_256", MAC: []byte("AAE=")}}}
+	gen := []testRecord{{ID: "a", MacRecord: MacRecord{KeyID: "alias/x,y", Algorithm: "HMAC_SHA_256", MAC: []byte("AAE=")}}}
 	if got, want := string(encodeAll(t, FormatNDJSON, MacGenerate, gen)),
 		`{"id":"a","key_id":"alias/x,y","algorithm":"HMAC_SHA_256","mac":"AAE="}`+"\n"; got != want {
 		t.Errorf("ndjson %s", got)
@@ -219,7 +219,7 @@ func TestMacRecordsInEveryFormat(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0] != (MacGenerateRecord{ID: "a", KeyID: "alias/x,y", Algorithm: "HMAC_SHA_256", MAC: "AAE="}) {
 		t.Errorf("parquet %+v %v", rows, err)
 	}
-	ver := []Record{{ID: "a", Valid: true}, {ID: "b", Reason: "KMSInvalidMacException"}}
+	ver := []testRecord{{ID: "a", Valid: true}, {ID: "b", Reason: "KMSInvalidMacException"}}
 	pq = encodeAll(t, FormatParquet, MacVerify, ver)
 	vrows, err := parquet.Read[MacVerifyRecord](bytes.NewReader(pq), int64(len(pq)))
 	if err != nil || len(vrows) != 2 || vrows[1] != (MacVerifyRecord{ID: "b", Reason: "KMSInvalidMacException"}) {
@@ -239,7 +239,7 @@ func TestParquetManifestCarriesMacColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, rej bytes.Buffer
-	w, _ := NewWriter(&out, FormatNDJSON, MacVerify)
+	w, _ := NewWriter(&out, FormatNDJSON, MacVerify, "")
 	st, err := Run(context.Background(), Config{Mode: MacVerify, Mac: MacBackend{Service: newFakeMacs(t)}}, pr, w, NewRejectWriter(&rej), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -66,6 +66,9 @@ type modeDef struct {
 	// summary (nil: the reason's own code).
 	verdicts   bool
 	reasonCode func(sigerr.VerifyReason) string
+	// out is the mode's output: its columns, which its row function fills
+	// in order, and the name of its Parquet schema.
+	out table
 }
 
 // rowFunc processes one row of b; see modeDef.newRow.

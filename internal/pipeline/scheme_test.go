@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
@@ -73,7 +74,12 @@ func TestConfigSchemeZeroIsTheDefault(t *testing.T) {
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "presign supports sigv4 or sigv2") {
 		t.Errorf("presign under azure-hmac: %v", err)
 	}
-	if res := runManifest(t, cfg, row, FormatNDJSON, Shard{}); res.err == nil || res.out != "" {
-		t.Errorf("run of presign under azure-hmac: %+v", res)
+	var out bytes.Buffer
+	w, _ := NewWriter(&out, FormatNDJSON, Presign, "")
+	if _, err := Run(t.Context(), cfg, NewNDJSONReader(strings.NewReader(row), Shard{}), w, NewRejectWriter(&out), nil); err == nil || out.Len() != 0 {
+		t.Errorf("run of presign under azure-hmac: %v %q", err, out.String())
+	}
+	if _, err := NewWriter(&out, FormatNDJSON, Presign, SchemeAzureHMAC); err == nil || !strings.Contains(err.Error(), "presign supports") {
+		t.Errorf("writer of presign under azure-hmac: %v", err)
 	}
 }

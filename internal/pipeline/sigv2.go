@@ -15,7 +15,8 @@ func sigV2Modes() []modeDef {
 	return []modeDef{
 		{mode: Presign, scheme: SchemeSigV2, about: "S3 legacy SigV2 query auth (AWSAccessKeyId, Expires in epoch seconds, Signature)",
 			validate: (*Config).validateCredentials,
-			newRow:   func(w *worker) rowFunc { return (&sigV2Presigner{w: w}).presign }},
+			newRow:   func(w *worker) rowFunc { return (&sigV2Presigner{w: w}).presign },
+			out:      presignTable()},
 	}
 }
 
@@ -106,7 +107,7 @@ func (st *sigV2Presigner) presign(r *Row, b *Batch) error {
 	if err != nil {
 		return fieldErr(FieldURL, err)
 	}
-	w.rec = Record{ID: r.ID, Method: method, URL: w.url, ExpiresAt: w.t.Add(time.Duration(expires) * time.Second)}
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), timeValue(w.t.Add(time.Duration(expires)*time.Second)))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {
 		b.clamped++

@@ -15,9 +15,11 @@ import (
 func sigV4Modes() []modeDef {
 	return []modeDef{
 		{mode: Presign, scheme: SchemeSigV4, about: "AWS SigV4 query auth (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ...)",
-			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.presign }},
+			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.presign },
+			out: presignTable()},
 		{mode: Sign, scheme: SchemeSigV4, about: "AWS SigV4 headers (Authorization, X-Amz-Date, x-amz-content-sha256, X-Amz-Security-Token)",
-			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.sign }},
+			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.sign },
+			out: signTable("Authorization", "X-Amz-Date", "x-amz-content-sha256", "X-Amz-Security-Token")},
 	}
 }
 
@@ -97,7 +99,7 @@ func (w *worker) presign(r *Row, b *Batch) error {
 			return err
 		}
 	}
-	w.rec = Record{ID: r.ID, Method: method, URL: w.url, ExpiresAt: w.t.Add(time.Duration(expires) * time.Second)}
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), timeValue(w.t.Add(time.Duration(expires)*time.Second)))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {
 		b.clamped++
@@ -176,7 +178,7 @@ func (w *worker) sign(r *Row, b *Batch) error {
 		u = append(u, req.Query...)
 	}
 	w.url = u
-	w.rec = Record{ID: r.ID, Method: method, URL: w.url, Headers: hs}
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), headersValue(hs))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }

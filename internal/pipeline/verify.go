@@ -16,8 +16,17 @@ func verifyModes() []modeDef {
 	return []modeDef{
 		{mode: Verify, scheme: SchemeAuto, about: "each row by the scheme it shows: SigV2 when the query has AWSAccessKeyId and Signature, Azure HMAC-SHA256 when the Authorization says so, else SigV4",
 			validate: (*Config).validateVerify, verdicts: true,
-			newRow: func(w *worker) rowFunc { return (&verifier{w: w}).verify }},
+			newRow: func(w *worker) rowFunc { return (&verifier{w: w}).verify },
+			out:    verifyTable()},
 	}
+}
+
+// verifyTable is verify's output: id, valid, reason, scheme (the scheme
+// judged).
+func verifyTable() table {
+	return table{"VerifyRecord", []Column{
+		{Name: "id"}, {Name: "valid", Kind: BoolColumn}, {Name: "reason"}, {Name: "scheme"},
+	}}
 }
 
 // validateVerify is modeDef.validate for Verify: the keys (Lookup, an
@@ -124,13 +133,14 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 	if err != nil && reason == 0 {
 		return fieldErr(FieldURL, err)
 	}
-	w.rec = Record{ID: r.ID, Valid: err == nil, Scheme: scheme}
+	code := ""
 	if err == nil {
 		b.valid++
 	} else {
-		w.rec.Reason = reason.Code()
+		code = reason.Code()
 		b.invalid[min(int(reason), reasonSlots-1)]++
 	}
+	w.rec = append(w.rec[:0], stringValue(r.ID), boolValue(err == nil), stringValue(code), stringValue(string(scheme)))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func TestVerifyRecordsInEveryFormat(t *testing.T) {
-	recs := []Record{
+	recs := []testRecord{
 		{ID: "a", Valid: true, Scheme: SchemeSigV4},
 		{ID: "b,\"c\"", Reason: "expired", Scheme: SchemeSigV2},
 	}
