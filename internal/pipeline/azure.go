@@ -41,6 +41,8 @@ func azureHMACModes() []modeDef {
 		{mode: Sign, scheme: SchemeAzureHMAC, about: "Azure Communication Services HMAC-SHA256 headers (Host, x-ms-date, x-ms-content-sha256, Authorization)",
 			validate: (*Config).validateAzureSign,
 			newRow:   func(w *worker) rowFunc { return (&azureSign{w: w}).sign },
+			fields:   []string{FieldID, FieldMethod, FieldURL, FieldBody, FieldBodyFile, FieldContentSHA256, FieldPayload},
+			refuses:  []string{FieldBucket, FieldKey, FieldRegion, FieldService, FieldExpires, FieldQuery, FieldHeaders},
 			out:      signTable("Host", "x-ms-date", "x-ms-content-sha256", "Authorization")},
 	}
 }

@@ -19,7 +19,8 @@ const maxJSONDepth = 10000
 type rowArena struct {
 	headers []sigv4.Header
 	query   []sigv4.QueryParam
-	scratch []byte // decoding of escaped strings, before their one copy
+	scratch []byte    // decoding of escaped strings, before their one copy
+	fields  *fieldSet // the manifest fields, made on first use
 }
 
 func (a *rowArena) reset() {
@@ -30,8 +31,8 @@ func (a *rowArena) reset() {
 
 // decodeRow decodes one NDJSON line (one JSON object, no newline) into r.
 // It is a purpose-built decoder for manifest rows: flat objects whose known
-// fields are strings, an integer (expires) or objects of strings (headers,
-// query). Strings without escapes are sub-strings of line, so a row costs no
+// fields (fieldSet: the request fields and the modes' own) are strings, an
+// integer (expires) or objects of strings (headers, query). Strings without escapes are sub-strings of line, so a row costs no
 // allocation beyond its escaped strings; pairs go to the arena.
 //
 // Unknown fields are skipped, whatever their value, after checking their
@@ -39,7 +40,10 @@ func (a *rowArena) reset() {
 // field; a syntax error sets r.Err with an empty field. Decoding never
 // panics on any input.
 func decodeRow(line string, r *Row, a *rowArena) {
-	d := jsonDecoder{s: line, scratch: a.scratch[:0]}
+	if a.fields == nil {
+		a.fields = newFieldSet()
+	}
+	d := jsonDecoder{s: line, scratch: a.scratch[:0], fields: a.fields}
 	err := d.row(r, a)
 	a.scratch = d.scratch
 	if err != nil {
@@ -52,6 +56,7 @@ type jsonDecoder struct {
 	s       string
 	i       int
 	scratch []byte
+	fields  *fieldSet
 }
 
 func (d *jsonDecoder) syntax(msg string) *sigerr.FieldError {
@@ -138,41 +143,21 @@ func (d *jsonDecoder) end() *sigerr.FieldError {
 // non-empty Field is a type or value error (the value has been consumed);
 // one with an empty Field is a syntax error.
 func (d *jsonDecoder) field(name string, r *Row, a *rowArena) *sigerr.FieldError {
-	var dst *string
-	switch name {
-	case FieldID:
-		return d.id(r)
-	case FieldExpires:
-		return d.expires(r)
-	case FieldHeaders:
-		return d.headers(r, a)
-	case FieldQuery:
-		return d.query(r, a)
-	case FieldMethod:
-		dst = &r.Method
-	case FieldURL:
-		dst = &r.URL
-	case FieldBucket:
-		dst = &r.Bucket
-	case FieldKey:
-		dst = &r.Key
-	case FieldRegion:
-		dst = &r.Region
-	case FieldService:
-		dst = &r.Service
-	case FieldContentSHA256:
-		dst = &r.ContentSHA256
-	case FieldBodyFile:
-		dst = &r.BodyFile
-	case FieldPayload:
-		dst = &r.Payload
-	case FieldBody:
-		dst = &r.Body
-	default:
-		if dst = r.macField(name); dst == nil {
-			return d.skip(0)
-		}
+	f, ok := d.fields.lookup(name)
+	if !ok {
+		return d.skip(0)
 	}
+	switch f.kind {
+	case idField:
+		return d.id(r)
+	case secondsField:
+		return d.expires(r)
+	case headersField:
+		return d.headers(r, a)
+	case queryField:
+		return d.query(r, a)
+	}
+	dst := f.textOf(r)
 	switch d.peek() {
 	case '"':
 		v, err := d.str()

@@ -28,10 +28,11 @@ const (
 	FieldMAC         = "mac"          // the MAC to verify, standard base64
 )
 
-// MacFields are the manifest fields of `mac generate|verify` rows, as NDJSON
-// keys and Parquet columns; Row and ManifestRecord embed them. Strings are
-// as given (base64 still encoded).
-type MacFields struct {
+// MacManifestRecord is the Parquet schema of a mac manifest, for programs
+// that write one (as ManifestRecord is for presign, sign and verify).
+// Strings are as given (base64 still encoded).
+type MacManifestRecord struct {
+	ID          string `parquet:"id,optional"`
 	KeyID       string `parquet:"key_id,optional"`
 	Algorithm   string `parquet:"algorithm,optional"`
 	Message     string `parquet:"message,optional"`
@@ -39,48 +40,9 @@ type MacFields struct {
 	MAC         string `parquet:"mac,optional"`
 }
 
-// macField returns where the mac field name is kept in r, nil for a name
-// that is not one.
-func (r *Row) macField(name string) *string {
-	switch name {
-	case FieldKeyID:
-		return &r.KeyID
-	case FieldAlgorithm:
-		return &r.Algorithm
-	case FieldMessage:
-		return &r.Message
-	case FieldMessageFile:
-		return &r.MessageFile
-	case FieldMAC:
-		return &r.MAC
-	}
-	return nil
-}
-
-// macColumns are the mac fields in the order of their Parquet reader
-// fields (pqMacFirst + index).
-var macColumns = [...]string{FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile, FieldMAC}
-
-// pqMacFirst is the Parquet reader field of the first mac column; the
-// others follow in macColumns order.
-const pqMacFirst pqField = 128
-
-// macColumn returns the Parquet reader field of a top-level column name:
-// a mac column's, or pqIgnore.
-func macColumn(name string) pqField {
-	for i, c := range macColumns {
-		if c == name {
-			return pqMacFirst + pqField(i)
-		}
-	}
-	return pqIgnore
-}
-
-// setMacColumn stores the value of a mac column read from Parquet.
-func (r *Row) setMacColumn(f pqField, s string) {
-	if f >= pqMacFirst && int(f-pqMacFirst) < len(macColumns) {
-		*r.macField(macColumns[f-pqMacFirst]) = s
-	}
+// macRequest is a mac row's own fields (Row.own), as given.
+type macRequest struct {
+	keyID, algorithm, message, messageFile, mac string
 }
 
 // MacService computes and checks MACs with AWS KMS GenerateMac/VerifyMac
@@ -109,13 +71,15 @@ func macModes() []modeDef {
 	return []modeDef{
 		{mode: MacGenerate, scheme: SchemeKMSMac, about: "KMS-style HMACs with GenerateMac semantics",
 			validate: (*Config).validateMac,
-			newRow:   func(w *worker) rowFunc { return (&macRows{w: w}).generate },
+			newRow:   func(w *worker) rowFunc { return newMacRows(w).generate },
+			fields:   []string{FieldID, FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile},
 			out: table{"MacGenerateRecord", []Column{
 				{Name: "id"}, {Name: "key_id"}, {Name: "algorithm"}, {Name: "mac"},
 			}}},
 		{mode: MacVerify, scheme: SchemeKMSMac, about: "KMS-style HMACs with VerifyMac semantics",
 			validate: (*Config).validateMac, verdicts: true, reasonCode: macReasonCode,
-			newRow: func(w *worker) rowFunc { return (&macRows{w: w}).verify },
+			newRow: func(w *worker) rowFunc { return newMacRows(w).verify },
+			fields: []string{FieldID, FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile, FieldMAC},
 			out: table{"MacVerifyRecord", []Column{
 				{Name: "id"}, {Name: "valid", Kind: BoolColumn}, {Name: "reason"},
 			}}},
@@ -138,37 +102,47 @@ const macMessageReadLimit = keyring.MaxMacMessageLen + 1
 // macRows is a worker's mac-mode row functions and scratch space.
 type macRows struct {
 	w        *worker
+	fields   *fieldSet // where the rows keep the mac fields
+	req      macRequest
 	msg, mac []byte // decoded message and MAC
 	out      []byte // base64 MAC for the output record
 }
 
+func newMacRows(w *worker) *macRows { return &macRows{w: w, fields: newFieldSet()} }
+
 // request checks r and decodes its id, key, algorithm and message (the
-// message into m.msg).
+// message into m.msg), keeping its fields in m.req.
 func (m *macRows) request(r *Row) (keyring.MacAlgorithm, error) {
+	f := m.fields
+	q := macRequest{
+		keyID: f.ownField(r, FieldKeyID), algorithm: f.ownField(r, FieldAlgorithm),
+		message: f.ownField(r, FieldMessage), messageFile: f.ownField(r, FieldMessageFile), mac: f.ownField(r, FieldMAC),
+	}
+	m.req = q
 	if err := checkUTF8(FieldID, r.ID); err != nil {
 		return 0, err
 	}
-	if r.KeyID == "" {
+	if q.keyID == "" {
 		return 0, fieldErr(FieldKeyID, sigerr.ErrMissingField)
 	}
-	if r.Algorithm == "" {
+	if q.algorithm == "" {
 		return 0, fieldErr(FieldAlgorithm, detail(sigerr.ErrMissingField, "want HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384 or HMAC_SHA_512"))
 	}
-	alg, err := keyring.ParseMacAlgorithm(r.Algorithm)
+	alg, err := keyring.ParseMacAlgorithm(q.algorithm)
 	if err != nil {
 		return 0, fieldErr(FieldAlgorithm, err)
 	}
 	switch {
-	case r.Message != "" && r.MessageFile != "":
+	case q.message != "" && q.messageFile != "":
 		return 0, fieldErr(FieldMessageFile, detail(ErrConflict, "give either message or message_file, not both"))
-	case r.MessageFile != "":
-		if m.msg, err = readMessageFile(r.MessageFile, m.msg[:0]); err != nil {
+	case q.messageFile != "":
+		if m.msg, err = readMessageFile(q.messageFile, m.msg[:0]); err != nil {
 			return 0, fieldErr(FieldMessageFile, err)
 		}
 	default:
 		// An empty or absent message decodes to nothing, which the
 		// service refuses as KMS does (ValidationException).
-		if m.msg, err = appendBase64(m.msg[:0], r.Message); err != nil {
+		if m.msg, err = appendBase64(m.msg[:0], q.message); err != nil {
 			return 0, fieldErr(FieldMessage, err)
 		}
 	}
@@ -218,16 +192,17 @@ func readMessageFile(path string, dst []byte) ([]byte, error) {
 	return dst[:n+k], nil
 }
 
-// macError turns a service error into the row's reject naming the field
+// error turns a service error into the row's reject naming the field
 // at fault, or, for an error that concerns the whole run, records it as
 // the worker's fatal error (Run stops with it).
-func (w *worker) macError(r *Row, err error) error {
+func (m *macRows) error(r *Row, err error) error {
+	w := m.w
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		(w.cfg.Mac.Fatal != nil && w.cfg.Mac.Fatal(err)) {
 		w.fatal = &rowFatal{row: r.Num, err: err}
 		return w.fatal
 	}
-	return fieldErr(macErrorField(r, err), err)
+	return fieldErr(macErrorField(&m.req, err), err)
 }
 
 // rowFatal is a fatal backend error met at a row.
@@ -244,9 +219,9 @@ func (e *rowFatal) Unwrap() error { return e.err }
 // macErrorField names the row field a KMS error is about: the key for
 // NotFound and the key-state exceptions, the algorithm for
 // InvalidKeyUsage, and for ValidationException the parameter it names.
-func macErrorField(r *Row, err error) string {
+func macErrorField(q *macRequest, err error) string {
 	msgField := FieldMessage
-	if r.MessageFile != "" {
+	if q.messageFile != "" {
 		msgField = FieldMessageFile
 	}
 	switch keyring.KMSErrorName(err) {
@@ -278,12 +253,12 @@ func (m *macRows) generate(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	mac, err := w.cfg.Mac.Service.GenerateMac(w.context(), r.KeyID, alg, m.msg)
+	mac, err := w.cfg.Mac.Service.GenerateMac(w.context(), m.req.keyID, alg, m.msg)
 	if err != nil {
-		return w.macError(r, err)
+		return m.error(r, err)
 	}
 	m.out = base64.StdEncoding.AppendEncode(m.out[:0], mac)
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(r.KeyID), stringValue(alg.String()), bytesValue(m.out))
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(m.req.keyID), stringValue(alg.String()), bytesValue(m.out))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }
@@ -299,19 +274,19 @@ func (m *macRows) verify(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	if r.MAC == "" {
+	if m.req.mac == "" {
 		return fieldErr(FieldMAC, sigerr.ErrMissingField)
 	}
-	if m.mac, err = appendBase64(m.mac[:0], r.MAC); err != nil {
+	if m.mac, err = appendBase64(m.mac[:0], m.req.mac); err != nil {
 		return fieldErr(FieldMAC, err)
 	}
-	ok, err := w.cfg.Mac.Service.VerifyMac(w.context(), r.KeyID, alg, m.msg, m.mac)
+	ok, err := w.cfg.Mac.Service.VerifyMac(w.context(), m.req.keyID, alg, m.msg, m.mac)
 	invalid := !ok && errors.Is(err, keyring.ErrKMSInvalidMac)
 	if !ok && !invalid {
 		if err == nil {
 			err = errors.New("MAC service answered invalid without a reason")
 		}
-		return w.macError(r, err)
+		return m.error(r, err)
 	}
 	reason := ""
 	if ok {

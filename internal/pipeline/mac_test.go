@@ -230,9 +230,9 @@ func TestMacRecordsInEveryFormat(t *testing.T) {
 // TestParquetManifestCarriesMacColumns: the mac fields read from Parquet as
 // from NDJSON.
 func TestParquetManifestCarriesMacColumns(t *testing.T) {
-	data := writeParquet(t, []ManifestRecord{
-		{ID: "1", MacFields: MacFields{KeyID: "k1", Algorithm: "HMAC_SHA_256", Message: b64s("hello"), MAC: hmac256("hello")}},
-		{ID: "2", MacFields: MacFields{KeyID: "k1", Algorithm: "HMAC_SHA_256", MessageFile: "/nonexistent/m"}},
+	data := writeParquet(t, []MacManifestRecord{
+		{ID: "1", KeyID: "k1", Algorithm: "HMAC_SHA_256", Message: b64s("hello"), MAC: hmac256("hello")},
+		{ID: "2", KeyID: "k1", Algorithm: "HMAC_SHA_256", MessageFile: "/nonexistent/m"},
 	})
 	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
 	if err != nil {

@@ -66,6 +66,17 @@ type modeDef struct {
 	// summary (nil: the reason's own code).
 	verdicts   bool
 	reasonCode func(sigerr.VerifyReason) string
+	// fields are the manifest fields the mode's rows take, for help texts
+	// and as a contract: a field a row gives that is neither here nor in
+	// refuses changes nothing (TestModesIgnoreUndeclaredFields). A name
+	// that is not a request field (requestFields) declares a text field of
+	// the mode's own, which the readers then decode for every mode.
+	fields []string
+	// refuses are the request fields the mode rejects a row for, saying
+	// why, rather than ignoring them: a row asking for what the scheme
+	// cannot do is not silently signed without it
+	// (TestModesRefuseWhatTheyDeclare).
+	refuses []string
 	// out is the mode's output: its columns, which its row function fills
 	// in order, and the name of its Parquet schema.
 	out table

@@ -51,8 +51,11 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 
 	g, ctx := errgroup.WithContext(ctx)
 	free := make(chan *Batch, inflight)
+	fields := newFieldSet() // read-only: the batches share it
 	for range inflight {
-		free <- newBatch(cfg.BatchSize)
+		b := newBatch(cfg.BatchSize)
+		b.arena.fields = fields
+		free <- b
 	}
 	work := make(chan *Batch, inflight)
 	done := make(chan *Batch, inflight)

@@ -16,7 +16,7 @@ func sigV2Modes() []modeDef {
 		{mode: Presign, scheme: SchemeSigV2, about: "S3 legacy SigV2 query auth (AWSAccessKeyId, Expires in epoch seconds, Signature)",
 			validate: (*Config).validateCredentials,
 			newRow:   func(w *worker) rowFunc { return (&sigV2Presigner{w: w}).presign },
-			out:      presignTable()},
+			fields:   presignFields(), refuses: presignRefuses(), out: presignTable()},
 	}
 }
 

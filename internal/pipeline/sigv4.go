@@ -16,12 +16,25 @@ func sigV4Modes() []modeDef {
 	return []modeDef{
 		{mode: Presign, scheme: SchemeSigV4, about: "AWS SigV4 query auth (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ...)",
 			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.presign },
-			out: presignTable()},
+			fields: presignFields(), refuses: presignRefuses(), out: presignTable()},
 		{mode: Sign, scheme: SchemeSigV4, about: "AWS SigV4 headers (Authorization, X-Amz-Date, x-amz-content-sha256, X-Amz-Security-Token)",
 			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.sign },
-			out: signTable("Authorization", "X-Amz-Date", "x-amz-content-sha256", "X-Amz-Security-Token")},
+			fields: []string{FieldID, FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
+				FieldHeaders, FieldQuery, FieldPayload, FieldContentSHA256, FieldBodyFile},
+			refuses: []string{FieldBody},
+			out:     signTable("Authorization", "X-Amz-Date", "x-amz-content-sha256", "X-Amz-Security-Token")},
 	}
 }
+
+// presignFields are what a presign row takes, whatever the scheme.
+func presignFields() []string {
+	return []string{FieldID, FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
+		FieldExpires, FieldHeaders, FieldQuery, FieldPayload}
+}
+
+// presignRefuses are the body fields: presigned URLs carry
+// UNSIGNED-PAYLOAD (checkPresignPayload).
+func presignRefuses() []string { return []string{FieldContentSHA256, FieldBodyFile, FieldBody} }
 
 // presign signs r as a presigned URL. S3 rows without headers take the
 // engine's zero-allocation path; rows with headers to sign, and other

@@ -17,7 +17,8 @@ func verifyModes() []modeDef {
 		{mode: Verify, scheme: SchemeAuto, about: "each row by the scheme it shows: SigV2 when the query has AWSAccessKeyId and Signature, Azure HMAC-SHA256 when the Authorization says so, else SigV4",
 			validate: (*Config).validateVerify, verdicts: true,
 			newRow: func(w *worker) rowFunc { return (&verifier{w: w}).verify },
-			out:    verifyTable()},
+			fields: []string{FieldID, FieldMethod, FieldURL, FieldHeaders}, refuses: []string{FieldBucket, FieldKey},
+			out: verifyTable()},
 	}
 }
 
