@@ -14,6 +14,7 @@ func TestModeSchemesDefaultFirst(t *testing.T) {
 	}{
 		{Presign, []Scheme{SchemeSigV4, SchemeSigV2}},
 		{Sign, []Scheme{SchemeSigV4, SchemeAzureHMAC}},
+		{Verify, []Scheme{SchemeAuto, SchemeSigV4, SchemeSigV2, SchemeAzureHMAC}},
 		{MacGenerate, []Scheme{SchemeKMSMac}},
 		{MacVerify, []Scheme{SchemeKMSMac}},
 	} {
@@ -23,9 +24,6 @@ func TestModeSchemesDefaultFirst(t *testing.T) {
 		if got := tc.m.DefaultScheme(); got != tc.want[0] {
 			t.Errorf("%v: default %v, want %v", tc.m, got, tc.want[0])
 		}
-	}
-	if got := Verify.DefaultScheme(); got != SchemeAuto {
-		t.Errorf("verify: default %v, want auto", got)
 	}
 }
 
@@ -47,6 +45,8 @@ func TestParseSchemeNamesWhatTheModeSupports(t *testing.T) {
 		{Sign, "SigV4", `scheme "SigV4": sign supports sigv4 or azure-hmac`},
 		{Presign, "", `scheme "": presign supports sigv4 or sigv2`},
 		{MacGenerate, "sigv4", `scheme "sigv4": mac generate supports kms-mac`},
+		{Verify, "kms-mac", `scheme "kms-mac": verify supports auto, sigv4, sigv2 or azure-hmac`},
+		{Presign, "auto", `scheme "auto": presign supports sigv4 or sigv2`},
 	} {
 		_, err := tc.m.ParseScheme(tc.name)
 		if err == nil || err.Error() != tc.want {

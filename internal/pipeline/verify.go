@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -11,14 +12,23 @@ import (
 )
 
 // verifyModes declares verify: under SchemeAuto, each row judged by the
-// scheme it shows.
+// scheme it shows (rowScheme); under one scheme, only rows of that scheme
+// can be valid: a row that shows another is invalid, reason malformed (it
+// is not a request of the scheme asked for), with that scheme in the
+// scheme column.
 func verifyModes() []modeDef {
-	return []modeDef{
-		{mode: Verify, scheme: SchemeAuto, about: "each row by the scheme it shows: SigV2 when the query has AWSAccessKeyId and Signature, Azure HMAC-SHA256 when the Authorization says so, else SigV4",
-			validate: (*Config).validateVerify, verdicts: true,
-			newRow: func(w *worker) rowFunc { return (&verifier{w: w}).verify },
+	verify := func(only Scheme, about string, validate func(*Config) error) modeDef {
+		return modeDef{mode: Verify, scheme: only, about: about, validate: validate, verdicts: true,
+			newRow: func(w *worker) rowFunc { return (&verifier{w: w, only: only}).verify },
 			fields: []string{FieldID, FieldMethod, FieldURL, FieldHeaders}, refuses: []string{FieldBucket, FieldKey},
-			out: verifyTable()},
+			out: verifyTable()}
+	}
+	return []modeDef{
+		verify(SchemeAuto, "each row by the scheme it shows: SigV2 when the query has AWSAccessKeyId and Signature, Azure HMAC-SHA256 when the Authorization says so, else SigV4",
+			(*Config).validateVerify),
+		verify(SchemeSigV4, "SigV4 presigned URLs and Authorization headers only", (*Config).validateVerifyAWS),
+		verify(SchemeSigV2, "S3 SigV2 presigned URLs only", (*Config).validateVerifyAWS),
+		verify(SchemeAzureHMAC, "Azure HMAC-SHA256 requests only", (*Config).validateVerifyAzure),
 	}
 }
 
@@ -30,8 +40,8 @@ func verifyTable() table {
 	}}
 }
 
-// validateVerify is modeDef.validate for Verify: the keys (Lookup, an
-// Azure key, or Credentials) and the clock.
+// validateVerify is modeDef.validate for Verify under SchemeAuto: the keys
+// (Lookup, an Azure key, or Credentials) and the clock.
 func (c *Config) validateVerify() error {
 	if c.Lookup == nil && c.AzureKey == nil {
 		if err := c.validateKey(); err != nil {
@@ -44,11 +54,38 @@ func (c *Config) validateVerify() error {
 	return nil
 }
 
+// validateVerifyAWS is modeDef.validate for Verify under SigV4 or SigV2:
+// AWS keys (Lookup or Credentials) and the clock.
+func (c *Config) validateVerifyAWS() error {
+	if c.Lookup == nil {
+		if err := c.validateKey(); err != nil {
+			return err
+		}
+	}
+	if c.Time.IsZero() {
+		return errSigningTime
+	}
+	return nil
+}
+
+// validateVerifyAzure is modeDef.validate for Verify under Azure HMAC: the
+// Azure key and the clock. It never mentions the key.
+func (c *Config) validateVerifyAzure() error {
+	if len(c.AzureKey) == 0 {
+		return errors.New("no Azure access key: give a connection string (endpoint=https://…/;accesskey=…)")
+	}
+	if c.Time.IsZero() {
+		return errSigningTime
+	}
+	return nil
+}
+
 // verifier is a worker's Verify-mode state: its own SigV4 and SigV2
 // verifiers and Azure signer (none is safe for concurrent use), made on
 // first use.
 type verifier struct {
 	w      *worker
+	only   Scheme // the scheme rows must show; SchemeAuto: any
 	ready  bool
 	lookup sigv4.SecretLookup
 	v4     *sigv4.Verifier
@@ -109,17 +146,17 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 	}
 	v.init()
 	auth := headerValue(r.Headers, "authorization")
-	var scheme Scheme
+	scheme := rowScheme(r.URL, auth)
 	var err error
 	switch {
-	case auth == "" && isSigV2URL(r.URL):
-		scheme = SchemeSigV2
+	case v.only != SchemeAuto && scheme != v.only:
+		scheme = v.only
+		err = sigerr.ErrMalformed
+	case scheme == SchemeSigV2:
 		err = v.v2.Verify(r.URL, w.t, &sigv2.VerifyOptions{Method: method, Headers: r.Headers})
 	case auth == "":
-		scheme = SchemeSigV4
 		err = v.v4.PresignedURL(method, r.URL, r.Headers, "")
-	case isAzureAuth(auth):
-		scheme = SchemeAzureHMAC
+	case scheme == SchemeAzureHMAC:
 		if v.az == nil {
 			err = sigerr.ErrUnknownKey
 		} else {
@@ -127,7 +164,6 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 			err = v.az.Verify(method, r.URL, func(name string) string { return headerValue(hs, name) }, nil, w.t)
 		}
 	default:
-		scheme = SchemeSigV4
 		err = v.v4.Request(method, r.URL, r.Headers, "")
 	}
 	reason := sigerr.ReasonOf(err)
@@ -144,6 +180,19 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 	w.rec = append(w.rec[:0], stringValue(r.ID), boolValue(err == nil), stringValue(code), stringValue(string(scheme)))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
+}
+
+// rowScheme is the scheme a row shows: SigV2 for a URL with SigV2 query
+// auth and no Authorization, Azure HMAC for an Azure HMAC-SHA256
+// Authorization, else SigV4 (query auth or an Authorization header).
+func rowScheme(rawURL, auth string) Scheme {
+	switch {
+	case auth == "" && isSigV2URL(rawURL):
+		return SchemeSigV2
+	case auth != "" && isAzureAuth(auth):
+		return SchemeAzureHMAC
+	}
+	return SchemeSigV4
 }
 
 // isAzureAuth reports whether an Authorization value is Azure HMAC-SHA256.
