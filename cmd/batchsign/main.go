@@ -9,6 +9,14 @@
 //	batchsign mac      generate|verify ...  KMS-style HMACs per row, keys from a keyring or KMS
 //	batchsign version                       version, Go, CPU features, SHA-256 backend
 //
+// presign, sign and verify name the signature scheme with --scheme:
+// presign sigv4 (default) or sigv2 (--signature-version v4|v2 is an alias);
+// sign sigv4 (default) or azure-hmac; verify auto (default: each row by the
+// scheme it shows) or one of sigv4, sigv2, azure-hmac, which then alone can
+// be valid (rows of another scheme: invalid, reason malformed). A scheme a
+// command does not support is a usage error. "batchsign COMMAND -h" lists
+// each scheme's row fields and the output columns.
+//
 // Exit status: 0 every row signed (verify: every row valid); 1 some rows
 // rejected (verify: or judged invalid); 2 usage or
 // configuration error (nothing written); 3 the run failed midway (the

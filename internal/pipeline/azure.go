@@ -38,7 +38,7 @@ import (
 // support is in verify.go.)
 func azureHMACModes() []modeDef {
 	return []modeDef{
-		{mode: Sign, scheme: SchemeAzureHMAC, about: "Azure Communication Services HMAC-SHA256 headers (Host, x-ms-date, x-ms-content-sha256, Authorization)",
+		{mode: Sign, scheme: SchemeAzureHMAC, about: "Azure Communication Services HMAC-SHA256 headers: Host, x-ms-date, x-ms-content-sha256, Authorization",
 			validate: (*Config).validateAzureSign,
 			newRow:   func(w *worker) rowFunc { return (&azureSign{w: w}).sign },
 			fields:   []string{FieldID, FieldMethod, FieldURL, FieldBody, FieldBodyFile, FieldContentSHA256, FieldPayload},

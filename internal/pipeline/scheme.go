@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -60,6 +61,25 @@ func (m Mode) Schemes() []Scheme {
 		}
 	}
 	return ss
+}
+
+// About says, for help texts, what m does under scheme s ("" for m's
+// default); "" for a scheme m does not support.
+func (m Mode) About(s Scheme) string {
+	if d, ok := lookupMode(m, s); ok {
+		return d.about
+	}
+	return ""
+}
+
+// Fields returns the manifest fields mode m takes under scheme s ("" for
+// m's default), as the mode declares them; nil for a scheme m does not
+// support.
+func (m Mode) Fields(s Scheme) []string {
+	if d, ok := lookupMode(m, s); ok {
+		return slices.Clone(d.fields)
+	}
+	return nil
 }
 
 // DefaultScheme returns the scheme m uses when none is named: SchemeSigV4

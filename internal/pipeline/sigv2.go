@@ -13,7 +13,7 @@ import (
 // sigV2Modes declares presign under SigV2.
 func sigV2Modes() []modeDef {
 	return []modeDef{
-		{mode: Presign, scheme: SchemeSigV2, about: "S3 legacy SigV2 query auth (AWSAccessKeyId, Expires in epoch seconds, Signature)",
+		{mode: Presign, scheme: SchemeSigV2, about: "S3 legacy SigV2 query auth: AWSAccessKeyId, Expires in epoch seconds, Signature",
 			validate: (*Config).validateCredentials,
 			newRow:   func(w *worker) rowFunc { return (&sigV2Presigner{w: w}).presign },
 			fields:   presignFields(), refuses: presignRefuses(), out: presignTable()},

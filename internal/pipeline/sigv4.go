@@ -14,10 +14,10 @@ import (
 // both.
 func sigV4Modes() []modeDef {
 	return []modeDef{
-		{mode: Presign, scheme: SchemeSigV4, about: "AWS SigV4 query auth (X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, ...)",
+		{mode: Presign, scheme: SchemeSigV4, about: "AWS SigV4 query auth: X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-Signature",
 			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.presign },
 			fields: presignFields(), refuses: presignRefuses(), out: presignTable()},
-		{mode: Sign, scheme: SchemeSigV4, about: "AWS SigV4 headers (Authorization, X-Amz-Date, x-amz-content-sha256, X-Amz-Security-Token)",
+		{mode: Sign, scheme: SchemeSigV4, about: "AWS SigV4 headers: Authorization, X-Amz-Date, x-amz-content-sha256, X-Amz-Security-Token",
 			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.sign },
 			fields: []string{FieldID, FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
 				FieldHeaders, FieldQuery, FieldPayload, FieldContentSHA256, FieldBodyFile},

@@ -24,11 +24,11 @@ func verifyModes() []modeDef {
 			out: verifyTable()}
 	}
 	return []modeDef{
-		verify(SchemeAuto, "each row by the scheme it shows: SigV2 when the query has AWSAccessKeyId and Signature, Azure HMAC-SHA256 when the Authorization says so, else SigV4",
+		verify(SchemeAuto, "each row by the scheme it shows: sigv2 when the query has AWSAccessKeyId and Signature, azure-hmac when the Authorization is HMAC-SHA256, else sigv4",
 			(*Config).validateVerify),
-		verify(SchemeSigV4, "SigV4 presigned URLs and Authorization headers only", (*Config).validateVerifyAWS),
-		verify(SchemeSigV2, "S3 SigV2 presigned URLs only", (*Config).validateVerifyAWS),
-		verify(SchemeAzureHMAC, "Azure HMAC-SHA256 requests only", (*Config).validateVerifyAzure),
+		verify(SchemeSigV4, "SigV4 presigned URLs and Authorization headers only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
+		verify(SchemeSigV2, "S3 SigV2 presigned URLs only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
+		verify(SchemeAzureHMAC, "Azure HMAC-SHA256 requests only; other rows are invalid (malformed)", (*Config).validateVerifyAzure),
 	}
 }
 
