@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"reflect"
+	"slices"
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
@@ -59,6 +60,45 @@ func requestFields() []field {
 	}
 }
 
+// requestFieldIndex returns the index in requestFields of the field named
+// name, -1 for another name. The decoder looks up every key of every row:
+// a switch on constants compiles to inline comparisons, where a table
+// lookup costs a call to compare strings per key (a tenth of a row's
+// decoding). TestRequestFieldIndex keeps it in step with requestFields.
+func requestFieldIndex(name string) int {
+	switch name {
+	case FieldID:
+		return 0
+	case FieldMethod:
+		return 1
+	case FieldURL:
+		return 2
+	case FieldBucket:
+		return 3
+	case FieldKey:
+		return 4
+	case FieldRegion:
+		return 5
+	case FieldService:
+		return 6
+	case FieldExpires:
+		return 7
+	case FieldHeaders:
+		return 8
+	case FieldQuery:
+		return 9
+	case FieldContentSHA256:
+		return 10
+	case FieldBodyFile:
+		return 11
+	case FieldPayload:
+		return 12
+	case FieldBody:
+		return 13
+	}
+	return -1
+}
+
 // maxOwnFields bounds the own fields of all modes together (Row.own): the
 // mac modes' five. A scheme that declares more raises it;
 // TestOwnFieldsFitTheRow says so. (Every Row of every batch carries the
@@ -70,34 +110,51 @@ const maxOwnFields = 5
 // fields), so every fieldSet is the same, own-field slots included; readers
 // and the row functions that need one make their own.
 type fieldSet struct {
-	fields []field
-	byLen  [16][]int16 // the fields with names of each length (longer ones: the last entry)
-	own    int         // own fields so far
+	fields []field // requestFields first, in their order, then own fields
+	// table is an open-addressing hash table of the own fields (index+1; 0
+	// is empty), at most a quarter full: a hash and about one comparison.
+	table []int16
+	own   int // own fields so far
 }
 
 // newFieldSet gathers the request fields and the modes' own text fields,
 // each once, own fields in order of first declaration.
 func newFieldSet() *fieldSet {
 	s := &fieldSet{fields: requestFields()}
-	for i := range s.fields {
-		s.add(i)
-	}
 	for _, d := range modeDefs() {
 		for _, name := range d.fields {
-			if _, ok := s.lookup(name); ok {
+			if slices.ContainsFunc(s.fields, func(f field) bool { return f.name == name }) {
 				continue
 			}
 			s.fields = append(s.fields, field{name: name, slot: s.own})
 			s.own++
-			s.add(len(s.fields) - 1)
 		}
+	}
+	size := 16
+	for size < 4*len(s.fields) {
+		size *= 2
+	}
+	s.table = make([]int16, size)
+	for i, f := range s.fields {
+		if f.text != nil || f.kind != textField {
+			continue // a request field: requestFieldIndex
+		}
+		h := fieldHash(f.name) & uint(size-1)
+		for s.table[h] != 0 {
+			h = (h + 1) & uint(size-1)
+		}
+		s.table[h] = int16(i + 1)
 	}
 	return s
 }
 
-func (s *fieldSet) add(i int) {
-	n := min(len(s.fields[i].name), len(s.byLen)-1)
-	s.byLen[n] = append(s.byLen[n], int16(i))
+// fieldHash mixes a name's length and its first and last bytes, which
+// tell the manifest fields apart.
+func fieldHash(name string) uint {
+	if name == "" {
+		return 0
+	}
+	return (uint(len(name))*0x9E3779B1 ^ uint(name[0])*0x85EBCA77 ^ uint(name[len(name)-1])*0xC2B2AE3D) >> 7
 }
 
 // lookup returns the field named name.
@@ -110,12 +167,19 @@ func (s *fieldSet) lookup(name string) (*field, bool) {
 
 // index returns the index in s.fields of the field named name, or -1.
 func (s *fieldSet) index(name string) int {
-	for _, i := range s.byLen[min(len(name), len(s.byLen)-1)] {
+	if i := requestFieldIndex(name); i >= 0 {
+		return i
+	}
+	mask := uint(len(s.table) - 1)
+	for h := fieldHash(name) & mask; ; h = (h + 1) & mask {
+		i := int(s.table[h]) - 1
+		if i < 0 {
+			return -1
+		}
 		if s.fields[i].name == name {
-			return int(i)
+			return i
 		}
 	}
-	return -1
 }
 
 // textOf returns where r keeps f's value; f is a textField.
@@ -136,11 +200,16 @@ func (s *fieldSet) ownField(r *Row, name string) string {
 }
 
 // manifestSchema is the Parquet schema the reader converts a manifest to:
-// ManifestRecord's columns (every request field, optional), then the modes'
-// own fields as optional strings.
-func (s *fieldSet) manifestSchema() *parquet.Schema {
+// the fields that have, of the names in columns (all when nil), in s's order
+// (ManifestRecord's columns, then the modes' own), each optional. A file
+// written with ManifestRecord or MacManifestRecord has exactly that schema,
+// and so is read without conversion.
+func (s *fieldSet) manifestSchema(columns []string) *parquet.Schema {
 	var fields []reflect.StructField
 	for i, f := range s.fields {
+		if columns != nil && !slices.Contains(columns, f.name) {
+			continue
+		}
 		var typ reflect.Type
 		switch f.kind {
 		case idField, textField:

@@ -11,11 +11,11 @@ import (
 // ManifestRecord's columns (the request fields) and the modes' own fields,
 // which are the mac fields today, as MacManifestRecord has them.
 func TestManifestSchemaIsManifestRecords(t *testing.T) {
-	req := (&fieldSet{fields: requestFields()}).manifestSchema()
+	req := (&fieldSet{fields: requestFields()}).manifestSchema(nil)
 	if got, want := req.String(), parquet.SchemaOf(ManifestRecord{}).String(); got != want {
 		t.Errorf("request fields' schema\n%s\nwant ManifestRecord's\n%s", got, want)
 	}
-	all := newFieldSet().manifestSchema()
+	all := newFieldSet().manifestSchema(nil)
 	var own []string
 	for _, path := range all.Columns()[len(req.Columns()):] {
 		own = append(own, path[0])
@@ -29,6 +29,18 @@ func TestManifestSchemaIsManifestRecords(t *testing.T) {
 	}
 	if !slices.Equal(own, mac) {
 		t.Errorf("own fields %v, want the mac fields %v", own, mac)
+	}
+	// A file of MacManifestRecord's or ManifestRecord's columns is read as
+	// it is, without conversion.
+	for _, typ := range []any{ManifestRecord{}, MacManifestRecord{}} {
+		file := parquet.SchemaOf(typ)
+		var cols []string
+		for _, f := range file.Fields() {
+			cols = append(cols, f.Name())
+		}
+		if !parquet.EqualNodes(newFieldSet().manifestSchema(cols), file) {
+			t.Errorf("%T: reader schema\n%s\nwant the file's\n%s", typ, newFieldSet().manifestSchema(cols), file)
+		}
 	}
 }
 
@@ -57,6 +69,25 @@ func TestFieldSetsAgree(t *testing.T) {
 	for i := range a.fields {
 		if a.fields[i].name != b.fields[i].name || a.fields[i].slot != b.fields[i].slot {
 			t.Errorf("field %d: %+v and %+v", i, a.fields[i], b.fields[i])
+		}
+	}
+}
+
+func TestRequestFieldIndex(t *testing.T) {
+	for i, f := range requestFields() {
+		if got := requestFieldIndex(f.name); got != i {
+			t.Errorf("%s: index %d, want %d", f.name, got, i)
+		}
+	}
+	s := newFieldSet()
+	for _, f := range s.fields[len(requestFields()):] {
+		if requestFieldIndex(f.name) >= 0 {
+			t.Errorf("own field %s taken for a request field", f.name)
+		}
+	}
+	for _, name := range []string{"", "ID", "url ", "x"} {
+		if requestFieldIndex(name) >= 0 || s.index(name) >= 0 {
+			t.Errorf("%q found", name)
 		}
 	}
 }

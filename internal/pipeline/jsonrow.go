@@ -43,7 +43,7 @@ func decodeRow(line string, r *Row, a *rowArena) {
 	if a.fields == nil {
 		a.fields = newFieldSet()
 	}
-	d := jsonDecoder{s: line, scratch: a.scratch[:0], fields: a.fields}
+	d := jsonDecoder{s: line, scratch: a.scratch[:0]}
 	err := d.row(r, a)
 	a.scratch = d.scratch
 	if err != nil {
@@ -56,7 +56,6 @@ type jsonDecoder struct {
 	s       string
 	i       int
 	scratch []byte
-	fields  *fieldSet
 }
 
 func (d *jsonDecoder) syntax(msg string) *sigerr.FieldError {
@@ -143,7 +142,7 @@ func (d *jsonDecoder) end() *sigerr.FieldError {
 // non-empty Field is a type or value error (the value has been consumed);
 // one with an empty Field is a syntax error.
 func (d *jsonDecoder) field(name string, r *Row, a *rowArena) *sigerr.FieldError {
-	f, ok := d.fields.lookup(name)
+	f, ok := a.fields.lookup(name)
 	if !ok {
 		return d.skip(0)
 	}

@@ -46,7 +46,7 @@ func (m Mode) IsMac() bool { return m == MacGenerate || m == MacVerify }
 // A modeDef declares one mode under one scheme: everything the pipeline
 // knows about it beyond the shared readers, pool and writers. Each scheme's
 // file declares its modes (sigv4Modes, sigV2Modes, …); modeDefs lists them
-// all. Adding a scheme is adding its file and its line there.
+// all. Adding a scheme is its Scheme constant, its file and its line there.
 type modeDef struct {
 	mode   Mode
 	scheme Scheme

@@ -40,8 +40,9 @@ type ManifestRecord struct {
 // file. The total is known from the footer, so progress can show an ETA.
 //
 // parquet-go converts each row group to the schema of the manifest fields
-// (fieldSet.manifestSchema: ManifestRecord's columns and the modes' own;
-// missing columns become nulls, an integer id becomes a string, other
+// (fieldSet.manifestSchema: those of ManifestRecord's columns and the modes'
+// own that the file has, so a file written with ManifestRecord needs no
+// conversion; missing columns become nulls, an integer id becomes a string, other
 // columns are dropped); the reader then takes the converted column values as they are
 // (ReadRows) instead of reconstructing a Go struct per row by reflection:
 // string values are copied into the batch's text, which becomes one string
@@ -55,7 +56,7 @@ type ParquetReader struct {
 	closer io.Closer
 	shard  Shard
 	fields *fieldSet
-	schema *parquet.Schema // fields.manifestSchema()
+	schema *parquet.Schema // the manifest fields the file has
 
 	groups []parquet.RowGroup
 	g      int // current row group
@@ -113,7 +114,16 @@ func NewParquetReader(r io.ReaderAt, size int64, shard Shard) (*ParquetReader, e
 	if err := checkManifestSchema(f.Schema(), fields); err != nil {
 		return nil, err
 	}
-	pr := &ParquetReader{f: f, shard: shard, fields: fields, schema: fields.manifestSchema(), groups: f.RowGroups()}
+	var known []string // the manifest fields the file has
+	for _, c := range f.Schema().Fields() {
+		if fields.index(c.Name()) >= 0 {
+			known = append(known, c.Name())
+		}
+	}
+	if known == nil {
+		known = []string{FieldID} // rows of nothing but nulls: still counted
+	}
+	pr := &ParquetReader{f: f, shard: shard, fields: fields, schema: fields.manifestSchema(known), groups: f.RowGroups()}
 	for _, path := range pr.schema.Columns() {
 		leaf, _ := pr.schema.Lookup(path...)
 		pr.col = append(pr.col, fields.column(path))
