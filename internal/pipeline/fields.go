@@ -60,45 +60,6 @@ func requestFields() []field {
 	}
 }
 
-// requestFieldIndex returns the index in requestFields of the field named
-// name, -1 for another name. The decoder looks up every key of every row:
-// a switch on constants compiles to inline comparisons, where a table
-// lookup costs a call to compare strings per key (a tenth of a row's
-// decoding). TestRequestFieldIndex keeps it in step with requestFields.
-func requestFieldIndex(name string) int {
-	switch name {
-	case FieldID:
-		return 0
-	case FieldMethod:
-		return 1
-	case FieldURL:
-		return 2
-	case FieldBucket:
-		return 3
-	case FieldKey:
-		return 4
-	case FieldRegion:
-		return 5
-	case FieldService:
-		return 6
-	case FieldExpires:
-		return 7
-	case FieldHeaders:
-		return 8
-	case FieldQuery:
-		return 9
-	case FieldContentSHA256:
-		return 10
-	case FieldBodyFile:
-		return 11
-	case FieldPayload:
-		return 12
-	case FieldBody:
-		return 13
-	}
-	return -1
-}
-
 // maxOwnFields bounds the own fields of all modes together (Row.own): the
 // mac modes' five. A scheme that declares more raises it;
 // TestOwnFieldsFitTheRow says so. (Every Row of every batch carries the
@@ -106,13 +67,16 @@ func requestFieldIndex(name string) int {
 const maxOwnFields = 5
 
 // fieldSet is every manifest field, looked up by name without allocating.
+// The NDJSON decoder matches the request fields by a switch of its own (its
+// hot path; TestDecoderStoresEveryField keeps the two in step) and looks up
+// the rest here; the Parquet reader maps its columns once per file.
 // It is derived from the declarations (requestFields and the modes' own
 // fields), so every fieldSet is the same, own-field slots included; readers
 // and the row functions that need one make their own.
 type fieldSet struct {
 	fields []field // requestFields first, in their order, then own fields
-	// table is an open-addressing hash table of the own fields (index+1; 0
-	// is empty), at most a quarter full: a hash and about one comparison.
+	// table is an open-addressing hash table of the fields (index+1; 0 is
+	// empty), at most a quarter full: a hash and about one comparison.
 	table []int16
 	own   int // own fields so far
 }
@@ -136,9 +100,6 @@ func newFieldSet() *fieldSet {
 	}
 	s.table = make([]int16, size)
 	for i, f := range s.fields {
-		if f.text != nil || f.kind != textField {
-			continue // a request field: requestFieldIndex
-		}
 		h := fieldHash(f.name) & uint(size-1)
 		for s.table[h] != 0 {
 			h = (h + 1) & uint(size-1)
@@ -167,9 +128,6 @@ func (s *fieldSet) lookup(name string) (*field, bool) {
 
 // index returns the index in s.fields of the field named name, or -1.
 func (s *fieldSet) index(name string) int {
-	if i := requestFieldIndex(name); i >= 0 {
-		return i
-	}
 	mask := uint(len(s.table) - 1)
 	for h := fieldHash(name) & mask; ; h = (h + 1) & mask {
 		i := int(s.table[h]) - 1

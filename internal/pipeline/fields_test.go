@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"reflect"
 	"slices"
 	"testing"
 
@@ -73,20 +74,46 @@ func TestFieldSetsAgree(t *testing.T) {
 	}
 }
 
-func TestRequestFieldIndex(t *testing.T) {
-	for i, f := range requestFields() {
-		if got := requestFieldIndex(f.name); got != i {
-			t.Errorf("%s: index %d, want %d", f.name, got, i)
-		}
-	}
+// TestDecoderStoresEveryField: the NDJSON decoder, which matches request
+// fields by a switch of its own, stores every field of the field set where
+// the set says it is kept, and knows no other.
+func TestDecoderStoresEveryField(t *testing.T) {
 	s := newFieldSet()
-	for _, f := range s.fields[len(requestFields()):] {
-		if requestFieldIndex(f.name) >= 0 {
-			t.Errorf("own field %s taken for a request field", f.name)
+	for i, f := range s.fields {
+		var r Row
+		var a rowArena
+		switch f.kind {
+		case idField:
+			decodeRow(`{"id":"v"}`, &r, &a)
+			if r.ID != "v" {
+				t.Errorf("id: %+v", r)
+			}
+		case secondsField:
+			decodeRow(`{"`+f.name+`":7}`, &r, &a)
+			if r.Expires != 7 || !r.HasExpires {
+				t.Errorf("%s: %+v", f.name, r)
+			}
+		case headersField, queryField:
+			decodeRow(`{"`+f.name+`":{"k":"v"}}`, &r, &a)
+			if (f.kind == headersField) != (len(r.Headers) == 1) || (f.kind == queryField) != (len(r.Query) == 1) {
+				t.Errorf("%s: %+v", f.name, r)
+			}
+		default:
+			decodeRow(`{"`+f.name+`":"v`+f.name+`"}`, &r, &a)
+			if got := *s.fields[i].textOf(&r); got != "v"+f.name {
+				t.Errorf("%s: kept %q", f.name, got)
+			}
+			*s.fields[i].textOf(&r) = ""
+			if !reflect.DeepEqual(r, Row{}) {
+				t.Errorf("%s: stored elsewhere too: %+v", f.name, r)
+			}
+		}
+		if r.Err != nil {
+			t.Errorf("%s: %v", f.name, r.Err)
 		}
 	}
 	for _, name := range []string{"", "ID", "url ", "x"} {
-		if requestFieldIndex(name) >= 0 || s.index(name) >= 0 {
+		if s.index(name) >= 0 {
 			t.Errorf("%q found", name)
 		}
 	}

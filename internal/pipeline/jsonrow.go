@@ -141,22 +141,49 @@ func (d *jsonDecoder) end() *sigerr.FieldError {
 // field decodes the value of field name into r. A returned error with a
 // non-empty Field is a type or value error (the value has been consumed);
 // one with an empty Field is a syntax error.
+//
+// The request fields are a switch on constants, which compiles to inline
+// comparisons: the decoder's hot path, a tenth faster than looking them up
+// in the field set, which has the rest (TestDecoderStoresEveryField keeps
+// the two in step).
 func (d *jsonDecoder) field(name string, r *Row, a *rowArena) *sigerr.FieldError {
-	f, ok := a.fields.lookup(name)
-	if !ok {
-		return d.skip(0)
-	}
-	switch f.kind {
-	case idField:
+	var dst *string
+	switch name {
+	case FieldID:
 		return d.id(r)
-	case secondsField:
+	case FieldExpires:
 		return d.expires(r)
-	case headersField:
+	case FieldHeaders:
 		return d.headers(r, a)
-	case queryField:
+	case FieldQuery:
 		return d.query(r, a)
+	case FieldMethod:
+		dst = &r.Method
+	case FieldURL:
+		dst = &r.URL
+	case FieldBucket:
+		dst = &r.Bucket
+	case FieldKey:
+		dst = &r.Key
+	case FieldRegion:
+		dst = &r.Region
+	case FieldService:
+		dst = &r.Service
+	case FieldContentSHA256:
+		dst = &r.ContentSHA256
+	case FieldBodyFile:
+		dst = &r.BodyFile
+	case FieldPayload:
+		dst = &r.Payload
+	case FieldBody:
+		dst = &r.Body
+	default: // a mode's own field, or an unknown one
+		f, ok := a.fields.lookup(name)
+		if !ok {
+			return d.skip(0)
+		}
+		dst = f.textOf(r)
 	}
-	dst := f.textOf(r)
 	switch d.peek() {
 	case '"':
 		v, err := d.str()

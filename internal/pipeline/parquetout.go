@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -192,7 +191,7 @@ func (p *parquetWriter) Write(enc []byte) error {
 				p.vals = append(p.vals, parquet.BooleanValue(l.uvarint() == 1).Level(0, 0, leaf))
 			case TimeColumn:
 				t := len(p.text)
-				p.text = appendRFC3339UTC(p.text, time.Unix(l.varint(), 0))
+				p.text = appendRFC3339Unix(p.text, l.varint())
 				p.vals = append(p.vals, parquet.ByteArrayValue(p.text[t:len(p.text):len(p.text)]).Level(0, 0, leaf))
 			case HeadersColumn:
 				p.appendMap(&l, leaf)

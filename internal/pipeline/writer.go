@@ -55,28 +55,35 @@ func NewWriter(w io.Writer, f Format, m Mode, s Scheme) (Writer, error) {
 // ndjsonWriter writes one JSON object per line, a member per column.
 type ndjsonWriter struct {
 	w    io.Writer
-	cols []Column
-	keys []string // per column, its key and what comes before: `{"id":`, `,"url":`
+	cols []ndjsonColumn
+}
+
+// ndjsonColumn is a column's kind and its key with what comes before it:
+// `{"id":`, `,"url":`.
+type ndjsonColumn struct {
+	key  string
+	kind ColumnKind
 }
 
 func newNDJSONWriter(w io.Writer, cols []Column) *ndjsonWriter {
-	n := &ndjsonWriter{w: w, cols: cols, keys: make([]string, len(cols))}
+	n := &ndjsonWriter{w: w, cols: make([]ndjsonColumn, len(cols))}
 	for i, c := range cols {
 		sep := byte(',')
 		if i == 0 {
 			sep = '{'
 		}
-		n.keys[i] = string(append(appendJSONString([]byte{sep}, c.Name), ':'))
+		n.cols[i] = ndjsonColumn{string(append(appendJSONString([]byte{sep}, c.Name), ':')), c.Kind}
 	}
 	return n
 }
 
 func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 	rec := *r
-	for i := range n.cols {
-		dst = append(dst, n.keys[i]...)
+	_ = rec[len(n.cols)-1] // one bounds check for the loop
+	for i, c := range n.cols {
+		dst = append(dst, c.key...)
 		v := &rec[i]
-		switch n.cols[i].Kind {
+		switch c.kind {
 		case StringColumn:
 			if v.raw != nil {
 				dst = appendJSONBytes(dst, v.raw)
@@ -87,7 +94,7 @@ func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 			dst = strconv.AppendBool(dst, v.num != 0)
 		case TimeColumn:
 			dst = append(dst, '"')
-			dst = appendRFC3339UTC(dst, time.Unix(v.num, 0))
+			dst = appendRFC3339Unix(dst, v.num)
 			dst = append(dst, '"')
 		case HeadersColumn:
 			dst = append(dst, '{')
@@ -157,11 +164,14 @@ const hexDigits = "0123456789abcdef"
 // time.RFC3339) does ("2026-11-23T01:00:00Z"), at a fraction of its cost for
 // the years 1970-9999 (days to a civil date as in Howard Hinnant's
 // days_from_civil inverse); other instants take the time package's way.
-func appendRFC3339UTC(dst []byte, t time.Time) []byte {
+func appendRFC3339UTC(dst []byte, t time.Time) []byte { return appendRFC3339Unix(dst, t.Unix()) }
+
+// appendRFC3339Unix is appendRFC3339UTC of the instant u seconds after
+// the Unix epoch (RFC 3339 has no fraction, so the second is all there is).
+func appendRFC3339Unix(dst []byte, u int64) []byte {
 	const maxUnix = 253402300800 // 10000-01-01T00:00:00Z
-	u := t.Unix()
 	if u < 0 || u >= maxUnix {
-		return t.UTC().AppendFormat(dst, time.RFC3339)
+		return time.Unix(u, 0).UTC().AppendFormat(dst, time.RFC3339)
 	}
 	days, secs := u/86400, u%86400
 	z := days + 719468 // days since 0000-03-01
@@ -276,7 +286,7 @@ func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
 		case BoolColumn:
 			dst = strconv.AppendBool(dst, v.num != 0)
 		case TimeColumn:
-			dst = appendRFC3339UTC(dst, time.Unix(v.num, 0))
+			dst = appendRFC3339Unix(dst, v.num)
 		case HeadersColumn:
 			for j, name := range c.cols[i].CSV {
 				if j > 0 {
