@@ -76,7 +76,7 @@ func TestFieldSetsAgree(t *testing.T) {
 
 // TestDecoderStoresEveryField: the NDJSON decoder, which matches request
 // fields by a switch of its own, stores every field of the field set where
-// the set says it is kept, and knows no other.
+// the set says it is kept, and nowhere else.
 func TestDecoderStoresEveryField(t *testing.T) {
 	s := newFieldSet()
 	for i, f := range s.fields {
