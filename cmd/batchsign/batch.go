@@ -49,6 +49,8 @@ func runBatch(mode pipeline.Mode, args []string, stdin io.Reader, stdout, stderr
 		}
 		return exitUsage // the flag package has said why
 	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	opts, err := resolveOptions(mode, &f, pos, os.Getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "batchsign %s: %v\n", mode, err)
@@ -62,21 +64,40 @@ func batchUsage(mode pipeline.Mode, fs *flag.FlagSet, w io.Writer) {
 		macBatchUsage(mode, fs, w)
 		return
 	}
-	what := "one presigned URL per manifest row"
 	switch mode {
-	case pipeline.Sign:
-		what = "the headers that authorise each manifest row's request"
-	case pipeline.Verify:
-		fmt.Fprintf(w, `usage: batchsign verify [flags] INPUT|-
+	case pipeline.Presign:
+		fmt.Fprint(w, `usage: batchsign presign [flags] MANIFEST|-
 
-Judges each row's presigned URL (id, method, url: SigV4, or SigV2 when the query
-has AWSAccessKeyId and Signature) or signed request (id, method, url, headers
-with Authorization: SigV4, or Azure HMAC-SHA256) at --time (default now) and
-writes id, valid, reason, scheme. Keys: the resolved credentials, or --keys FILE.
-
-flags:
+Writes one presigned URL per manifest row, under --scheme sigv4 (the default)
+or sigv2 (--signature-version v2 is an alias of --scheme sigv2).
 `)
-		fs.PrintDefaults()
+	case pipeline.Sign:
+		fmt.Fprint(w, `usage: batchsign sign [flags] MANIFEST|-
+
+Writes the headers that authorise each manifest row's request, under --scheme
+sigv4 (the default) or azure-hmac (the key and endpoint from
+--connection-string or COMMUNICATION_SERVICES_CONNECTION_STRING).
+`)
+	case pipeline.Verify:
+		fmt.Fprint(w, `usage: batchsign verify [flags] INPUT|-
+
+Judges each row's presigned URL (id, method, url) or signed request (id,
+method, url, headers with Authorization) at --time (default now). Under
+--scheme auto (the default) each row is judged by the scheme it shows: SigV2
+when the query has AWSAccessKeyId and Signature, Azure HMAC-SHA256 when the
+Authorization says so, else SigV4. Under --scheme sigv4, sigv2 or azure-hmac
+only rows of that scheme can be valid; others are invalid, reason malformed.
+Keys: the resolved credentials or --keys FILE for SigV4 and SigV2, the
+connection string's key for Azure HMAC.
+`)
+	}
+	fmt.Fprintf(w, "\nRow fields, by --scheme:\n")
+	for _, s := range mode.Schemes() {
+		fmt.Fprintf(w, "  %-10s %s\n", s, strings.Join(mode.Fields(s), ", "))
+	}
+	fmt.Fprintf(w, "Output columns: %s.\n\nflags:\n", strings.Join(pipeline.Columns(mode, ""), ", "))
+	fs.PrintDefaults()
+	if mode == pipeline.Verify {
 		fmt.Fprint(w, `
 Exit status: 0 every row valid; 1 some rows invalid or rejected; 2 usage or
 configuration error (nothing written); 3 the run failed (input unreadable,
@@ -85,8 +106,6 @@ output not writable; nothing left at -o); 128+N interrupted by signal N
 `)
 		return
 	}
-	fmt.Fprintf(w, "usage: batchsign %s [flags] MANIFEST|-\n\nWrites %s.\n\nflags:\n", mode, what)
-	fs.PrintDefaults()
 	fmt.Fprint(w, `
 Exit status: 0 every row signed; 1 some rows rejected (see the rejects); 2 usage
 or configuration error (nothing written); 3 the run failed (manifest unreadable,
@@ -153,14 +172,18 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		return nil, err
 	}
 
-	if mode == pipeline.Verify {
-		return resolveVerify(o, f, t, getenv)
-	}
-	if mode == pipeline.Sign && f.scheme != schemeSigV4 {
-		return resolveSignScheme(o, f, t, getenv)
-	}
 	if mode.IsMac() {
 		return resolveMac(o, f, t, getenv)
+	}
+	scheme, err := resolveScheme(mode, f)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case mode == pipeline.Verify:
+		return resolveVerify(o, f, scheme, t, getenv)
+	case scheme == pipeline.SchemeAzureHMAC:
+		return resolveAzureSign(o, f, t, getenv)
 	}
 	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint})
 	if err != nil {
@@ -179,12 +202,9 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		return nil, fmt.Errorf("--addressing-style: %w", err)
 	}
 	o.cfg = pipeline.Config{
-		Mode: mode, Credentials: res.Credentials, Keys: sigv4.NewKeyCache(0), Time: t,
+		Mode: mode, Scheme: scheme, Credentials: res.Credentials, Keys: sigv4.NewKeyCache(0), Time: t,
 		Region: res.Region, Endpoint: ep, Addressing: addressing,
 		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
-	}
-	if o.cfg.SigV2, err = parseSignatureVersion(f.signatureVersion); err != nil {
-		return nil, err
 	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w (credentials from %s)", err, res.CredentialSource)
@@ -273,12 +293,7 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		outDst = files.output
 	}
 	outBuf := bufio.NewWriterSize(outDst, 1<<20)
-	var out pipeline.Writer
-	if o.cfg.AzureHMAC {
-		out, err = pipeline.NewAzureSignWriter(outBuf, o.outFormat)
-	} else {
-		out, err = pipeline.NewWriter(outBuf, o.outFormat, o.mode)
-	}
+	out, err := pipeline.NewWriter(outBuf, o.outFormat, o.mode, o.cfg.Scheme)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage

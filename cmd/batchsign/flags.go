@@ -15,7 +15,7 @@ import (
 	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
-// batchFlags are the flags presign and sign share (DESIGN.md, "The command
+// batchFlags are the flags the batch commands share (DESIGN.md, "The command
 // line"). Every value is kept as given; resolveOptions checks them all
 // before anything is opened or written.
 type batchFlags struct {
@@ -34,21 +34,27 @@ type batchFlags struct {
 	waitLock             time.Duration
 
 	// Mode-specific flags (see addModeFlags).
+	scheme           string // presign, sign, verify
 	keys, service    string // verify
 	connectionString string // verify (and sign --scheme azure-hmac)
-	signatureVersion string // presign
-	scheme           string // sign
+	signatureVersion string // presign: an alias of --scheme
 	keyring          string // mac (mac.go)
 	kmsEndpoint      string // mac
+
+	// set names the flags given on the command line (flag.FlagSet.Visit),
+	// for the checks that tell a flag given from its default.
+	set map[string]bool
 }
 
 // addModeFlags adds the flags only some batch commands take.
 func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
 	if mode.IsMac() {
 		addMacFlags(fs, f)
+	} else {
+		fs.StringVar(&f.scheme, "scheme", string(mode.DefaultScheme()), schemeUsage(mode))
 	}
 	if mode == pipeline.Presign {
-		fs.StringVar(&f.signatureVersion, "signature-version", "v4", "v4 (SigV4 query auth) or v2 (S3 legacy SigV2 query auth: AWSAccessKeyId, Expires in epoch seconds, Signature)")
+		fs.StringVar(&f.signatureVersion, "signature-version", "", "`v4` or v2: an alias of --scheme sigv4 or --scheme sigv2, kept for compatibility")
 	}
 	if mode == pipeline.Sign {
 		addSignSchemeFlags(fs, f)
@@ -171,13 +177,45 @@ func parseTime(s string) (time.Time, bool, error) {
 	return t, true, nil
 }
 
-// parseSignatureVersion reads --signature-version: true for SigV2.
-func parseSignatureVersion(s string) (bool, error) {
+// schemeUsage is the help of mode's --scheme: each scheme with what the
+// mode does under it, as the pipeline declares them.
+func schemeUsage(mode pipeline.Mode) string {
+	var b strings.Builder
+	b.WriteString("signature `scheme`, one of:")
+	for _, s := range mode.Schemes() {
+		fmt.Fprintf(&b, "\n  %-10s %s", s, mode.About(s))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// resolveScheme reads --scheme (and presign's --signature-version, its
+// alias): a scheme mode supports, else a usage error that lists them.
+func resolveScheme(mode pipeline.Mode, f *batchFlags) (pipeline.Scheme, error) {
+	s, err := mode.ParseScheme(f.scheme)
+	if err != nil {
+		return "", errors.New("--" + err.Error())
+	}
+	if mode != pipeline.Presign || !f.set["signature-version"] {
+		return s, nil
+	}
+	alias, err := parseSignatureVersion(f.signatureVersion)
+	if err != nil {
+		return "", err
+	}
+	if f.set["scheme"] && alias != s {
+		return "", fmt.Errorf("--signature-version %s names %s but --scheme is %s; give one (--signature-version is an alias of --scheme)", f.signatureVersion, alias, s)
+	}
+	return alias, nil
+}
+
+// parseSignatureVersion reads --signature-version: the scheme it names.
+func parseSignatureVersion(s string) (pipeline.Scheme, error) {
 	switch strings.ToLower(s) {
 	case "", "v4", "4", "s3v4":
-		return false, nil
+		return pipeline.SchemeSigV4, nil
 	case "v2", "2", "s3":
-		return true, nil
+		return pipeline.SchemeSigV2, nil
 	}
-	return false, errors.New("--signature-version " + strconv.Quote(s) + ": want v4 or v2")
+	return "", errors.New("--signature-version " + strconv.Quote(s) + ": want v4 or v2")
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,8 +24,9 @@ import (
 // runVerify is "batchsign verify [flags] INPUT|-": for each row (a presigned
 // URL: id, url, method; or a signed request: id, method, url, headers with
 // Authorization), whether its signature is valid now (--time), and if not
-// why: id, valid, reason, scheme. Exit status 0 when every row is valid, 1
-// when some are invalid or rejected.
+// why: id, valid, reason, scheme. --scheme restricts it to one scheme.
+// Exit status 0 when every row is valid, 1 when some are invalid or
+// rejected.
 func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runBatch(pipeline.Verify, args, stdin, stdout, stderr)
 }
@@ -143,31 +145,50 @@ func azureConnection(flagValue string, getenv func(string) string) (c azurehmac.
 	return c, true, nil
 }
 
-// resolveVerify finishes verify's options: the keys (--keys, else the
-// resolved credentials; plus an Azure key when one is configured) and the
-// expected scope, which comes from --region and --service only, never from
-// the environment's default region.
-func resolveVerify(o *batchOptions, f *batchFlags, t time.Time, getenv func(string) string) (*batchOptions, error) {
-	o.cfg = pipeline.Config{Mode: pipeline.Verify, Keys: sigv4.NewKeyCache(0), Time: t,
+// resolveVerify finishes verify's options: the keys of the schemes it
+// judges (--keys, else the resolved credentials, for SigV4 and SigV2; the
+// connection string's key for Azure HMAC) and the expected scope, which
+// comes from --region and --service only, never from the environment's
+// default region. Under one scheme, the flags of the others do not apply and
+// are refused rather than ignored.
+func resolveVerify(o *batchOptions, f *batchFlags, scheme pipeline.Scheme, t time.Time, getenv func(string) string) (*batchOptions, error) {
+	aws, azure := scheme != pipeline.SchemeAzureHMAC, scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeAzureHMAC
+	for _, a := range []struct {
+		flag    string
+		applies bool
+	}{
+		{"keys", aws}, {"profile", aws}, {"connection-string", azure},
+		{"service", scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeSigV4},
+		{"region", scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeSigV4},
+	} {
+		if f.set[a.flag] && !a.applies {
+			return nil, fmt.Errorf("--%s does not apply to --scheme %s", a.flag, scheme)
+		}
+	}
+	o.cfg = pipeline.Config{Mode: pipeline.Verify, Scheme: scheme, Keys: sigv4.NewKeyCache(0), Time: t,
 		Region: f.region, Service: f.service, Workers: f.workers}
-	cs, ok, err := azureConnection(f.connectionString, getenv)
-	if err != nil {
-		return nil, err
+	if azure {
+		cs, ok, err := azureConnection(f.connectionString, getenv)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			o.cfg.AzureKey = cs.Key()
+		} else if !aws {
+			return nil, errors.New("--scheme azure-hmac: no key: give --connection-string or set COMMUNICATION_SERVICES_CONNECTION_STRING (endpoint=https://…/;accesskey=<base64>)")
+		}
 	}
-	var azureKey []byte
-	if ok {
-		azureKey = cs.Key()
-	}
-	o.cfg.AzureKey = azureKey
-	if f.keys != "" {
+	switch {
+	case !aws:
+	case f.keys != "":
 		lookup, _, err := loadKeysFile(f.keys)
 		if err != nil {
 			return nil, err
 		}
 		o.cfg.Lookup = lookup
-	} else {
+	default:
 		res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile})
-		if err != nil && azureKey == nil {
+		if err != nil && o.cfg.AzureKey == nil {
 			return nil, fmt.Errorf("%w (or give --keys FILE)", err)
 		}
 		if err == nil {
@@ -175,6 +196,9 @@ func resolveVerify(o *batchOptions, f *batchFlags, t time.Time, getenv func(stri
 		}
 	}
 	if err := o.cfg.Validate(); err != nil {
+		if !aws {
+			return nil, fmt.Errorf("--scheme %s: %w", scheme, err)
+		}
 		return nil, fmt.Errorf("%w (give --keys FILE, or credentials as for signing)", err)
 	}
 	return o, nil

@@ -120,8 +120,8 @@ func TestSigningAndVerifyAgreeOnURLs(t *testing.T) {
 	}{
 		{"presign sigv4", docConfig(Presign)},
 		{"sign sigv4", docConfig(Sign)},
-		{"presign sigv2", func() Config { c := docConfig(Presign); c.SigV2 = true; return c }()},
-		{"sign azure-hmac", Config{Mode: Sign, AzureHMAC: true, AzureKey: azureKey, Time: docTime, Workers: 2, BatchSize: 4}},
+		{"presign sigv2", func() Config { c := docConfig(Presign); c.Scheme = SchemeSigV2; return c }()},
+		{"sign azure-hmac", Config{Mode: Sign, Scheme: SchemeAzureHMAC, AzureKey: azureKey, Time: docTime, Workers: 2, BatchSize: 4}},
 	}
 	var signed strings.Builder
 	for _, sg := range signers {

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"encoding/hex"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -35,9 +34,23 @@ import (
 // the authority that was signed (port included when the URL has one); the
 // request must be sent with exactly that Host.
 
-// azureSign is a worker's Azure signer (not safe for concurrent use) and its
-// scratch space.
+// azureHMACModes declares sign under Azure HMAC-SHA256. (Verify's Azure
+// support is in verify.go.)
+func azureHMACModes() []modeDef {
+	return []modeDef{
+		{mode: Sign, scheme: SchemeAzureHMAC, about: "Azure Communication Services HMAC-SHA256 headers: Host, x-ms-date, x-ms-content-sha256, Authorization",
+			validate: (*Config).validateAzureSign,
+			newRow:   func(w *worker) rowFunc { return (&azureSign{w: w}).sign },
+			fields:   []string{FieldID, FieldMethod, FieldURL, FieldBody, FieldBodyFile, FieldContentSHA256, FieldPayload},
+			refuses:  []string{FieldBucket, FieldKey, FieldRegion, FieldService, FieldExpires, FieldQuery, FieldHeaders},
+			out:      signTable("Host", "x-ms-date", "x-ms-content-sha256", "Authorization")},
+	}
+}
+
+// azureSign is a worker's Azure signer (not safe for concurrent use, made
+// on first use) and its scratch space.
 type azureSign struct {
+	w      *worker
 	signer *azurehmac.Signer
 	date   string // x-ms-date: one signing instant per run
 	hdrs   [4]sigv4.Header
@@ -45,14 +58,14 @@ type azureSign struct {
 	body   []byte // the inline body, as bytes to hash
 }
 
-// validateAzureSign checks what Sign with AzureHMAC needs instead of
+// validateAzureSign checks what Sign under SchemeAzureHMAC needs instead of
 // credentials. It never mentions the key.
 func (c *Config) validateAzureSign() error {
 	switch {
 	case len(c.AzureKey) == 0:
 		return errors.New("no Azure access key: give a connection string (endpoint=https://…/;accesskey=…)")
 	case c.Time.IsZero():
-		return errors.New("signing time not set")
+		return errSigningTime
 	}
 	if c.AzureEndpoint != "" {
 		if _, err := ParseURL(c.AzureEndpoint); err != nil || strings.ContainsAny(c.AzureEndpoint, "?") {
@@ -73,8 +86,9 @@ func azureMethod(m string) (string, bool) {
 	return "", false
 }
 
-// signAzure signs r with Azure HMAC-SHA256 and emits the URL and headers.
-func (w *worker) signAzure(r *Row, b *Batch) error {
+// sign signs r with Azure HMAC-SHA256 and emits the URL and headers.
+func (st *azureSign) sign(r *Row, b *Batch) error {
+	w := st.w
 	if err := checkUTF8(FieldID, r.ID); err != nil {
 		return err
 	}
@@ -89,11 +103,10 @@ func (w *worker) signAzure(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	st, err := w.azureState()
-	if err != nil {
+	if err := st.init(); err != nil {
 		return err
 	}
-	sum, err := w.azureContentHash(r, st)
+	sum, err := st.contentHash(r)
 	if err != nil {
 		return err
 	}
@@ -113,22 +126,22 @@ func (w *worker) signAzure(r *Row, b *Batch) error {
 		{Name: "Authorization", Value: vals[hashEnd:]},
 	}
 	w.url = append(w.url[:0], rawURL...)
-	w.rec = Record{ID: r.ID, Method: method, URL: w.url, Headers: st.hdrs[:]}
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), headersValue(st.hdrs[:]))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }
 
-// azureState returns the worker's Azure signer, made on first use.
-func (w *worker) azureState() (*azureSign, error) {
-	if w.azure != nil {
-		return w.azure, nil
+// init makes the signer on first use.
+func (st *azureSign) init() error {
+	if st.signer != nil {
+		return nil
 	}
-	s, err := azurehmac.NewSigner(w.cfg.AzureKey)
+	s, err := azurehmac.NewSigner(st.w.cfg.AzureKey)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	w.azure = &azureSign{signer: s, date: string(azurehmac.AppendDate(nil, w.t))}
-	return w.azure, nil
+	st.signer, st.date = s, string(azurehmac.AppendDate(nil, st.w.t))
+	return nil
 }
 
 // checkAzureFields refuses the SigV4 fields an Azure row cannot use.
@@ -185,13 +198,13 @@ func (w *worker) azureURL(u string) (string, error) {
 	return u, nil
 }
 
-// azureContentHash returns the SHA-256 that x-ms-content-sha256 carries:
-// of body, of body_file (streamed through the worker's reused buffer, as
-// for SigV4), of content_sha256's value, or of an empty body.
-func (w *worker) azureContentHash(r *Row, st *azureSign) ([32]byte, error) {
+// contentHash returns the SHA-256 that x-ms-content-sha256 carries: of
+// body, of body_file (streamed through the worker's reused buffer, as for
+// SigV4), of content_sha256's value, or of an empty body.
+func (st *azureSign) contentHash(r *Row) ([32]byte, error) {
 	var sum [32]byte
 	if r.Body == "" {
-		h, err := w.payloadHash(r) // body_file and content_sha256, checked alike
+		h, err := st.w.payloadHash(r) // body_file and content_sha256, checked alike
 		if err != nil || h == "" {
 			return sha256block.Sum256(nil), err
 		}
@@ -214,16 +227,3 @@ func (w *worker) azureContentHash(r *Row, st *azureSign) ([32]byte, error) {
 	}
 	return sum, nil
 }
-
-// NewAzureSignWriter is NewWriter for sign --scheme azure-hmac: NDJSON and
-// Parquet records are those of Sign; CSV has the columns id, method, url,
-// host, x-ms-date, x-ms-content-sha256, authorization.
-func NewAzureSignWriter(w io.Writer, f Format) (Writer, error) {
-	if f == FormatCSV {
-		return &csvWriter{w: w, mode: Sign, cols: azureCSVColumns[:]}, nil
-	}
-	return NewWriter(w, f, Sign)
-}
-
-// azureCSVColumns are sign --scheme azure-hmac's CSV header columns.
-var azureCSVColumns = [...]string{"Host", "x-ms-date", "x-ms-content-sha256", "Authorization"}

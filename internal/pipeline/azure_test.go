@@ -82,7 +82,7 @@ func azureConfig(t *testing.T, v azureVector) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Config{Mode: Sign, AzureHMAC: true, AzureKey: key, AzureEndpoint: "https://" + host + "/", Time: at, Workers: 2, BatchSize: 2}
+	return Config{Mode: Sign, Scheme: SchemeAzureHMAC, AzureKey: key, AzureEndpoint: "https://" + host + "/", Time: at, Workers: 2, BatchSize: 2}
 }
 
 type signedRow struct {
@@ -209,7 +209,7 @@ func TestAzureSignCSVAndWorkerCounts(t *testing.T) {
 	for _, workers := range []int{1, 2, 7} {
 		cfg.Workers = workers
 		var out, rej bytes.Buffer
-		w, err := NewAzureSignWriter(&out, FormatCSV)
+		w, err := NewWriter(&out, FormatCSV, Sign, SchemeAzureHMAC)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,9 +235,9 @@ func TestAzureSignCSVAndWorkerCounts(t *testing.T) {
 
 func TestAzureSignConfigErrorsNeverNameTheKey(t *testing.T) {
 	for _, cfg := range []Config{
-		{Mode: Sign, AzureHMAC: true, Time: time.Now()},
-		{Mode: Sign, AzureHMAC: true, AzureKey: []byte("k"), AzureEndpoint: "contoso?x", Time: time.Now()},
-		{Mode: Sign, AzureHMAC: true, AzureKey: []byte("k")},
+		{Mode: Sign, Scheme: SchemeAzureHMAC, Time: time.Now()},
+		{Mode: Sign, Scheme: SchemeAzureHMAC, AzureKey: []byte("k"), AzureEndpoint: "contoso?x", Time: time.Now()},
+		{Mode: Sign, Scheme: SchemeAzureHMAC, AzureKey: []byte("k")},
 	} {
 		if err := cfg.Validate(); err == nil {
 			t.Errorf("%+v: no error", cfg.AzureEndpoint)

@@ -35,7 +35,7 @@ func BenchmarkRunPresignNDJSON(b *testing.B) {
 	b.SetBytes(int64(len(manifest)))
 	b.ReportAllocs()
 	for b.Loop() {
-		w, _ := NewWriter(io.Discard, FormatNDJSON, Presign)
+		w, _ := NewWriter(io.Discard, FormatNDJSON, Presign, "")
 		st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(manifest), Shard{}), w, NewRejectWriter(io.Discard), nil)
 		if err != nil || st.Signed != rows {
 			b.Fatal(err, st)
@@ -47,13 +47,13 @@ func BenchmarkRunPresignNDJSON(b *testing.B) {
 // BenchmarkAppendRecordNDJSON is one presign record's NDJSON encoding: the
 // worker's share of output formatting.
 func BenchmarkAppendRecordNDJSON(b *testing.B) {
-	w, _ := NewWriter(io.Discard, FormatNDJSON, Presign)
+	w, _ := NewWriter(io.Discard, FormatNDJSON, Presign, "")
 	url := []byte("https://acme-exports.s3.us-east-1.amazonaws.com/exports/2026/01/01/daily-daily/part-00000000.parquet" +
 		"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20261123%2Fus-east-1%2Fs3%2Faws4_request" +
 		"&X-Amz-Date=20261123T000000Z&X-Amz-Expires=300&X-Amz-SignedHeaders=host" +
 		"&response-content-disposition=attachment%3B%20filename%3D%22part-00000000.parquet%22" +
 		"&X-Amz-Signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
-	rec := Record{ID: "row-00000000", Method: "GET", URL: url, ExpiresAt: time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)}
+	rec := (&testRecord{ID: "row-00000000", Method: "GET", URL: url, ExpiresAt: time.Date(2026, 11, 23, 0, 5, 0, 0, time.UTC)}).values(Presign)
 	var dst []byte
 	b.ReportAllocs()
 	for b.Loop() {

@@ -14,8 +14,12 @@ const DefaultExpires = 3600
 
 // Config is everything a run needs besides its input and outputs.
 type Config struct {
-	// Mode selects presigned URLs, signed headers or verification.
+	// Mode selects presigned URLs, signed headers, verification or MACs.
 	Mode Mode
+	// Scheme is the scheme Mode runs under, one of Mode.Schemes(); "" is
+	// Mode.DefaultScheme(). Verify under SchemeAuto judges each row by the
+	// scheme it shows; under one scheme, rows of another are invalid.
+	Scheme Scheme
 	// Credentials sign every row. A non-zero Credentials.Expires bounds
 	// presigned URLs' lifetime (see ClampExpiry). In Verify mode they are
 	// the one key known when Lookup is nil.
@@ -25,14 +29,11 @@ type Config struct {
 	Lookup sigv4.SecretLookup
 	// AzureKey is the decoded access key that Azure HMAC-SHA256 requests
 	// are verified under in Verify mode; nil means such requests are
-	// answered unknown_key. With AzureHMAC it signs every row.
-	AzureKey []byte
-	// AzureHMAC makes Sign produce Azure Communication Services
-	// HMAC-SHA256 headers under AzureKey instead of SigV4 ones (see
-	// azure.go); Credentials are not used. AzureEndpoint, the connection
-	// string's endpoint, is what row URLs given as paths are resolved
-	// against.
-	AzureHMAC     bool
+	// answered unknown_key. Under SchemeAzureHMAC, Sign signs every row
+	// with it (see azure.go); Credentials are not used. AzureEndpoint, the
+	// connection string's endpoint, is what row URLs given as paths are
+	// resolved against.
+	AzureKey      []byte
 	AzureEndpoint string
 	// Service, in Verify mode, is the only SigV4 service accepted in a
 	// credential scope ("" accepts any); Region likewise there.
@@ -50,10 +51,6 @@ type Config struct {
 	Endpoint Endpoint
 	// Addressing chooses virtual-hosted or path-style S3 URLs.
 	Addressing AddressingStyle
-	// SigV2 makes Presign produce S3 SigV2 query-string URLs
-	// (AWSAccessKeyId, Expires as epoch seconds, Signature) instead of
-	// SigV4 ones.
-	SigV2 bool
 	// Expires is the default presign lifetime in seconds (rows may give
 	// their own); 0 means DefaultExpires.
 	Expires int64
@@ -78,45 +75,69 @@ type Config struct {
 var ErrCredentialsExpired = errors.New("credentials have expired")
 
 // Validate reports configuration errors, the kind that must stop a run
-// before it writes anything. It never mentions secret material.
+// before it writes anything: a scheme the mode does not support, what the
+// mode needs (modeDef.validate), then the settings every mode shares. It
+// never mentions secret material.
 func (c *Config) Validate() error {
-	if c.Mode.IsMac() {
-		return c.validateMac()
+	d, err := c.modeDef()
+	if err != nil {
+		return err
 	}
-	switch {
-	case c.Mode == Verify && (c.Lookup != nil || c.AzureKey != nil):
-		// The keys come from elsewhere; credentials are optional.
-	case c.Mode == Sign && c.AzureHMAC:
-		if err := c.validateAzureSign(); err != nil {
-			return err
-		}
-	case c.Credentials.AccessKeyID == "":
-		return errors.New("no credentials: access key ID is empty")
-	case c.Credentials.SecretAccessKey == "":
-		return errors.New("no credentials: secret access key is empty")
-	case c.Time.IsZero():
-		return errors.New("signing time not set")
+	if err := d.validate(c); err != nil {
+		return err
 	}
 	if c.Region != "" {
 		if err := checkRegion(c.Region); err != nil {
 			return errors.New("region " + c.Region + ": region names are a-z, 0-9 and '-'")
 		}
 	}
-	if c.Mode == Verify && c.Time.IsZero() {
-		return errors.New("signing time not set")
-	}
 	if c.Expires != 0 && (c.Expires < 1 || c.Expires > sigv4.MaxExpires) {
 		return errors.New("expires must be between 1s and 7 days (604800s)")
-	}
-	if c.Mode != Verify && !c.Credentials.Expires.IsZero() && !c.Credentials.Expires.After(c.signingTime()) {
-		return errors.New(ErrCredentialsExpired.Error() + " at " + c.Credentials.Expires.UTC().Format(time.RFC3339) +
-			" (signing time " + c.signingTime().Format(time.RFC3339) + ")")
 	}
 	if c.Workers < 0 || c.BatchSize < 0 || c.InFlight < 0 {
 		return errors.New("workers, batch size and in-flight batches must not be negative")
 	}
 	return nil
 }
+
+// modeDef returns the declaration of the run's mode under its scheme.
+func (c *Config) modeDef() (*modeDef, error) {
+	if d, ok := lookupMode(c.Mode, c.Scheme); ok {
+		return d, nil
+	}
+	_, err := c.Mode.ParseScheme(string(c.Scheme))
+	return nil, err
+}
+
+// validateCredentials is modeDef.validate for the modes that sign with AWS
+// credentials: a key, a secret and the signing time, and credentials that
+// have not expired by then.
+func (c *Config) validateCredentials() error {
+	if err := c.validateKey(); err != nil {
+		return err
+	}
+	if c.Time.IsZero() {
+		return errSigningTime
+	}
+	if !c.Credentials.Expires.IsZero() && !c.Credentials.Expires.After(c.signingTime()) {
+		return errors.New(ErrCredentialsExpired.Error() + " at " + c.Credentials.Expires.UTC().Format(time.RFC3339) +
+			" (signing time " + c.signingTime().Format(time.RFC3339) + ")")
+	}
+	return nil
+}
+
+// validateKey checks that Credentials hold a key and its secret.
+func (c *Config) validateKey() error {
+	switch {
+	case c.Credentials.AccessKeyID == "":
+		return errors.New("no credentials: access key ID is empty")
+	case c.Credentials.SecretAccessKey == "":
+		return errors.New("no credentials: secret access key is empty")
+	}
+	return nil
+}
+
+var errSigningTime = errors.New("signing time not set")
 
 func (c *Config) signingTime() time.Time { return c.Time.UTC().Truncate(time.Second) }
 

@@ -7,38 +7,6 @@ import (
 	"strings"
 )
 
-// Mode is what a run produces for each row.
-type Mode uint8
-
-const (
-	// Presign produces a presigned URL and its expiry per row.
-	Presign Mode = iota
-	// Sign produces the URL and the headers that authorise the request
-	// (Authorization, X-Amz-Date, x-amz-content-sha256, token).
-	Sign
-	// Verify judges each row's presigned URL or signed request: valid, or
-	// the engine's reason why not.
-	Verify
-	// MacGenerate and MacVerify compute and check KMS-style MACs (mac.go).
-	MacGenerate
-	MacVerify
-)
-
-// String returns the command name of the mode.
-func (m Mode) String() string {
-	switch m {
-	case Sign:
-		return "sign"
-	case Verify:
-		return "verify"
-	case MacGenerate:
-		return "mac generate"
-	case MacVerify:
-		return "mac verify"
-	}
-	return "presign"
-}
-
 // Format is a manifest or output encoding.
 type Format uint8
 

@@ -36,8 +36,10 @@ func encodeRow(r *Row) string {
 	field(FieldContentSHA256, r.ContentSHA256)
 	field(FieldBodyFile, r.BodyFile)
 	field(FieldPayload, r.Payload)
-	for _, name := range macColumns {
-		field(name, *r.macField(name))
+	for _, f := range newFieldSet().fields {
+		if f.kind == textField && f.text == nil { // a mode's own field
+			field(f.name, r.own[f.slot])
+		}
 	}
 	if r.HasExpires {
 		if len(b) > 1 {
@@ -73,9 +75,7 @@ func encodeRow(r *Row) string {
 
 func rowStrings(r *Row) []string {
 	s := []string{r.ID, r.Method, r.URL, r.Bucket, r.Key, r.Region, r.Service, r.ContentSHA256, r.BodyFile, r.Payload}
-	for _, name := range macColumns {
-		s = append(s, *r.macField(name))
-	}
+	s = append(s, r.own[:]...)
 	for _, h := range r.Headers {
 		s = append(s, h.Name, h.Value)
 	}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/batchsign/batchsign/internal/keyring"
 	"github.com/batchsign/batchsign/sigerr"
-
-	"github.com/parquet-go/parquet-go"
 )
 
 // This file is `batchsign mac generate|verify`: KMS-style HMACs (GenerateMac
@@ -31,10 +28,11 @@ const (
 	FieldMAC         = "mac"          // the MAC to verify, standard base64
 )
 
-// MacFields are the manifest fields of `mac generate|verify` rows, as NDJSON
-// keys and Parquet columns; Row and ManifestRecord embed them. Strings are
-// as given (base64 still encoded).
-type MacFields struct {
+// MacManifestRecord is the Parquet schema of a mac manifest, for programs
+// that write one (as ManifestRecord is for presign, sign and verify).
+// Strings are as given (base64 still encoded).
+type MacManifestRecord struct {
+	ID          string `parquet:"id,optional"`
 	KeyID       string `parquet:"key_id,optional"`
 	Algorithm   string `parquet:"algorithm,optional"`
 	Message     string `parquet:"message,optional"`
@@ -42,48 +40,9 @@ type MacFields struct {
 	MAC         string `parquet:"mac,optional"`
 }
 
-// macField returns where the mac field name is kept in r, nil for a name
-// that is not one.
-func (r *Row) macField(name string) *string {
-	switch name {
-	case FieldKeyID:
-		return &r.KeyID
-	case FieldAlgorithm:
-		return &r.Algorithm
-	case FieldMessage:
-		return &r.Message
-	case FieldMessageFile:
-		return &r.MessageFile
-	case FieldMAC:
-		return &r.MAC
-	}
-	return nil
-}
-
-// macColumns are the mac fields in the order of their Parquet reader
-// fields (pqMacFirst + index).
-var macColumns = [...]string{FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile, FieldMAC}
-
-// pqMacFirst is the Parquet reader field of the first mac column; the
-// others follow in macColumns order.
-const pqMacFirst pqField = 128
-
-// macColumn returns the Parquet reader field of a top-level column name:
-// a mac column's, or pqIgnore.
-func macColumn(name string) pqField {
-	for i, c := range macColumns {
-		if c == name {
-			return pqMacFirst + pqField(i)
-		}
-	}
-	return pqIgnore
-}
-
-// setMacColumn stores the value of a mac column read from Parquet.
-func (r *Row) setMacColumn(f pqField, s string) {
-	if f >= pqMacFirst && int(f-pqMacFirst) < len(macColumns) {
-		*r.macField(macColumns[f-pqMacFirst]) = s
-	}
+// macRequest is a mac row's own fields (Row.own), as given.
+type macRequest struct {
+	keyID, algorithm, message, messageFile, mac string
 }
 
 // MacService computes and checks MACs with AWS KMS GenerateMac/VerifyMac
@@ -106,17 +65,32 @@ type MacBackend struct {
 	Fatal func(error) bool
 }
 
-// IsMac reports whether m is one of the mac modes.
-func (m Mode) IsMac() bool { return m == MacGenerate || m == MacVerify }
+// macModes declares mac generate and mac verify, under the one scheme
+// they have.
+func macModes() []modeDef {
+	return []modeDef{
+		{mode: MacGenerate, scheme: SchemeKMSMac, about: "KMS-style HMACs with GenerateMac semantics",
+			validate: (*Config).validateMac,
+			newRow:   func(w *worker) rowFunc { return newMacRows(w).generate },
+			fields:   []string{FieldID, FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile},
+			out: table{"MacGenerateRecord", []Column{
+				{Name: "id"}, {Name: "key_id"}, {Name: "algorithm"}, {Name: "mac"},
+			}}},
+		{mode: MacVerify, scheme: SchemeKMSMac, about: "KMS-style HMACs with VerifyMac semantics",
+			validate: (*Config).validateMac, verdicts: true, reasonCode: macReasonCode,
+			newRow: func(w *worker) rowFunc { return newMacRows(w).verify },
+			fields: []string{FieldID, FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile, FieldMAC},
+			out: table{"MacVerifyRecord", []Column{
+				{Name: "id"}, {Name: "valid", Kind: BoolColumn}, {Name: "reason"},
+			}}},
+	}
+}
 
-// validateMac is Validate for the mac modes: no credentials or clock
-// needed, a MAC service is.
+// validateMac is modeDef.validate for the mac modes: no credentials or
+// clock needed, a MAC service is.
 func (c *Config) validateMac() error {
 	if c.Mac.Service == nil {
 		return errors.New("no MAC backend: give a keyring or a KMS endpoint")
-	}
-	if c.Workers < 0 || c.BatchSize < 0 || c.InFlight < 0 {
-		return errors.New("workers, batch size and in-flight batches must not be negative")
 	}
 	return nil
 }
@@ -125,43 +99,50 @@ func (c *Config) validateMac() error {
 // KMS's limit tells "too long" without reading a large file.
 const macMessageReadLimit = keyring.MaxMacMessageLen + 1
 
-// macState is a worker's mac-mode scratch space.
-type macState struct {
+// macRows is a worker's mac-mode row functions and scratch space.
+type macRows struct {
+	w        *worker
+	fields   *fieldSet // where the rows keep the mac fields
+	req      macRequest
 	msg, mac []byte // decoded message and MAC
 	out      []byte // base64 MAC for the output record
 }
 
-// macRequest checks r and decodes its id, key, algorithm and message (the
-// message into w.mac.msg).
-func (w *worker) macRequest(r *Row) (keyring.MacAlgorithm, error) {
-	if w.mac == nil {
-		w.mac = &macState{}
+func newMacRows(w *worker) *macRows { return &macRows{w: w, fields: newFieldSet()} }
+
+// request checks r and decodes its id, key, algorithm and message (the
+// message into m.msg), keeping its fields in m.req.
+func (m *macRows) request(r *Row) (keyring.MacAlgorithm, error) {
+	f := m.fields
+	q := macRequest{
+		keyID: f.ownField(r, FieldKeyID), algorithm: f.ownField(r, FieldAlgorithm),
+		message: f.ownField(r, FieldMessage), messageFile: f.ownField(r, FieldMessageFile), mac: f.ownField(r, FieldMAC),
 	}
+	m.req = q
 	if err := checkUTF8(FieldID, r.ID); err != nil {
 		return 0, err
 	}
-	if r.KeyID == "" {
+	if q.keyID == "" {
 		return 0, fieldErr(FieldKeyID, sigerr.ErrMissingField)
 	}
-	if r.Algorithm == "" {
+	if q.algorithm == "" {
 		return 0, fieldErr(FieldAlgorithm, detail(sigerr.ErrMissingField, "want HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384 or HMAC_SHA_512"))
 	}
-	alg, err := keyring.ParseMacAlgorithm(r.Algorithm)
+	alg, err := keyring.ParseMacAlgorithm(q.algorithm)
 	if err != nil {
 		return 0, fieldErr(FieldAlgorithm, err)
 	}
-	m := w.mac
 	switch {
-	case r.Message != "" && r.MessageFile != "":
+	case q.message != "" && q.messageFile != "":
 		return 0, fieldErr(FieldMessageFile, detail(ErrConflict, "give either message or message_file, not both"))
-	case r.MessageFile != "":
-		if m.msg, err = readMessageFile(r.MessageFile, m.msg[:0]); err != nil {
+	case q.messageFile != "":
+		if m.msg, err = readMessageFile(q.messageFile, m.msg[:0]); err != nil {
 			return 0, fieldErr(FieldMessageFile, err)
 		}
 	default:
 		// An empty or absent message decodes to nothing, which the
 		// service refuses as KMS does (ValidationException).
-		if m.msg, err = appendBase64(m.msg[:0], r.Message); err != nil {
+		if m.msg, err = appendBase64(m.msg[:0], q.message); err != nil {
 			return 0, fieldErr(FieldMessage, err)
 		}
 	}
@@ -211,16 +192,17 @@ func readMessageFile(path string, dst []byte) ([]byte, error) {
 	return dst[:n+k], nil
 }
 
-// macError turns a service error into the row's reject naming the field
+// error turns a service error into the row's reject naming the field
 // at fault, or, for an error that concerns the whole run, records it as
 // the worker's fatal error (Run stops with it).
-func (w *worker) macError(r *Row, err error) error {
+func (m *macRows) error(r *Row, err error) error {
+	w := m.w
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		(w.cfg.Mac.Fatal != nil && w.cfg.Mac.Fatal(err)) {
 		w.fatal = &rowFatal{row: r.Num, err: err}
 		return w.fatal
 	}
-	return fieldErr(macErrorField(r, err), err)
+	return fieldErr(macErrorField(&m.req, err), err)
 }
 
 // rowFatal is a fatal backend error met at a row.
@@ -237,9 +219,9 @@ func (e *rowFatal) Unwrap() error { return e.err }
 // macErrorField names the row field a KMS error is about: the key for
 // NotFound and the key-state exceptions, the algorithm for
 // InvalidKeyUsage, and for ValidationException the parameter it names.
-func macErrorField(r *Row, err error) string {
+func macErrorField(q *macRequest, err error) string {
 	msgField := FieldMessage
-	if r.MessageFile != "" {
+	if q.messageFile != "" {
 		msgField = FieldMessageFile
 	}
 	switch keyring.KMSErrorName(err) {
@@ -261,58 +243,59 @@ func macErrorField(r *Row, err error) string {
 	return FieldKeyID
 }
 
-// macGenerate computes r's MAC: id, key_id, algorithm, mac (base64).
-func (w *worker) macGenerate(r *Row, b *Batch) error {
+// generate computes r's MAC: id, key_id, algorithm, mac (base64).
+func (m *macRows) generate(r *Row, b *Batch) error {
+	w := m.w
 	if w.fatal != nil {
 		return w.fatal
 	}
-	alg, err := w.macRequest(r)
+	alg, err := m.request(r)
 	if err != nil {
 		return err
 	}
-	mac, err := w.cfg.Mac.Service.GenerateMac(w.context(), r.KeyID, alg, w.mac.msg)
+	mac, err := w.cfg.Mac.Service.GenerateMac(w.context(), m.req.keyID, alg, m.msg)
 	if err != nil {
-		return w.macError(r, err)
+		return m.error(r, err)
 	}
-	m := w.mac
 	m.out = base64.StdEncoding.AppendEncode(m.out[:0], mac)
-	w.rec = Record{ID: r.ID, MacRecord: MacRecord{KeyID: r.KeyID, Algorithm: alg.String(), MAC: m.out}}
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(m.req.keyID), stringValue(alg.String()), bytesValue(m.out))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }
 
-// macVerify checks r's MAC: id, valid, reason. A MAC that does not match
-// is an answer (valid false, reason KMSInvalidMacException), not a reject.
-func (w *worker) macVerify(r *Row, b *Batch) error {
+// verify checks r's MAC: id, valid, reason. A MAC that does not match is
+// an answer (valid false, reason KMSInvalidMacException), not a reject.
+func (m *macRows) verify(r *Row, b *Batch) error {
+	w := m.w
 	if w.fatal != nil {
 		return w.fatal
 	}
-	alg, err := w.macRequest(r)
+	alg, err := m.request(r)
 	if err != nil {
 		return err
 	}
-	m := w.mac
-	if r.MAC == "" {
+	if m.req.mac == "" {
 		return fieldErr(FieldMAC, sigerr.ErrMissingField)
 	}
-	if m.mac, err = appendBase64(m.mac[:0], r.MAC); err != nil {
+	if m.mac, err = appendBase64(m.mac[:0], m.req.mac); err != nil {
 		return fieldErr(FieldMAC, err)
 	}
-	ok, err := w.cfg.Mac.Service.VerifyMac(w.context(), r.KeyID, alg, m.msg, m.mac)
+	ok, err := w.cfg.Mac.Service.VerifyMac(w.context(), m.req.keyID, alg, m.msg, m.mac)
 	invalid := !ok && errors.Is(err, keyring.ErrKMSInvalidMac)
 	if !ok && !invalid {
 		if err == nil {
 			err = errors.New("MAC service answered invalid without a reason")
 		}
-		return w.macError(r, err)
+		return m.error(r, err)
 	}
-	w.rec = Record{ID: r.ID, Valid: ok}
+	reason := ""
 	if ok {
 		b.valid++
 	} else {
-		w.rec.Reason = string(keyring.ErrKMSInvalidMac)
+		reason = string(keyring.ErrKMSInvalidMac)
 		b.invalid[sigerr.ErrSignatureMismatch]++
 	}
+	w.rec = append(w.rec[:0], stringValue(r.ID), boolValue(ok), stringValue(reason))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
 }
@@ -325,66 +308,13 @@ func (w *worker) context() context.Context {
 	return w.ctx
 }
 
-// reasonCode is the summary's name of an invalid verdict: the engine's
-// reason code, or in mac verify the KMS exception a mismatch is.
-func (v *VerifyStats) reasonCode(r sigerr.VerifyReason) string {
-	if v.kms && r == sigerr.ErrSignatureMismatch {
+// macReasonCode is mac verify's modeDef.reasonCode: a mismatch is the KMS
+// exception KMSInvalidMacException.
+func macReasonCode(r sigerr.VerifyReason) string {
+	if r == sigerr.ErrSignatureMismatch {
 		return string(keyring.ErrKMSInvalidMac)
 	}
 	return r.Code()
-}
-
-// MacRecord is the mac generate part of an output Record.
-type MacRecord struct {
-	KeyID     string
-	Algorithm string
-	MAC       []byte // base64
-}
-
-// macCSVHeader is the CSV header line of mode m's output.
-func macCSVHeader(m Mode) string {
-	if m == MacVerify {
-		return "id,valid,reason\r\n"
-	}
-	return "id,key_id,algorithm,mac\r\n"
-}
-
-// appendMacNDJSON encodes a mac mode's record as one JSON line.
-func appendMacNDJSON(dst []byte, m Mode, r *Record) []byte {
-	dst = append(dst, `{"id":`...)
-	dst = appendJSONString(dst, r.ID)
-	if m == MacVerify {
-		dst = append(dst, `,"valid":`...)
-		dst = strconv.AppendBool(dst, r.Valid)
-		dst = append(dst, `,"reason":`...)
-		dst = appendJSONString(dst, r.Reason)
-		return append(dst, "}\n"...)
-	}
-	dst = append(dst, `,"key_id":`...)
-	dst = appendJSONString(dst, r.KeyID)
-	dst = append(dst, `,"algorithm":`...)
-	dst = appendJSONString(dst, r.Algorithm)
-	dst = append(dst, `,"mac":`...)
-	dst = appendJSONBytes(dst, r.MAC)
-	return append(dst, "}\n"...)
-}
-
-// appendMacCSV encodes a mac mode's record as one CSV line.
-func appendMacCSV(dst []byte, m Mode, r *Record) []byte {
-	dst = appendCSVField(dst, r.ID)
-	dst = append(dst, ',')
-	if m == MacVerify {
-		dst = strconv.AppendBool(dst, r.Valid)
-		dst = append(dst, ',')
-		dst = appendCSVField(dst, r.Reason)
-		return append(dst, '\r', '\n')
-	}
-	dst = appendCSVField(dst, r.KeyID)
-	dst = append(dst, ',')
-	dst = appendCSVField(dst, r.Algorithm)
-	dst = append(dst, ',')
-	dst = appendCSVBytes(dst, r.MAC)
-	return append(dst, '\r', '\n')
 }
 
 // MacGenerateRecord is the Parquet schema of mac generate output.
@@ -400,70 +330,4 @@ type MacVerifyRecord struct {
 	ID     string `parquet:"id"`
 	Valid  bool   `parquet:"valid"`
 	Reason string `parquet:"reason"`
-}
-
-// macParquet is the parquetWriter's part for the mac modes: records in the
-// same length-prefixed form, decoded into the mac row types.
-type macParquet struct {
-	mode Mode
-	gw   *parquet.GenericWriter[MacGenerateRecord]
-	vw   *parquet.GenericWriter[MacVerifyRecord]
-	gens []MacGenerateRecord
-	vers []MacVerifyRecord
-}
-
-func newMacParquet(w io.Writer, m Mode, opts []parquet.WriterOption) *macParquet {
-	p := &macParquet{mode: m}
-	if m == MacVerify {
-		p.vw = parquet.NewGenericWriter[MacVerifyRecord](w, opts...)
-	} else {
-		p.gw = parquet.NewGenericWriter[MacGenerateRecord](w, opts...)
-	}
-	return p
-}
-
-func (p *macParquet) appendRecord(dst []byte, r *Record) []byte {
-	dst = appendLP(dst, r.ID)
-	if p.mode == MacVerify {
-		dst = binary.AppendUvarint(dst, uint64(boolInt(r.Valid)))
-		return appendLP(dst, r.Reason)
-	}
-	dst = appendLP(dst, r.KeyID)
-	dst = appendLP(dst, r.Algorithm)
-	dst = binary.AppendUvarint(dst, uint64(len(r.MAC)))
-	return append(dst, r.MAC...)
-}
-
-func (p *macParquet) write(enc []byte) error {
-	l := lpReader{b: enc}
-	p.gens, p.vers = p.gens[:0], p.vers[:0]
-	for len(l.b) > 0 && !l.err {
-		id := l.str()
-		if p.mode == MacVerify {
-			valid := l.uvarint() == 1
-			p.vers = append(p.vers, MacVerifyRecord{ID: id, Valid: valid, Reason: l.str()})
-			continue
-		}
-		keyID, alg := l.str(), l.str()
-		p.gens = append(p.gens, MacGenerateRecord{ID: id, KeyID: keyID, Algorithm: alg, MAC: l.str()})
-	}
-	if l.err {
-		return errors.New("pipeline: corrupt encoded Parquet records")
-	}
-	var err error
-	if p.mode == MacVerify {
-		_, err = p.vw.Write(p.vers)
-		clear(p.vers)
-	} else {
-		_, err = p.gw.Write(p.gens)
-		clear(p.gens)
-	}
-	return err
-}
-
-func (p *macParquet) close() error {
-	if p.mode == MacVerify {
-		return p.vw.Close()
-	}
-	return p.gw.Close()
 }

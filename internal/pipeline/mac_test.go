@@ -202,7 +202,7 @@ func TestMacConfigNeedsAService(t *testing.T) {
 }
 
 func TestMacRecordsInEveryFormat(t *testing.T) {
-	gen := []Record{{ID: "a", MacRecord: MacRecord{KeyID: "alias/x,y", Algorithm: "HMAC_SHA_256", MAC: []byte("AAE=")}}}
+	gen := []testRecord{{ID: "a", MacRecord: MacRecord{KeyID: "alias/x,y", Algorithm: "HMAC_SHA_256", MAC: []byte("AAE=")}}}
 	if got, want := string(encodeAll(t, FormatNDJSON, MacGenerate, gen)),
 		`{"id":"a","key_id":"alias/x,y","algorithm":"HMAC_SHA_256","mac":"AAE="}`+"\n"; got != want {
 		t.Errorf("ndjson %s", got)
@@ -219,7 +219,7 @@ func TestMacRecordsInEveryFormat(t *testing.T) {
 	if err != nil || len(rows) != 1 || rows[0] != (MacGenerateRecord{ID: "a", KeyID: "alias/x,y", Algorithm: "HMAC_SHA_256", MAC: "AAE="}) {
 		t.Errorf("parquet %+v %v", rows, err)
 	}
-	ver := []Record{{ID: "a", Valid: true}, {ID: "b", Reason: "KMSInvalidMacException"}}
+	ver := []testRecord{{ID: "a", Valid: true}, {ID: "b", Reason: "KMSInvalidMacException"}}
 	pq = encodeAll(t, FormatParquet, MacVerify, ver)
 	vrows, err := parquet.Read[MacVerifyRecord](bytes.NewReader(pq), int64(len(pq)))
 	if err != nil || len(vrows) != 2 || vrows[1] != (MacVerifyRecord{ID: "b", Reason: "KMSInvalidMacException"}) {
@@ -230,16 +230,16 @@ func TestMacRecordsInEveryFormat(t *testing.T) {
 // TestParquetManifestCarriesMacColumns: the mac fields read from Parquet as
 // from NDJSON.
 func TestParquetManifestCarriesMacColumns(t *testing.T) {
-	data := writeParquet(t, []ManifestRecord{
-		{ID: "1", MacFields: MacFields{KeyID: "k1", Algorithm: "HMAC_SHA_256", Message: b64s("hello"), MAC: hmac256("hello")}},
-		{ID: "2", MacFields: MacFields{KeyID: "k1", Algorithm: "HMAC_SHA_256", MessageFile: "/nonexistent/m"}},
+	data := writeParquet(t, []MacManifestRecord{
+		{ID: "1", KeyID: "k1", Algorithm: "HMAC_SHA_256", Message: b64s("hello"), MAC: hmac256("hello")},
+		{ID: "2", KeyID: "k1", Algorithm: "HMAC_SHA_256", MessageFile: "/nonexistent/m"},
 	})
 	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out, rej bytes.Buffer
-	w, _ := NewWriter(&out, FormatNDJSON, MacVerify)
+	w, _ := NewWriter(&out, FormatNDJSON, MacVerify, "")
 	st, err := Run(context.Background(), Config{Mode: MacVerify, Mac: MacBackend{Service: newFakeMacs(t)}}, pr, w, NewRejectWriter(&rej), nil)
 	if err != nil {
 		t.Fatal(err)

@@ -12,10 +12,12 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
-// ManifestRecord is the Parquet schema of a manifest: every column optional,
-// headers and query as MAP<STRING, STRING>. A manifest file may hold any
-// subset of these columns, in any order, with other columns beside them
-// (ignored); id may also be an integer column.
+// ManifestRecord is the Parquet schema of a presign, sign or verify
+// manifest (the request fields): every column optional, headers and query as
+// MAP<STRING, STRING>. A manifest file may hold any subset of these columns,
+// in any order, with other columns beside them (ignored); id may also be an
+// integer column. Modes' own fields are further optional string columns
+// (MacManifestRecord).
 type ManifestRecord struct {
 	ID            string            `parquet:"id,optional"`
 	Method        string            `parquet:"method,optional"`
@@ -31,17 +33,17 @@ type ManifestRecord struct {
 	BodyFile      string            `parquet:"body_file,optional"`
 	Payload       string            `parquet:"payload,optional"`
 	Body          string            `parquet:"body,optional"`
-	MacFields                       // key_id, algorithm, message, message_file, mac (mac.go)
 }
 
-// ParquetReader reads a Parquet manifest row group by row group with
-// parquet-go's GenericReader[ManifestRecord], keeping the rows of its shard.
-// Row numbers are record numbers (1-based) across the file. The total is
-// known from the footer, so progress can show an ETA.
+// ParquetReader reads a Parquet manifest row group by row group, keeping
+// the rows of its shard. Row numbers are record numbers (1-based) across the
+// file. The total is known from the footer, so progress can show an ETA.
 //
-// GenericReader converts each row group to ManifestRecord's schema (missing
-// columns become nulls, an integer id becomes a string, other columns are
-// dropped); the reader then takes the converted column values as they are
+// parquet-go converts each row group to the schema of the manifest fields
+// (fieldSet.manifestSchema: those of ManifestRecord's columns and the modes'
+// own that the file has, so a file written with ManifestRecord needs no
+// conversion; missing columns become nulls, an integer id becomes a string, other
+// columns are dropped); the reader then takes the converted column values as they are
 // (ReadRows) instead of reconstructing a Go struct per row by reflection:
 // string values are copied into the batch's text, which becomes one string
 // per batch, so a row costs no allocation.
@@ -53,41 +55,35 @@ type ParquetReader struct {
 	f      *parquet.File
 	closer io.Closer
 	shard  Shard
+	fields *fieldSet
+	schema *parquet.Schema // the manifest fields the file has
 
 	groups []parquet.RowGroup
 	g      int // current row group
-	r      *parquet.GenericReader[ManifestRecord]
+	r      *parquet.GenericReader[any]
 	num    int64 // records consumed
 	rows   []parquet.Row
-	col    []pqField // leaf column index → field
-	maxDef []int     // leaf column index → definition level of a present value
+	col    []pqColumn // leaf column index → what it feeds
+	maxDef []int      // leaf column index → definition level of a present value
 	spans  []pqSpan
 	pairs  []pqPair
 	keys   []pqText // scratch: map keys of the current row
 	vals   []pqText // scratch: map values of the current row
 }
 
-// pqField is what a leaf column of ManifestRecord's schema feeds.
-type pqField uint8
+// pqColumn is what a leaf column of the manifest schema feeds: a field
+// (-1: none), or the keys or values of a headers or query map.
+type pqColumn struct {
+	field int16
+	part  pqPart
+}
+
+type pqPart uint8
 
 const (
-	pqIgnore pqField = iota
-	pqID
-	pqMethod
-	pqURL
-	pqBucket
-	pqKey
-	pqRegion
-	pqService
-	pqContentSHA256
-	pqBodyFile
-	pqPayload
-	pqExpires
-	pqHeaderKey
-	pqHeaderValue
-	pqQueryKey
-	pqQueryValue
-	pqBody
+	pqWhole pqPart = iota
+	pqMapKey
+	pqMapValue
 )
 
 // pqText is a string value's place in the batch text.
@@ -96,7 +92,7 @@ type pqText struct{ start, end int32 }
 // pqSpan is one string field of one row of the batch.
 type pqSpan struct {
 	row   int32
-	field pqField
+	field int16
 	text  pqText
 }
 
@@ -114,14 +110,23 @@ func NewParquetReader(r io.ReaderAt, size int64, shard Shard) (*ParquetReader, e
 	if err != nil {
 		return nil, fmt.Errorf("parquet manifest: %w", err)
 	}
-	if err := checkManifestSchema(f.Schema()); err != nil {
+	fields := newFieldSet()
+	if err := checkManifestSchema(f.Schema(), fields); err != nil {
 		return nil, err
 	}
-	pr := &ParquetReader{f: f, shard: shard, groups: f.RowGroups()}
-	schema := parquet.SchemaOf(ManifestRecord{})
-	for _, path := range schema.Columns() {
-		leaf, _ := schema.Lookup(path...)
-		pr.col = append(pr.col, fieldOfColumn(path))
+	var known []string // the manifest fields the file has
+	for _, c := range f.Schema().Fields() {
+		if fields.index(c.Name()) >= 0 {
+			known = append(known, c.Name())
+		}
+	}
+	if known == nil {
+		known = []string{FieldID} // rows of nothing but nulls: still counted
+	}
+	pr := &ParquetReader{f: f, shard: shard, fields: fields, schema: fields.manifestSchema(known), groups: f.RowGroups()}
+	for _, path := range pr.schema.Columns() {
+		leaf, _ := pr.schema.Lookup(path...)
+		pr.col = append(pr.col, fields.column(path))
 		pr.maxDef = append(pr.maxDef, leaf.MaxDefinitionLevel)
 	}
 	if c, ok := r.(io.Closer); ok {
@@ -130,49 +135,26 @@ func NewParquetReader(r io.ReaderAt, size int64, shard Shard) (*ParquetReader, e
 	return pr, nil
 }
 
-func fieldOfColumn(path []string) pqField {
-	if len(path) == 3 && (path[0] == FieldHeaders || path[0] == FieldQuery) {
-		switch {
-		case path[0] == FieldHeaders && path[2] == "key":
-			return pqHeaderKey
-		case path[0] == FieldHeaders && path[2] == "value":
-			return pqHeaderValue
-		case path[2] == "key":
-			return pqQueryKey
-		case path[2] == "value":
-			return pqQueryValue
-		}
+// column returns what the leaf column at path feeds.
+func (s *fieldSet) column(path []string) pqColumn {
+	c := pqColumn{field: -1}
+	i := s.index(path[0])
+	if i < 0 {
+		return c
 	}
-	if len(path) != 1 {
-		return pqIgnore
+	f := &s.fields[i]
+	switch {
+	case len(path) == 1 && (f.kind != headersField && f.kind != queryField):
+		c.part = pqWhole
+	case len(path) == 3 && (f.kind == headersField || f.kind == queryField) && path[2] == "key":
+		c.part = pqMapKey
+	case len(path) == 3 && (f.kind == headersField || f.kind == queryField) && path[2] == "value":
+		c.part = pqMapValue
+	default:
+		return c
 	}
-	switch path[0] {
-	case FieldID:
-		return pqID
-	case FieldMethod:
-		return pqMethod
-	case FieldURL:
-		return pqURL
-	case FieldBucket:
-		return pqBucket
-	case FieldKey:
-		return pqKey
-	case FieldRegion:
-		return pqRegion
-	case FieldService:
-		return pqService
-	case FieldContentSHA256:
-		return pqContentSHA256
-	case FieldBodyFile:
-		return pqBodyFile
-	case FieldPayload:
-		return pqPayload
-	case FieldBody:
-		return pqBody
-	case FieldExpires:
-		return pqExpires
-	}
-	return macColumn(path[0])
+	c.field = int16(i)
+	return c
 }
 
 // Total returns the number of rows of this shard in the file.
@@ -208,7 +190,7 @@ func (p *ParquetReader) ReadBatch(b *Batch) (err error) {
 			if p.g >= len(p.groups) {
 				return io.EOF
 			}
-			p.r = parquet.NewGenericRowGroupReader[ManifestRecord](p.groups[p.g])
+			p.r = parquet.NewGenericRowGroupReader[any](p.groups[p.g], p.schema)
 		}
 		rows := p.rows[:b.max-b.Len()]
 		n, rerr := p.r.ReadRows(rows)
@@ -238,46 +220,45 @@ func (p *ParquetReader) add(vals parquet.Row, b *Batch) {
 	r.Num = p.num
 	ri := int32(b.Len() - 1)
 	p.keys, p.vals = p.keys[:0], p.vals[:0]
-	flushPairs := func(header bool) {
+	flushPairs := func(field int16) {
+		header := p.fields.fields[field].kind == headersField
 		if len(p.keys) != len(p.vals) && r.Err == nil {
-			field := FieldQuery
-			if header {
-				field = FieldHeaders
-			}
-			r.Err = fieldErr(field, detail(ErrWrongType, "a map value is null"))
+			r.Err = fieldErr(p.fields.fields[field].name, detail(ErrWrongType, "a map value is null"))
 		}
 		for i := range min(len(p.keys), len(p.vals)) {
 			p.pairs = append(p.pairs, pqPair{row: ri, header: header, k: p.keys[i], v: p.vals[i]})
 		}
 		p.keys, p.vals = p.keys[:0], p.vals[:0]
 	}
-	prev := pqIgnore
+	prev := pqColumn{field: -1}
 	for _, v := range vals {
 		c := v.Column()
 		if c < 0 || c >= len(p.col) || v.IsNull() || v.DefinitionLevel() != p.maxDef[c] {
 			continue // null, or an absent or empty map
 		}
-		f := p.col[c]
-		// Columns come in schema order: headers' keys, their values, then
-		// query's keys and values. Pair a map when its values end.
-		if (prev == pqHeaderValue && f != pqHeaderValue) || (prev == pqQueryValue && f != pqQueryValue) {
-			flushPairs(prev == pqHeaderValue)
+		col := p.col[c]
+		// Columns come in schema order: a map's keys, then its values. Pair
+		// a map when its values end.
+		if prev.part == pqMapValue && col != prev {
+			flushPairs(prev.field)
 		}
-		prev = f
-		switch f {
-		case pqIgnore:
-		case pqExpires:
-			r.Expires, r.HasExpires = v.Int64(), true
-		case pqHeaderKey, pqQueryKey:
+		prev = col
+		if col.field < 0 {
+			continue
+		}
+		switch {
+		case col.part == pqMapKey:
 			p.keys = append(p.keys, p.text(v.ByteArray(), b))
-		case pqHeaderValue, pqQueryValue:
+		case col.part == pqMapValue:
 			p.vals = append(p.vals, p.text(v.ByteArray(), b))
+		case p.fields.fields[col.field].kind == secondsField:
+			r.Expires, r.HasExpires = v.Int64(), true
 		default:
-			p.spans = append(p.spans, pqSpan{row: ri, field: f, text: p.text(v.ByteArray(), b)})
+			p.spans = append(p.spans, pqSpan{row: ri, field: col.field, text: p.text(v.ByteArray(), b)})
 		}
 	}
-	if prev == pqHeaderValue || prev == pqQueryValue {
-		flushPairs(prev == pqHeaderValue)
+	if prev.part == pqMapValue {
+		flushPairs(prev.field)
 	}
 }
 
@@ -297,32 +278,10 @@ func (p *ParquetReader) resolve(b *Batch) {
 	str := func(t pqText) string { return text[t.start:t.end] }
 	for _, sp := range p.spans {
 		r := &b.rows[sp.row]
-		s := str(sp.text)
-		switch sp.field {
-		case pqID:
-			r.ID = s
-		case pqMethod:
-			r.Method = s
-		case pqURL:
-			r.URL = s
-		case pqBucket:
-			r.Bucket = s
-		case pqKey:
-			r.Key = s
-		case pqRegion:
-			r.Region = s
-		case pqService:
-			r.Service = s
-		case pqContentSHA256:
-			r.ContentSHA256 = s
-		case pqBodyFile:
-			r.BodyFile = s
-		case pqPayload:
-			r.Payload = s
-		case pqBody:
-			r.Body = s
-		default:
-			r.setMacColumn(sp.field, s)
+		if f := &p.fields.fields[sp.field]; f.kind == idField {
+			r.ID = str(sp.text)
+		} else {
+			*f.textOf(r) = str(sp.text)
 		}
 	}
 	// Pairs of one row and kind are contiguous; sort each map by name so
@@ -352,32 +311,33 @@ func (p *ParquetReader) resolve(b *Batch) {
 	}
 }
 
-// checkManifestSchema accepts a file whose known columns have types the
-// reader can take: byte arrays for strings (integers too for id), integers
-// for expires, maps of byte arrays for headers and query.
-func checkManifestSchema(s *parquet.Schema) error {
+// checkManifestSchema accepts a file whose known columns (fields) have
+// types the reader can take: byte arrays for strings (integers too for id),
+// integers for expires, maps of byte arrays for headers and query.
+func checkManifestSchema(s *parquet.Schema, fields *fieldSet) error {
 	for _, f := range s.Fields() {
 		name := f.Name()
 		bad := func(want string) error {
 			return fmt.Errorf("parquet manifest: column %q is %s; want %s", name, describeNode(f), want)
 		}
-		switch name {
-		case FieldHeaders, FieldQuery:
+		mf, ok := fields.lookup(name)
+		if !ok {
+			continue
+		}
+		switch mf.kind {
+		case headersField, queryField:
 			if !isStringMap(f) {
 				return bad("MAP<STRING, STRING>")
 			}
-		case FieldExpires:
+		case secondsField:
 			if !f.Leaf() || f.Repeated() || !isInt(f.Type().Kind()) {
 				return bad("an integer (seconds)")
 			}
-		case FieldID:
+		case idField:
 			if !f.Leaf() || f.Repeated() || !(f.Type().Kind() == parquet.ByteArray || isInt(f.Type().Kind())) {
 				return bad("a string or an integer")
 			}
-		case FieldKeyID, FieldAlgorithm, FieldMessage, FieldMessageFile, FieldMAC: // mac.go
-			fallthrough
-		case FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
-			FieldContentSHA256, FieldBodyFile, FieldPayload, FieldBody:
+		case textField:
 			if !f.Leaf() || f.Repeated() || f.Type().Kind() != parquet.ByteArray {
 				return bad("a string")
 			}

@@ -246,7 +246,7 @@ func TestParquetAndNDJSONManifestsSignAlike(t *testing.T) {
 			t.Fatal(err)
 		}
 		var out, rej bytes.Buffer
-		w, _ := NewWriter(&out, FormatNDJSON, Presign)
+		w, _ := NewWriter(&out, FormatNDJSON, Presign, "")
 		if _, err := Run(context.Background(), cfg, pr, w, NewRejectWriter(&rej), nil); err != nil {
 			t.Fatal(err)
 		}

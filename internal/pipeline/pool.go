@@ -33,8 +33,8 @@ import (
 func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *RejectWriter, progress *Progress) (Stats, error) {
 	start := time.Now()
 	var st Stats
-	if cfg.Mode == Verify || cfg.Mode == MacVerify {
-		st.Verify = &VerifyStats{ByReason: map[string]int64{}, kms: cfg.Mode == MacVerify}
+	if d, _ := cfg.modeDef(); d != nil && d.verdicts {
+		st.Verify = &VerifyStats{ByReason: map[string]int64{}, code: d.reasonCode}
 	}
 	if err := cfg.Validate(); err != nil {
 		return st, err
@@ -51,8 +51,11 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 
 	g, ctx := errgroup.WithContext(ctx)
 	free := make(chan *Batch, inflight)
+	fields := newFieldSet() // read-only: the batches share it
 	for range inflight {
-		free <- newBatch(cfg.BatchSize)
+		b := newBatch(cfg.BatchSize)
+		b.arena.fields = fields
+		free <- b
 	}
 	work := make(chan *Batch, inflight)
 	done := make(chan *Batch, inflight)

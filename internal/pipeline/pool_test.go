@@ -40,7 +40,7 @@ type runResult struct {
 func runManifest(t testing.TB, cfg Config, manifest string, f Format, shard Shard) runResult {
 	t.Helper()
 	var out, rej bytes.Buffer
-	w, err := NewWriter(&out, f, cfg.Mode)
+	w, err := NewWriter(&out, f, cfg.Mode, cfg.Scheme)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func TestPresignOutlivingCredentials(t *testing.T) {
 // its record allocate nothing.
 func TestPresignHotPathAllocatesNothing(t *testing.T) {
 	cfg := docConfig(Presign)
-	w, err := NewWriter(io.Discard, FormatNDJSON, Presign)
+	w, err := NewWriter(io.Discard, FormatNDJSON, Presign, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +413,7 @@ func TestPresignHotPathAllocatesNothing(t *testing.T) {
 func TestRunStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	src := &endlessSource{}
-	w, _ := NewWriter(io.Discard, FormatNDJSON, Presign)
+	w, _ := NewWriter(io.Discard, FormatNDJSON, Presign, "")
 	done := make(chan error, 1)
 	go func() {
 		_, err := Run(ctx, docConfig(Presign), src, w, NewRejectWriter(io.Discard), nil)
@@ -446,7 +446,7 @@ func (e *endlessSource) Close() error { return nil }
 
 func TestRunReportsWriteErrors(t *testing.T) {
 	boom := errors.New("disk full")
-	w, _ := NewWriter(failWriter{boom}, FormatNDJSON, Presign)
+	w, _ := NewWriter(failWriter{boom}, FormatNDJSON, Presign, "")
 	_, err := Run(context.Background(), docConfig(Presign), NewNDJSONReader(strings.NewReader(generatedManifest(100)), Shard{}), w, NewRejectWriter(io.Discard), nil)
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want %v", err, boom)
@@ -463,7 +463,7 @@ func TestRunMemoryIsBounded(t *testing.T) {
 	cfg := docConfig(Presign)
 	cfg.InFlight, cfg.BatchSize = 3, 16
 	src := &countingSource{limit: 5000, seen: map[*Batch]bool{}}
-	w, _ := NewWriter(io.Discard, FormatNDJSON, Presign)
+	w, _ := NewWriter(io.Discard, FormatNDJSON, Presign, "")
 	st, err := Run(context.Background(), cfg, src, w, NewRejectWriter(io.Discard), nil)
 	if err != nil || st.Signed != 5000 {
 		t.Fatalf("err %v stats %+v", err, st)

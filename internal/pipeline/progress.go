@@ -30,7 +30,16 @@ type Stats struct {
 type VerifyStats struct {
 	Valid, Invalid int64
 	ByReason       map[string]int64
-	kms            bool // mac verify: a mismatch is KMSInvalidMacException
+	code           func(sigerr.VerifyReason) string // the mode's modeDef.reasonCode
+}
+
+// reasonCode is the summary's name of an invalid verdict: the reason's
+// code, unless the mode names it otherwise.
+func (v *VerifyStats) reasonCode(r sigerr.VerifyReason) string {
+	if v.code != nil {
+		return v.code(r)
+	}
+	return r.Code()
 }
 
 // addVerdicts adds a written batch's verify counts.

@@ -7,10 +7,12 @@ import (
 	"github.com/batchsign/batchsign/sigv4"
 )
 
-// Row is one manifest row: a request to presign or sign. NDJSON object keys
-// and Parquet column names are the manifest field names given with each
-// field. Strings are raw UTF-8 (an S3 key is not percent-encoded here); an
-// empty string means the field was absent or null.
+// Row is one manifest row: a request to presign, sign or verify, named
+// field by field (the request fields, see requestFields), and the values of
+// the fields modes declare as their own (a MAC's key_id, …). NDJSON object
+// keys and Parquet column names are the manifest field names given with
+// each field. Strings are raw UTF-8 (an S3 key is not percent-encoded here);
+// an empty string means the field was absent or null.
 type Row struct {
 	// Num is the 1-based row number: the line number in an NDJSON manifest
 	// (blank lines count, so `sed -n Np` finds the row), the record number
@@ -49,7 +51,9 @@ type Row struct {
 	// for presign, and the default there) or "signed".
 	Payload string
 
-	MacFields // key_id, algorithm, message, message_file, mac (mac.go)
+	// own holds the modes' own text fields, by the slot their fieldSet
+	// gives them (fieldSet.ownField reads them).
+	own [maxOwnFields]string
 
 	// Err, when set, is why the row could not be decoded (wrong field type,
 	// broken JSON line). The row is rejected as is, without signing.

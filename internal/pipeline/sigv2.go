@@ -10,19 +10,31 @@ import (
 	"github.com/batchsign/batchsign/sigv2"
 )
 
-// sigV2State is a worker's SigV2 presigner (not safe for concurrent use)
-// and its scratch slices.
-type sigV2State struct {
+// sigV2Modes declares presign under SigV2.
+func sigV2Modes() []modeDef {
+	return []modeDef{
+		{mode: Presign, scheme: SchemeSigV2, about: "S3 legacy SigV2 query auth: AWSAccessKeyId, Expires in epoch seconds, Signature",
+			validate: (*Config).validateCredentials,
+			newRow:   func(w *worker) rowFunc { return (&sigV2Presigner{w: w}).presign },
+			fields:   presignFields(), refuses: presignRefuses(), out: presignTable()},
+	}
+}
+
+// sigV2Presigner is a worker's SigV2 presigner (not safe for concurrent
+// use, made on first use) and its scratch slices.
+type sigV2Presigner struct {
+	w      *worker
 	signer *sigv2.Signer
 	query  []sigv2.Param
 }
 
-// presignV2 signs r as an S3 SigV2 presigned URL: Expires is the signing
+// presign signs r as an S3 SigV2 presigned URL: Expires is the signing
 // time plus the row's lifetime, in epoch seconds. Rows address S3 by
 // bucket and key (the run's endpoint and addressing style apply) or by a
 // URL: virtual-hosted when its host is <bucket>.s3…amazonaws.com, path
 // style (bucket first in the path) otherwise.
-func (w *worker) presignV2(r *Row, b *Batch) error {
+func (st *sigV2Presigner) presign(r *Row, b *Batch) error {
+	w := st.w
 	method, service, err := w.common(r)
 	if err != nil {
 		return err
@@ -37,15 +49,13 @@ func (w *worker) presignV2(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	st := w.v2
-	if st == nil {
+	if st.signer == nil {
 		c := w.cfg.Credentials
 		s, err := sigv2.NewSigner(c.AccessKeyID, c.SecretAccessKey)
 		if err != nil {
 			return err
 		}
-		st = &sigV2State{signer: s}
-		w.v2 = st
+		st.signer = s
 	}
 	req := sigv2.PresignRequest{Method: method, SessionToken: w.cfg.Credentials.SessionToken,
 		Expires: w.t.Unix() + expires}
@@ -97,7 +107,7 @@ func (w *worker) presignV2(r *Row, b *Batch) error {
 	if err != nil {
 		return fieldErr(FieldURL, err)
 	}
-	w.rec = Record{ID: r.ID, Method: method, URL: w.url, ExpiresAt: w.t.Add(time.Duration(expires) * time.Second)}
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), timeValue(w.t.Add(time.Duration(expires)*time.Second)))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {
 		b.clamped++

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -10,16 +11,82 @@ import (
 	"github.com/batchsign/batchsign/sigv4"
 )
 
-// The schemes Verify mode tells apart, as written in the scheme column.
-const (
-	SchemeSigV4     = "sigv4"
-	SchemeSigV2     = "sigv2"
-	SchemeAzureHMAC = "azure-hmac"
-)
+// verifyModes declares verify: under SchemeAuto, each row judged by the
+// scheme it shows (rowScheme); under one scheme, only rows of that scheme
+// can be valid: a row that shows another is invalid, reason malformed (it
+// is not a request of the scheme asked for), with that scheme in the
+// scheme column.
+func verifyModes() []modeDef {
+	verify := func(only Scheme, about string, validate func(*Config) error) modeDef {
+		return modeDef{mode: Verify, scheme: only, about: about, validate: validate, verdicts: true,
+			newRow: func(w *worker) rowFunc { return (&verifier{w: w, only: only}).verify },
+			fields: []string{FieldID, FieldMethod, FieldURL, FieldHeaders}, refuses: []string{FieldBucket, FieldKey},
+			out: verifyTable()}
+	}
+	return []modeDef{
+		verify(SchemeAuto, "each row by the scheme it shows: sigv2 when the query has AWSAccessKeyId and Signature, azure-hmac when the Authorization is HMAC-SHA256, else sigv4",
+			(*Config).validateVerify),
+		verify(SchemeSigV4, "SigV4 presigned URLs and Authorization headers only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
+		verify(SchemeSigV2, "S3 SigV2 presigned URLs only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
+		verify(SchemeAzureHMAC, "Azure HMAC-SHA256 requests only; other rows are invalid (malformed)", (*Config).validateVerifyAzure),
+	}
+}
+
+// verifyTable is verify's output: id, valid, reason, scheme (the scheme
+// judged).
+func verifyTable() table {
+	return table{"VerifyRecord", []Column{
+		{Name: "id"}, {Name: "valid", Kind: BoolColumn}, {Name: "reason"}, {Name: "scheme"},
+	}}
+}
+
+// validateVerify is modeDef.validate for Verify under SchemeAuto: the keys
+// (Lookup, an Azure key, or Credentials) and the clock.
+func (c *Config) validateVerify() error {
+	if c.Lookup == nil && c.AzureKey == nil {
+		if err := c.validateKey(); err != nil {
+			return err
+		}
+	}
+	if c.Time.IsZero() {
+		return errSigningTime
+	}
+	return nil
+}
+
+// validateVerifyAWS is modeDef.validate for Verify under SigV4 or SigV2:
+// AWS keys (Lookup or Credentials) and the clock.
+func (c *Config) validateVerifyAWS() error {
+	if c.Lookup == nil {
+		if err := c.validateKey(); err != nil {
+			return err
+		}
+	}
+	if c.Time.IsZero() {
+		return errSigningTime
+	}
+	return nil
+}
+
+// validateVerifyAzure is modeDef.validate for Verify under Azure HMAC: the
+// Azure key and the clock. It never mentions the key.
+func (c *Config) validateVerifyAzure() error {
+	if len(c.AzureKey) == 0 {
+		return errors.New("no Azure access key: give a connection string (endpoint=https://…/;accesskey=…)")
+	}
+	if c.Time.IsZero() {
+		return errSigningTime
+	}
+	return nil
+}
 
 // verifier is a worker's Verify-mode state: its own SigV4 and SigV2
-// verifiers and Azure signer (none is safe for concurrent use).
+// verifiers and Azure signer (none is safe for concurrent use), made on
+// first use.
 type verifier struct {
+	w      *worker
+	only   Scheme // the scheme rows must show; SchemeAuto: any
+	ready  bool
 	lookup sigv4.SecretLookup
 	v4     *sigv4.Verifier
 	v2     *sigv2.Verifier
@@ -36,11 +103,13 @@ func credentialsLookup(c sigv4.Credentials) sigv4.SecretLookup {
 	}
 }
 
-func (w *worker) verifier() *verifier {
-	if w.ver != nil {
-		return w.ver
+// init makes the verifiers on first use.
+func (v *verifier) init() {
+	if v.ready {
+		return
 	}
-	v := &verifier{lookup: w.cfg.Lookup}
+	w := v.w
+	v.lookup = w.cfg.Lookup
 	if v.lookup == nil {
 		v.lookup = credentialsLookup(w.cfg.Credentials)
 	}
@@ -49,8 +118,7 @@ func (w *worker) verifier() *verifier {
 	if len(w.cfg.AzureKey) > 0 {
 		v.az, _ = azurehmac.NewSigner(w.cfg.AzureKey)
 	}
-	w.ver = v
-	return v
+	v.ready = true
 }
 
 // verify judges r: a presigned URL (SigV4 or SigV2) when its headers carry
@@ -58,7 +126,8 @@ func (w *worker) verifier() *verifier {
 // the Authorization says so). An invalid signature is an answer, written
 // with its reason; only a row that cannot be judged (no url, a bad method
 // or id) is an error, and so a reject.
-func (w *worker) verify(r *Row, b *Batch) error {
+func (v *verifier) verify(r *Row, b *Batch) error {
+	w := v.w
 	if err := checkUTF8(FieldID, r.ID); err != nil {
 		return err
 	}
@@ -75,19 +144,19 @@ func (w *worker) verify(r *Row, b *Batch) error {
 	case r.Bucket != "" || r.Key != "":
 		return fieldErr(FieldURL, detail(ErrConflict, "verify takes a url, not bucket and key"))
 	}
-	v := w.verifier()
+	v.init()
 	auth := headerValue(r.Headers, "authorization")
-	var scheme string
+	scheme := rowScheme(r.URL, auth)
 	var err error
 	switch {
-	case auth == "" && isSigV2URL(r.URL):
-		scheme = SchemeSigV2
+	case v.only != SchemeAuto && scheme != v.only:
+		scheme = v.only
+		err = sigerr.ErrMalformed
+	case scheme == SchemeSigV2:
 		err = v.v2.Verify(r.URL, w.t, &sigv2.VerifyOptions{Method: method, Headers: r.Headers})
 	case auth == "":
-		scheme = SchemeSigV4
 		err = v.v4.PresignedURL(method, r.URL, r.Headers, "")
-	case isAzureAuth(auth):
-		scheme = SchemeAzureHMAC
+	case scheme == SchemeAzureHMAC:
 		if v.az == nil {
 			err = sigerr.ErrUnknownKey
 		} else {
@@ -95,22 +164,35 @@ func (w *worker) verify(r *Row, b *Batch) error {
 			err = v.az.Verify(method, r.URL, func(name string) string { return headerValue(hs, name) }, nil, w.t)
 		}
 	default:
-		scheme = SchemeSigV4
 		err = v.v4.Request(method, r.URL, r.Headers, "")
 	}
 	reason := sigerr.ReasonOf(err)
 	if err != nil && reason == 0 {
 		return fieldErr(FieldURL, err)
 	}
-	w.rec = Record{ID: r.ID, Valid: err == nil, Scheme: scheme}
+	code := ""
 	if err == nil {
 		b.valid++
 	} else {
-		w.rec.Reason = reason.Code()
+		code = reason.Code()
 		b.invalid[min(int(reason), reasonSlots-1)]++
 	}
+	w.rec = append(w.rec[:0], stringValue(r.ID), boolValue(err == nil), stringValue(code), stringValue(string(scheme)))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil
+}
+
+// rowScheme is the scheme a row shows: SigV2 for a URL with SigV2 query
+// auth and no Authorization, Azure HMAC for an Azure HMAC-SHA256
+// Authorization, else SigV4 (query auth or an Authorization header).
+func rowScheme(rawURL, auth string) Scheme {
+	switch {
+	case auth == "" && isSigV2URL(rawURL):
+		return SchemeSigV2
+	case auth != "" && isAzureAuth(auth):
+		return SchemeAzureHMAC
+	}
+	return SchemeSigV4
 }
 
 // isAzureAuth reports whether an Authorization value is Azure HMAC-SHA256.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,11 +26,11 @@ func verifyFuzzSeeds(f *testing.F, azureKey []byte) (signed, hostile []string) {
 `
 	for _, cfg := range []Config{
 		docConfig(Presign), docConfig(Sign),
-		func() Config { c := docConfig(Presign); c.SigV2 = true; return c }(),
-		{Mode: Sign, AzureHMAC: true, AzureKey: azureKey, Time: docTime, Workers: 1, BatchSize: 4},
+		func() Config { c := docConfig(Presign); c.Scheme = SchemeSigV2; return c }(),
+		{Mode: Sign, Scheme: SchemeAzureHMAC, AzureKey: azureKey, Time: docTime, Workers: 1, BatchSize: 4},
 	} {
 		m := manifest
-		if cfg.AzureHMAC {
+		if cfg.Scheme == SchemeAzureHMAC {
 			m = `{"id":"z","method":"PATCH","url":"https://contoso.communication.azure.com/identities/x?api-version=2021-03-07","body":"[1]"}` + "\n"
 		}
 		res := runManifest(f, cfg, m, FormatNDJSON, Shard{})
@@ -63,7 +64,7 @@ func FuzzVerifyRow(f *testing.F) {
 	cfg := docConfig(Verify)
 	cfg.Time = docTime.Add(time.Minute)
 	cfg.AzureKey = azureKey
-	enc, err := NewWriter(io.Discard, FormatNDJSON, Verify)
+	enc, err := NewWriter(io.Discard, FormatNDJSON, Verify, SchemeAuto)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -78,8 +79,8 @@ func FuzzVerifyRow(f *testing.F) {
 		if r.Err != nil {
 			return false, "" // decoding is FuzzDecodeNDJSONRow's
 		}
-		w.rec = Record{}
-		if err := w.verify(r, b); err != nil {
+		w.rec = w.rec[:0]
+		if err := w.row(r, b); err != nil {
 			var fe *sigerr.FieldError
 			if !errors.As(err, &fe) || !slices.Contains(fields, fe.Field) {
 				return false, "reject does not name a manifest field: " + err.Error()
@@ -89,17 +90,20 @@ func FuzzVerifyRow(f *testing.F) {
 			}
 			return false, ""
 		}
-		rec := w.rec
+		if len(w.rec) != 4 { // id, valid, reason, scheme (Columns(Verify, SchemeAuto))
+			return false, "a verdict of " + strconv.Itoa(len(w.rec)) + " columns"
+		}
+		valid, reason, scheme := w.rec[1].num == 1, w.rec[2].str, Scheme(w.rec[3].str)
 		switch {
-		case rec.Scheme != SchemeSigV4 && rec.Scheme != SchemeSigV2 && rec.Scheme != SchemeAzureHMAC:
-			return false, "scheme " + rec.Scheme
-		case rec.Valid != (rec.Reason == "") || len(b.out) == 0:
-			return false, "valid and reason disagree, or no record: " + rec.Reason
+		case scheme != SchemeSigV4 && scheme != SchemeSigV2 && scheme != SchemeAzureHMAC:
+			return false, "scheme " + string(scheme)
+		case valid != (reason == "") || len(b.out) == 0:
+			return false, "valid and reason disagree, or no record: " + reason
 		}
-		if _, err := sigcore.SplitURL(r.URL); err != nil && rec.Reason != sigerr.ErrMalformed.Code() {
-			return false, "url refused (" + err.Error() + ") but judged " + rec.Reason
+		if _, err := sigcore.SplitURL(r.URL); err != nil && reason != sigerr.ErrMalformed.Code() {
+			return false, "url refused (" + err.Error() + ") but judged " + reason
 		}
-		return rec.Valid, ""
+		return valid, ""
 	}
 	for _, s := range signed {
 		if ok, problem := judge(s); !ok {

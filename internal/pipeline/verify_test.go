@@ -10,7 +10,7 @@ import (
 )
 
 func TestVerifyRecordsInEveryFormat(t *testing.T) {
-	recs := []Record{
+	recs := []testRecord{
 		{ID: "a", Valid: true, Scheme: SchemeSigV4},
 		{ID: "b,\"c\"", Reason: "expired", Scheme: SchemeSigV2},
 	}
@@ -63,5 +63,75 @@ func TestVerifyRunRoundTrip(t *testing.T) {
 	if st.Read != 3 || st.Signed != 2 || st.Rejected != 1 || st.Verify == nil || st.Verify.Invalid != 2 ||
 		st.Verify.ByReason["expired"] != 1 || st.Verify.ByReason["signature_mismatch"] != 1 {
 		t.Errorf("stats %+v %+v", st, st.Verify)
+	}
+}
+
+// TestVerifyUnderOneScheme: under auto every row is judged by the scheme it
+// shows; under one scheme its rows are judged as under auto, and a row of
+// another scheme is invalid, reason malformed, under the scheme asked for.
+func TestVerifyUnderOneScheme(t *testing.T) {
+	row := `{"id":"%s","bucket":"examplebucket","key":"k"}` + "\n"
+	sign := func(cfg Config, id, manifest string) string {
+		t.Helper()
+		res := runManifest(t, cfg, strings.ReplaceAll(manifest, "%s", id), FormatNDJSON, Shard{})
+		if res.err != nil || res.rejects != "" {
+			t.Fatal(res.err, res.rejects)
+		}
+		return res.out
+	}
+	v2 := docConfig(Presign)
+	v2.Scheme = SchemeSigV2
+	az := azureConfig(t, azureVectors(t)[0])
+	az.Time = docTime
+	rows := sign(docConfig(Presign), "sigv4-url", row) + sign(docConfig(Sign), "sigv4-headers", row) +
+		sign(v2, "sigv2", row) + sign(az, "azure-hmac", `{"id":"%s","url":"/identities","body":"{}"}`+"\n")
+	cfg := docConfig(Verify)
+	cfg.AzureKey = az.AzureKey
+	ids := []string{"sigv4-url", "sigv4-headers", "sigv2", "azure-hmac"}
+	for _, only := range []Scheme{SchemeAuto, SchemeSigV4, SchemeSigV2, SchemeAzureHMAC} {
+		cfg.Scheme = only
+		res := runManifest(t, cfg, rows, FormatNDJSON, Shard{})
+		if res.err != nil || res.rejects != "" {
+			t.Fatalf("%v: %v %s", only, res.err, res.rejects)
+		}
+		var want strings.Builder
+		invalid := 0
+		for _, id := range ids {
+			scheme := Scheme(strings.TrimSuffix(strings.TrimSuffix(id, "-url"), "-headers"))
+			switch {
+			case only == SchemeAuto || only == scheme:
+				want.WriteString(`{"id":"` + id + `","valid":true,"reason":"","scheme":"` + string(scheme) + `"}` + "\n")
+			default:
+				want.WriteString(`{"id":"` + id + `","valid":false,"reason":"malformed","scheme":"` + string(only) + `"}` + "\n")
+				invalid++
+			}
+		}
+		if res.out != want.String() {
+			t.Errorf("%v:\n%s\nwant\n%s", only, res.out, want.String())
+		}
+		if v := res.stats.Verify; v.Invalid != int64(invalid) || v.ByReason["malformed"] != int64(invalid) {
+			t.Errorf("%v: stats %+v", only, v)
+		}
+	}
+}
+
+// TestVerifyUnderOneSchemeNeedsItsKeys: AWS keys for sigv4 and sigv2, the
+// Azure key for azure-hmac; auto takes either.
+func TestVerifyUnderOneSchemeNeedsItsKeys(t *testing.T) {
+	aws := Config{Mode: Verify, Credentials: docCreds, Time: docTime}
+	azure := Config{Mode: Verify, AzureKey: []byte("k"), Time: docTime}
+	for _, tc := range []struct {
+		cfg    Config
+		scheme Scheme
+		ok     bool
+	}{
+		{aws, SchemeAuto, true}, {azure, SchemeAuto, true},
+		{aws, SchemeSigV4, true}, {aws, SchemeSigV2, true}, {aws, SchemeAzureHMAC, false},
+		{azure, SchemeSigV4, false}, {azure, SchemeSigV2, false}, {azure, SchemeAzureHMAC, true},
+	} {
+		tc.cfg.Scheme = tc.scheme
+		if err := tc.cfg.Validate(); (err == nil) != tc.ok {
+			t.Errorf("%v with AWS keys %v: %v", tc.scheme, tc.cfg.AzureKey == nil, err)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"encoding/hex"
 	"strconv"
 	"strings"
 	"time"
@@ -36,20 +35,27 @@ type worker struct {
 	pairs   []sigv4.QueryParam
 	hashBuf []byte
 	rec     Record
-	ver     *verifier // Verify mode only, made on first use
-	v2      *sigV2State
-	azure   *azureSign      // sign --scheme azure-hmac only, made on first use
-	mac     *macState       // mac modes only, made on first use
-	ctx     context.Context // the run's; nil outside Run
-	fatal   error           // stops the run (see MacBackend.Fatal)
+
+	row   rowFunc         // the mode's (modeDef.newRow)
+	ctx   context.Context // the run's; nil outside Run
+	fatal error           // stops the run (see MacBackend.Fatal)
 }
 
+// newWorker returns a worker for cfg's mode, which must be valid (see
+// Config.Validate).
 func newWorker(cfg *Config, keys *sigv4.KeyCache, enc Writer) *worker {
-	return &worker{
+	w := &worker{
 		cfg: cfg, t: cfg.signingTime(), keys: keys, enc: enc,
 		signers: make(map[signerKey]*sigv4.Signer),
 		addrs:   make(map[addrKey]Address),
 	}
+	d, err := cfg.modeDef()
+	if err != nil {
+		w.row = func(*Row, *Batch) error { return err }
+	} else {
+		w.row = d.newRow(w)
+	}
+	return w
 }
 
 // process signs every row of b, appending encoded records to b.out and
@@ -69,29 +75,6 @@ func (w *worker) process(b *Batch) {
 		}
 		b.signed++
 	}
-}
-
-// row processes one decoded row as the run's mode says: the one place that
-// dispatches on Config.Mode, so each mode is a row processor over the same
-// readers, pool and writers.
-func (w *worker) row(r *Row, b *Batch) error {
-	switch w.cfg.Mode {
-	case Sign:
-		if w.cfg.AzureHMAC {
-			return w.signAzure(r, b)
-		}
-		return w.sign(r, b)
-	case Verify:
-		return w.verify(r, b)
-	case MacGenerate:
-		return w.macGenerate(r, b)
-	case MacVerify:
-		return w.macVerify(r, b)
-	}
-	if w.cfg.SigV2 {
-		return w.presignV2(r, b)
-	}
-	return w.presign(r, b)
 }
 
 // signer returns the worker's Signer for region and service.
@@ -228,106 +211,6 @@ func (w *worker) expiresFor(r *Row) (e int64, clamped bool, err error) {
 	return e, false, nil
 }
 
-// presign signs r as a presigned URL. S3 rows without headers take the
-// engine's zero-allocation path; rows with headers to sign, and other
-// services, take the generic one.
-func (w *worker) presign(r *Row, b *Batch) error {
-	method, service, err := w.common(r)
-	if err != nil {
-		return err
-	}
-	if err := checkPresignPayload(r); err != nil {
-		return err
-	}
-	expires, clamped, err := w.expiresFor(r)
-	if err != nil {
-		return err
-	}
-
-	var p sigv4.S3Presign
-	var req sigv4.Request
-	var scheme string
-	generic := len(r.Headers) > 0 || service != "s3"
-	var s *sigv4.Signer
-	if r.URL != "" {
-		u, region, err := w.urlTarget(r)
-		if err != nil {
-			return err
-		}
-		if s, err = w.signer(region, service); err != nil {
-			return err
-		}
-		if generic {
-			scheme = u.Scheme
-			req = sigv4.Request{Method: method, Host: u.Host, Path: u.Path, Query: w.joinQuery(u.RawQuery, r.Query), Headers: r.Headers}
-		} else {
-			key, err := sigcore.URIUnescape(u.Path)
-			if err != nil {
-				return fieldErr(FieldURL, err)
-			}
-			if key != "" {
-				key = key[1:]
-			}
-			if w.pairs, err = queryPairs(w.pairs[:0], u.RawQuery); err != nil {
-				return err
-			}
-			w.pairs = append(w.pairs, r.Query...)
-			p = sigv4.S3Presign{Method: method, Scheme: u.Scheme, Host: u.Host, Key: key, Query: w.pairs, Expires: expires}
-		}
-	} else {
-		a, region, err := w.bucketTarget(r)
-		if err != nil {
-			return err
-		}
-		if s, err = w.signer(region, service); err != nil {
-			return err
-		}
-		if generic {
-			if err := checkUTF8(FieldKey, r.Key); err != nil {
-				return err
-			}
-			scheme = a.Scheme
-			req = sigv4.Request{Method: method, Host: a.Host, Path: w.s3Path(a.Bucket, r.Key), Query: w.joinQuery("", r.Query), Headers: r.Headers}
-		} else {
-			p = sigv4.S3Presign{Method: method, Scheme: a.Scheme, Host: a.Host, Bucket: a.Bucket, Key: r.Key, Query: r.Query, Expires: expires}
-		}
-	}
-	if generic {
-		u, err := s.PresignURL(scheme, &req, expires)
-		if err != nil {
-			return err
-		}
-		w.url = append(w.url[:0], u...)
-	} else {
-		w.url, err = s.AppendPresignS3(w.url[:0], &p)
-		if err != nil {
-			return err
-		}
-	}
-	w.rec = Record{ID: r.ID, Method: method, URL: w.url, ExpiresAt: w.t.Add(time.Duration(expires) * time.Second)}
-	b.out = w.enc.AppendRecord(b.out, &w.rec)
-	if clamped {
-		b.clamped++
-	}
-	return nil
-}
-
-// checkPresignPayload refuses body fields in a presign row: presigned URLs
-// carry UNSIGNED-PAYLOAD.
-func checkPresignPayload(r *Row) error {
-	switch {
-	case r.Payload != "" && r.Payload != "unsigned":
-		return fieldErr(FieldPayload, detail(sigerr.ErrInvalidValue, "presigned URLs carry UNSIGNED-PAYLOAD; use sign for "+strconv.Quote(r.Payload)))
-	case r.ContentSHA256 != "":
-		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
-	case r.BodyFile != "":
-		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
-	case r.Body != "":
-		return fieldErr(FieldBody, detail(ErrConflict, "an inline body is for sign --scheme azure-hmac"))
-	}
-	return nil
-}
-
 // checkUTF8 rejects text of field that is not valid UTF-8, naming the byte
 // offset (sigcore.CheckUTF8): S3 keys and ids are never silently repaired.
 func checkUTF8(field, s string) error {
@@ -367,110 +250,4 @@ func (w *worker) joinQuery(raw string, pairs []sigv4.QueryParam) string {
 	}
 	w.query = q
 	return string(q)
-}
-
-// sign signs r for an Authorization header and emits the URL and the
-// headers to add.
-func (w *worker) sign(r *Row, b *Batch) error {
-	method, service, err := w.common(r)
-	if err != nil {
-		return err
-	}
-	payload, err := w.payloadHash(r)
-	if err != nil {
-		return err
-	}
-	var req sigv4.Request
-	var scheme string
-	var s *sigv4.Signer
-	if r.URL != "" {
-		u, region, err := w.urlTarget(r)
-		if err != nil {
-			return err
-		}
-		if s, err = w.signer(region, service); err != nil {
-			return err
-		}
-		scheme = u.Scheme
-		req = sigv4.Request{Method: method, Host: u.Host, Path: u.Path, Query: w.joinQuery(u.RawQuery, r.Query)}
-	} else {
-		if err := checkUTF8(FieldKey, r.Key); err != nil {
-			return err
-		}
-		a, region, err := w.bucketTarget(r)
-		if err != nil {
-			return err
-		}
-		if s, err = w.signer(region, service); err != nil {
-			return err
-		}
-		scheme = a.Scheme
-		req = sigv4.Request{Method: method, Host: a.Host, Path: w.s3Path(a.Bucket, r.Key), Query: w.joinQuery("", r.Query)}
-	}
-	req.Headers, req.PayloadHash = r.Headers, payload
-	hs, err := s.SignHeaders(&req)
-	if err != nil {
-		return err
-	}
-	u := append(w.url[:0], scheme...)
-	u = append(u, "://"...)
-	u = append(u, req.Host...)
-	if req.Path == "" {
-		u = append(u, '/')
-	}
-	u = append(u, req.Path...)
-	if req.Query != "" {
-		u = append(u, '?')
-		u = append(u, req.Query...)
-	}
-	w.url = u
-	w.rec = Record{ID: r.ID, Method: method, URL: w.url, Headers: hs}
-	b.out = w.enc.AppendRecord(b.out, &w.rec)
-	return nil
-}
-
-// payloadHash decides the x-amz-content-sha256 of a signed request:
-// UNSIGNED-PAYLOAD when the row says payload "unsigned", else the SHA-256 of
-// body_file (checked against content_sha256 when both are given), else
-// content_sha256, else "" (the engine's empty-body hash).
-func (w *worker) payloadHash(r *Row) (string, error) {
-	if r.Body != "" {
-		return "", fieldErr(FieldBody, detail(ErrConflict, "an inline body is for --scheme azure-hmac; SigV4 rows give body_file or content_sha256"))
-	}
-	switch r.Payload {
-	case "", "signed":
-	case "unsigned":
-		if r.BodyFile != "" || r.ContentSHA256 != "" {
-			return "", fieldErr(FieldPayload, detail(ErrConflict, "payload \"unsigned\" with a body_file or content_sha256"))
-		}
-		return sigv4.UnsignedPayload, nil
-	default:
-		return "", fieldErr(FieldPayload, detail(sigerr.ErrInvalidValue, "want \"unsigned\" or \"signed\", got "+strconv.Quote(r.Payload)))
-	}
-	given := ""
-	if r.ContentSHA256 != "" {
-		if len(r.ContentSHA256) != 64 {
-			return "", fieldErr(FieldContentSHA256, detail(sigerr.ErrInvalidValue, "want 64 hex digits"))
-		}
-		var sum [32]byte
-		if _, err := hex.Decode(sum[:], []byte(r.ContentSHA256)); err != nil {
-			return "", fieldErr(FieldContentSHA256, detail(sigerr.ErrInvalidValue, "want 64 hex digits"))
-		}
-		given = hex.EncodeToString(sum[:]) // lower case, as SigV4 wants
-	}
-	if r.BodyFile == "" {
-		return given, nil
-	}
-	if w.hashBuf == nil {
-		w.hashBuf = make([]byte, hashBufSize)
-	}
-	sum, _, err := hashFile(r.BodyFile, w.hashBuf)
-	if err != nil {
-		return "", fieldErr(FieldBodyFile, err)
-	}
-	got := hex.EncodeToString(sum[:])
-	if given != "" && given != got {
-		return "", fieldErr(FieldContentSHA256, detail(sigerr.ErrInvalidValue, "does not match the SHA-256 of body_file ("+got+")"))
-	}
-	return got, nil
 }

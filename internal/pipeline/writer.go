@@ -8,34 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/batchsign/batchsign/sigv4"
-
-	"github.com/parquet-go/parquet-go"
 )
-
-// Record is one signed row as a Writer sees it. Its byte slices and strings
-// are valid only during the AppendRecord call.
-type Record struct {
-	ID     string
-	Method string
-	URL    []byte
-	// ExpiresAt is when a presigned URL stops working (presign only).
-	ExpiresAt time.Time
-	// Headers are the headers that authorise the request (sign only), in
-	// the engine's order: X-Amz-Security-Token (with temporary
-	// credentials), X-Amz-Date, x-amz-content-sha256, Authorization.
-	Headers []sigv4.Header
-
-	// Verify mode: whether the row's signature is valid, the reason code
-	// when not ("" when valid) and the scheme judged (sigv4, sigv2,
-	// azure-hmac).
-	Valid  bool
-	Reason string
-	Scheme string
-
-	MacRecord // mac generate (mac.go)
-}
 
 // Writer encodes signed rows and writes them in manifest order. Encoding is
 // split from writing so that workers encode in parallel and one goroutine
@@ -54,66 +27,87 @@ type Writer interface {
 	Close() error
 }
 
-// NewWriter returns a Writer of mode's records in format f to w. Output
-// columns: id, method, url, expires_at (RFC 3339, UTC) for Presign; id,
-// method, url, headers for Sign (in CSV, one column per header:
-// authorization, x-amz-date, x-amz-content-sha256, x-amz-security-token);
-// id, valid, reason, scheme for Verify; id, key_id, algorithm, mac for
-// MacGenerate; id, valid, reason for MacVerify.
-func NewWriter(w io.Writer, f Format, m Mode) (Writer, error) {
+// NewWriter returns a Writer of the records of mode m under scheme s ("" for
+// m's default) in format f to w. The mode declares the columns (Columns):
+// id, method, url, expires_at (RFC 3339, UTC) for Presign; id, method, url,
+// headers for Sign (in CSV, one column per header: authorization,
+// x-amz-date, x-amz-content-sha256, x-amz-security-token for SigV4; host,
+// x-ms-date, x-ms-content-sha256, authorization for Azure HMAC); id, valid,
+// reason, scheme for Verify; id, key_id, algorithm, mac for MacGenerate; id,
+// valid, reason for MacVerify.
+func NewWriter(w io.Writer, f Format, m Mode, s Scheme) (Writer, error) {
+	d, ok := lookupMode(m, s)
+	if !ok {
+		_, err := m.ParseScheme(string(s))
+		return nil, err
+	}
 	switch f {
 	case FormatNDJSON:
-		return &ndjsonWriter{w: w, mode: m}, nil
+		return newNDJSONWriter(w, d.out.columns), nil
 	case FormatCSV:
-		return &csvWriter{w: w, mode: m}, nil
+		return &csvWriter{w: w, cols: d.out.columns}, nil
 	case FormatParquet:
-		return newParquetWriter(w, m), nil
+		return newParquetWriter(w, d.out), nil
 	}
 	return nil, errors.New("output format not chosen (use --format, or an -o file ending in .ndjson, .csv or .parquet)")
 }
 
-// ndjsonWriter writes one JSON object per line.
+// ndjsonWriter writes one JSON object per line, a member per column.
 type ndjsonWriter struct {
 	w    io.Writer
-	mode Mode
+	cols []ndjsonColumn
+}
+
+// ndjsonColumn is a column's kind and its key with what comes before it:
+// `{"id":`, `,"url":`.
+type ndjsonColumn struct {
+	key  string
+	kind ColumnKind
+}
+
+func newNDJSONWriter(w io.Writer, cols []Column) *ndjsonWriter {
+	n := &ndjsonWriter{w: w, cols: make([]ndjsonColumn, len(cols))}
+	for i, c := range cols {
+		sep := byte(',')
+		if i == 0 {
+			sep = '{'
+		}
+		n.cols[i] = ndjsonColumn{string(append(appendJSONString([]byte{sep}, c.Name), ':')), c.Kind}
+	}
+	return n
 }
 
 func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
-	if n.mode.IsMac() {
-		return appendMacNDJSON(dst, n.mode, r)
-	}
-	if n.mode == Verify {
-		dst = append(dst, `{"id":`...)
-		dst = appendJSONString(dst, r.ID)
-		dst = append(dst, `,"valid":`...)
-		dst = strconv.AppendBool(dst, r.Valid)
-		dst = append(dst, `,"reason":`...)
-		dst = appendJSONString(dst, r.Reason)
-		dst = append(dst, `,"scheme":`...)
-		dst = appendJSONString(dst, r.Scheme)
-		return append(dst, "}\n"...)
-	}
-	dst = append(dst, `{"id":`...)
-	dst = appendJSONString(dst, r.ID)
-	dst = append(dst, `,"method":`...)
-	dst = appendJSONString(dst, r.Method)
-	dst = append(dst, `,"url":`...)
-	dst = appendJSONBytes(dst, r.URL)
-	if n.mode == Sign {
-		dst = append(dst, `,"headers":{`...)
-		for i, h := range r.Headers {
-			if i > 0 {
-				dst = append(dst, ',')
+	rec := *r
+	_ = rec[len(n.cols)-1] // one bounds check for the loop
+	for i, c := range n.cols {
+		dst = append(dst, c.key...)
+		v := &rec[i]
+		switch c.kind {
+		case StringColumn:
+			if v.raw != nil {
+				dst = appendJSONBytes(dst, v.raw)
+			} else {
+				dst = appendJSONString(dst, v.str)
 			}
-			dst = appendJSONString(dst, h.Name)
-			dst = append(dst, ':')
-			dst = appendJSONString(dst, h.Value)
+		case BoolColumn:
+			dst = strconv.AppendBool(dst, v.num != 0)
+		case TimeColumn:
+			dst = append(dst, '"')
+			dst = appendRFC3339Unix(dst, v.num)
+			dst = append(dst, '"')
+		case HeadersColumn:
+			dst = append(dst, '{')
+			for j, h := range v.hdrs {
+				if j > 0 {
+					dst = append(dst, ',')
+				}
+				dst = appendJSONString(dst, h.Name)
+				dst = append(dst, ':')
+				dst = appendJSONString(dst, h.Value)
+			}
+			dst = append(dst, '}')
 		}
-		dst = append(dst, '}')
-	} else {
-		dst = append(dst, `,"expires_at":"`...)
-		dst = appendRFC3339UTC(dst, r.ExpiresAt)
-		dst = append(dst, '"')
 	}
 	return append(dst, "}\n"...)
 }
@@ -170,11 +164,14 @@ const hexDigits = "0123456789abcdef"
 // time.RFC3339) does ("2026-11-23T01:00:00Z"), at a fraction of its cost for
 // the years 1970-9999 (days to a civil date as in Howard Hinnant's
 // days_from_civil inverse); other instants take the time package's way.
-func appendRFC3339UTC(dst []byte, t time.Time) []byte {
+func appendRFC3339UTC(dst []byte, t time.Time) []byte { return appendRFC3339Unix(dst, t.Unix()) }
+
+// appendRFC3339Unix is appendRFC3339UTC of the instant u seconds after
+// the Unix epoch (RFC 3339 has no fraction, so the second is all there is).
+func appendRFC3339Unix(dst []byte, u int64) []byte {
 	const maxUnix = 253402300800 // 10000-01-01T00:00:00Z
-	u := t.Unix()
 	if u < 0 || u >= maxUnix {
-		return t.UTC().AppendFormat(dst, time.RFC3339)
+		return time.Unix(u, 0).UTC().AppendFormat(dst, time.RFC3339)
 	}
 	days, secs := u/86400, u%86400
 	z := days + 719468 // days since 0000-03-01
@@ -246,72 +243,63 @@ func notPlain(v uint64) uint64 {
 	return (v | (v-0x20*ones)&^v | (q-ones)&^q | (bs-ones)&^bs) & highs
 }
 
-// csvWriter writes RFC 4180 CSV with a header line.
+// csvWriter writes RFC 4180 CSV with a header line, a field per column
+// (a HeadersColumn spreads over one field per Column.CSV name).
 type csvWriter struct {
 	w       io.Writer
-	mode    Mode
-	cols    []string // Sign's header columns; nil: signHeaderColumns
+	cols    []Column
 	started bool
 }
 
-// signColumns returns the header columns of a Sign run's CSV.
-func (c *csvWriter) signColumns() []string {
-	if c.cols != nil {
-		return c.cols
-	}
-	return signHeaderColumns[:]
-}
-
-// signHeaderColumns are the sign mode's CSV header columns, in order.
-var signHeaderColumns = [...]string{"Authorization", "X-Amz-Date", "x-amz-content-sha256", "X-Amz-Security-Token"}
-
 func (c *csvWriter) header() error {
 	c.started = true
-	h := "id,method,url,expires_at\r\n"
-	switch c.mode {
-	case Sign:
-		h = "id,method,url," + strings.ToLower(strings.Join(c.signColumns(), ",")) + "\r\n"
-	case Verify:
-		h = "id,valid,reason,scheme\r\n"
-	case MacGenerate, MacVerify:
-		h = macCSVHeader(c.mode)
+	var h strings.Builder
+	for i, col := range c.cols {
+		if i > 0 {
+			h.WriteByte(',')
+		}
+		if col.Kind == HeadersColumn {
+			h.WriteString(strings.ToLower(strings.Join(col.CSV, ",")))
+		} else {
+			h.WriteString(col.Name)
+		}
 	}
-	_, err := io.WriteString(c.w, h)
+	h.WriteString("\r\n")
+	_, err := io.WriteString(c.w, h.String())
 	return err
 }
 
 func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
-	if c.mode.IsMac() {
-		return appendMacCSV(dst, c.mode, r)
-	}
-	if c.mode == Verify {
-		dst = appendCSVField(dst, r.ID)
-		dst = append(dst, ',')
-		dst = strconv.AppendBool(dst, r.Valid)
-		dst = append(dst, ',')
-		dst = appendCSVField(dst, r.Reason)
-		dst = append(dst, ',')
-		dst = appendCSVField(dst, r.Scheme)
-		return append(dst, '\r', '\n')
-	}
-	dst = appendCSVField(dst, r.ID)
-	dst = append(dst, ',')
-	dst = appendCSVField(dst, r.Method)
-	dst = append(dst, ',')
-	dst = appendCSVBytes(dst, r.URL)
-	if c.mode == Sign {
-		for _, col := range c.signColumns() {
+	rec := *r
+	for i := range c.cols {
+		if i > 0 {
 			dst = append(dst, ',')
-			for _, h := range r.Headers {
-				if equalFoldASCII(h.Name, col) {
-					dst = appendCSVField(dst, h.Value)
-					break
+		}
+		v := &rec[i]
+		switch c.cols[i].Kind {
+		case StringColumn:
+			if v.raw != nil {
+				dst = appendCSVBytes(dst, v.raw)
+			} else {
+				dst = appendCSVField(dst, v.str)
+			}
+		case BoolColumn:
+			dst = strconv.AppendBool(dst, v.num != 0)
+		case TimeColumn:
+			dst = appendRFC3339Unix(dst, v.num)
+		case HeadersColumn:
+			for j, name := range c.cols[i].CSV {
+				if j > 0 {
+					dst = append(dst, ',')
+				}
+				for _, h := range v.hdrs {
+					if equalFoldASCII(h.Name, name) {
+						dst = appendCSVField(dst, h.Value)
+						break
+					}
 				}
 			}
 		}
-	} else {
-		dst = append(dst, ',')
-		dst = appendRFC3339UTC(dst, r.ExpiresAt)
 	}
 	return append(dst, '\r', '\n')
 }
@@ -382,195 +370,4 @@ func appendCSVBytes(dst, b []byte) []byte {
 		}
 	}
 	return append(dst, b...)
-}
-
-// PresignRecord is the Parquet schema of presign output.
-type PresignRecord struct {
-	ID        string `parquet:"id"`
-	Method    string `parquet:"method"`
-	URL       string `parquet:"url"`
-	ExpiresAt string `parquet:"expires_at"` // RFC 3339, UTC
-}
-
-// SignRecord is the Parquet schema of sign output. Parquet stores the
-// headers map sorted by name.
-type SignRecord struct {
-	ID      string            `parquet:"id"`
-	Method  string            `parquet:"method"`
-	URL     string            `parquet:"url"`
-	Headers map[string]string `parquet:"headers"`
-}
-
-// VerifyRecord is the Parquet schema of verify output.
-type VerifyRecord struct {
-	ID     string `parquet:"id"`
-	Valid  bool   `parquet:"valid"`
-	Reason string `parquet:"reason"`
-	Scheme string `parquet:"scheme"`
-}
-
-// parquetRowsPerGroup bounds the rows the Parquet writer buffers before
-// writing a row group, and so its memory.
-const parquetRowsPerGroup = 64 * 1024
-
-// parquetWriter: workers encode records in a compact length-prefixed form
-// (AppendRecord), the writer goroutine decodes them into the Parquet row
-// types and hands them to parquet-go.
-type parquetWriter struct {
-	mode Mode
-	pw   *parquet.GenericWriter[PresignRecord]
-	sw   *parquet.GenericWriter[SignRecord]
-	vw   *parquet.GenericWriter[VerifyRecord]
-	pres []PresignRecord
-	sigs []SignRecord
-	vers []VerifyRecord
-	mac  *macParquet // mac modes (mac.go)
-}
-
-func newParquetWriter(w io.Writer, m Mode) *parquetWriter {
-	opts := []parquet.WriterOption{
-		parquet.MaxRowsPerRowGroup(parquetRowsPerGroup),
-		parquet.CreatedBy("batchsign", "", ""),
-	}
-	p := &parquetWriter{mode: m}
-	switch m {
-	case Sign:
-		p.sw = parquet.NewGenericWriter[SignRecord](w, opts...)
-	case Verify:
-		p.vw = parquet.NewGenericWriter[VerifyRecord](w, opts...)
-	case MacGenerate, MacVerify:
-		p.mac = newMacParquet(w, m, opts)
-	default:
-		p.pw = parquet.NewGenericWriter[PresignRecord](w, opts...)
-	}
-	return p
-}
-
-func appendLP(dst []byte, s string) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(s)))
-	return append(dst, s...)
-}
-
-func (p *parquetWriter) AppendRecord(dst []byte, r *Record) []byte {
-	if p.mac != nil {
-		return p.mac.appendRecord(dst, r)
-	}
-	if p.mode == Verify {
-		dst = appendLP(dst, r.ID)
-		dst = binary.AppendUvarint(dst, uint64(boolInt(r.Valid)))
-		dst = appendLP(dst, r.Reason)
-		return appendLP(dst, r.Scheme)
-	}
-	dst = appendLP(dst, r.ID)
-	dst = appendLP(dst, r.Method)
-	dst = binary.AppendUvarint(dst, uint64(len(r.URL)))
-	dst = append(dst, r.URL...)
-	if p.mode == Sign {
-		dst = binary.AppendUvarint(dst, uint64(len(r.Headers)))
-		for _, h := range r.Headers {
-			dst = appendLP(dst, h.Name)
-			dst = appendLP(dst, h.Value)
-		}
-		return dst
-	}
-	return binary.AppendVarint(dst, r.ExpiresAt.Unix())
-}
-
-// lpReader decodes what AppendRecord wrote.
-type lpReader struct {
-	b   []byte
-	err bool
-}
-
-func (l *lpReader) uvarint() uint64 {
-	v, n := binary.Uvarint(l.b)
-	if n <= 0 {
-		l.err, l.b = true, nil
-		return 0
-	}
-	l.b = l.b[n:]
-	return v
-}
-
-func (l *lpReader) str() string {
-	n := l.uvarint()
-	if n > uint64(len(l.b)) {
-		l.err, l.b = true, nil
-		return ""
-	}
-	s := string(l.b[:n])
-	l.b = l.b[n:]
-	return s
-}
-
-func (p *parquetWriter) Write(enc []byte) error {
-	if p.mac != nil {
-		return p.mac.write(enc)
-	}
-	l := lpReader{b: enc}
-	p.pres, p.sigs, p.vers = p.pres[:0], p.sigs[:0], p.vers[:0]
-	for len(l.b) > 0 && !l.err {
-		if p.mode == Verify {
-			id := l.str()
-			valid := l.uvarint() == 1
-			reason := l.str()
-			p.vers = append(p.vers, VerifyRecord{ID: id, Valid: valid, Reason: reason, Scheme: l.str()})
-			continue
-		}
-		id, method, url := l.str(), l.str(), l.str()
-		if p.mode == Sign {
-			n := l.uvarint()
-			h := make(map[string]string, min(n, 8))
-			for i := uint64(0); i < n && !l.err; i++ {
-				k := l.str()
-				h[k] = l.str()
-			}
-			p.sigs = append(p.sigs, SignRecord{ID: id, Method: method, URL: url, Headers: h})
-			continue
-		}
-		v, n := binary.Varint(l.b)
-		if n <= 0 {
-			l.err = true
-			break
-		}
-		l.b = l.b[n:]
-		p.pres = append(p.pres, PresignRecord{ID: id, Method: method, URL: url,
-			ExpiresAt: time.Unix(v, 0).UTC().Format(time.RFC3339)})
-	}
-	if l.err {
-		return errors.New("pipeline: corrupt encoded Parquet records")
-	}
-	var err error
-	switch p.mode {
-	case Sign:
-		_, err = p.sw.Write(p.sigs)
-		clear(p.sigs)
-	case Verify:
-		_, err = p.vw.Write(p.vers)
-		clear(p.vers)
-	default:
-		_, err = p.pw.Write(p.pres)
-		clear(p.pres)
-	}
-	return err
-}
-
-func (p *parquetWriter) Close() error {
-	if p.mac != nil {
-		return p.mac.close()
-	}
-	switch p.mode {
-	case Sign:
-		return p.sw.Close()
-	case Verify:
-		return p.vw.Close()
-	}
-	return p.pw.Close()
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
