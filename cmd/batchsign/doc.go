@@ -23,9 +23,19 @@ Every command that signs or verifies names its scheme with --scheme:
 	sign     --scheme sigv4 (default) | azure-hmac
 	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac
 
-A scheme a command does not support is a usage error (exit 2).
-"presign --signature-version v2" is an alias of "presign --scheme sigv2",
-kept for scripts written before --scheme.
+Scheme names are exact lower case. A scheme a command does not support is
+a usage error (exit 2, nothing written) whose message lists the schemes that
+command supports. "presign --signature-version v4|v2" is an alias of
+"presign --scheme sigv4|sigv2", kept for scripts written before --scheme;
+both may be given when they agree. "batchsign COMMAND -h" lists each
+scheme's row fields and output columns.
+
+verify --scheme auto judges each row by the scheme it shows. With one named
+scheme, only rows of that scheme can be valid: any other row is reported
+valid false, reason malformed, with the requested scheme in the scheme
+column. Verifying under one scheme needs only that scheme's keys, and flags
+that cannot apply to it are refused (--region or --service with sigv2,
+--keys with azure-hmac, --connection-string with sigv4).
 
 # Common flags
 
