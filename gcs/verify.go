@@ -249,12 +249,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header) error {
 	return nil
 }
 
-func (v *Verifier) skew() time.Duration {
-	if v.Opts.MaxSkew > 0 {
-		return v.Opts.MaxSkew
-	}
-	return sigcore.MaxClockSkew
-}
+func (v *Verifier) skew() time.Duration { return sigcore.ClockSkew(v.Opts.MaxSkew) }
 
 // hmacSigner returns the cached Signer for an HMAC key, region and instant.
 func (v *Verifier) hmacSigner(id, secret, region string, t time.Time) (*Signer, error) {
