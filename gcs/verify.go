@@ -288,19 +288,19 @@ func (g *goog) parse(c *canon, query string) error {
 			return sigcore.Fail(schemeGCS, sigerr.ErrMalformed, "query", k+": "+err.Error())
 		}
 		var dst *string
-		if len(k) > len("x-goog-") && asciiEqualFold(k[:len("x-goog-")], "x-goog-") {
+		if len(k) > len("x-goog-") && sigcore.EqualFoldASCII(k[:len("x-goog-")], "x-goog-") {
 			switch rest := k[len("x-goog-"):]; {
-			case asciiEqualFold(rest, "algorithm"):
+			case sigcore.EqualFoldASCII(rest, "algorithm"):
 				dst = &g.alg
-			case asciiEqualFold(rest, "credential"):
+			case sigcore.EqualFoldASCII(rest, "credential"):
 				dst = &g.cred
-			case asciiEqualFold(rest, "date"):
+			case sigcore.EqualFoldASCII(rest, "date"):
 				dst = &g.date
-			case asciiEqualFold(rest, "expires"):
+			case sigcore.EqualFoldASCII(rest, "expires"):
 				dst = &g.expires
-			case asciiEqualFold(rest, "signedheaders"):
+			case sigcore.EqualFoldASCII(rest, "signedheaders"):
 				dst = &g.signed
-			case asciiEqualFold(rest, "signature"):
+			case sigcore.EqualFoldASCII(rest, "signature"):
 				dst = &g.sig
 			}
 		}
@@ -356,7 +356,7 @@ func appendCanonicalPath(dst []byte, path string) ([]byte, error) {
 // many times it occurs.
 func headerIn(hs []Header, name string) (value string, n int) {
 	for _, h := range hs {
-		if asciiEqualFold(strings.TrimSpace(h.Name), name) {
+		if sigcore.EqualFoldASCII(strings.TrimSpace(h.Name), name) {
 			value, n = h.Value, n+1
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigv4"
 
 	"github.com/parquet-go/parquet-go"
@@ -303,7 +304,7 @@ func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
 		for _, col := range c.signColumns() {
 			dst = append(dst, ',')
 			for _, h := range r.Headers {
-				if equalFoldASCII(h.Name, col) {
+				if sigcore.EqualFoldASCII(h.Name, col) {
 					dst = appendCSVField(dst, h.Value)
 					break
 				}
@@ -331,25 +332,6 @@ func (c *csvWriter) Close() error {
 		return c.header()
 	}
 	return nil
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // appendCSVField quotes s when it holds a comma, quote, CR, LF or leading
