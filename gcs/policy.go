@@ -86,7 +86,7 @@ type PostForm struct {
 // reservedField reports names the signer sets in a form.
 func reservedField(name string) bool {
 	for _, r := range [...]string{"bucket", "key", "policy", "file", "x-goog-algorithm", "x-goog-credential", "x-goog-date", "x-goog-signature"} {
-		if asciiEqualFold(name, r) {
+		if sigcore.EqualFoldASCII(name, r) {
 			return true
 		}
 	}
@@ -151,7 +151,7 @@ func (s *Signer) SignPostPolicy(p *PostPolicy) (*PostForm, error) {
 			doc = appendJSONString(doc, c.field)
 			doc = append(doc, ',')
 			doc = appendJSONString(doc, c.prefix)
-			keyLimited = keyLimited || asciiEqualFold(c.field, "$key")
+			keyLimited = keyLimited || sigcore.EqualFoldASCII(c.field, "$key")
 		case "content-length-range":
 			if c.min < 0 || c.max < c.min {
 				return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue,
@@ -180,11 +180,11 @@ func (s *Signer) SignPostPolicy(p *PostPolicy) (*PostForm, error) {
 			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidUTF8, "field "+strconv.Quote(f.Name)))
 		}
 		for _, g := range p.Fields[:i] {
-			if asciiEqualFold(g.Name, f.Name) {
+			if sigcore.EqualFoldASCII(g.Name, f.Name) {
 				return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidValue, "field "+strconv.Quote(f.Name)+" given twice"))
 			}
 		}
-		if len(f.Name) >= len("x-ignore-") && asciiEqualFold(f.Name[:len("x-ignore-")], "x-ignore-") {
+		if sigcore.HasPrefixFoldASCII(f.Name, "x-ignore-") {
 			continue
 		}
 		doc = appendJSONPair(doc, f.Name, f.Value)

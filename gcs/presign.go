@@ -462,36 +462,15 @@ func (s *Signer) appendSignature(dst, sts []byte) ([]byte, error) {
 // sets. Cloud Storage reads these names without regard to case (gsutil
 // writes them in lower case), so a caller's x-goog-date is refused too.
 func reservedParam(k string) bool {
-	if len(k) < len("x-goog-date") || !asciiEqualFold(k[:len("x-goog-")], "x-goog-") {
+	if len(k) < len("x-goog-date") || !sigcore.EqualFoldASCII(k[:len("x-goog-")], "x-goog-") {
 		return false
 	}
 	switch rest := k[len("x-goog-"):]; {
-	case asciiEqualFold(rest, "algorithm"), asciiEqualFold(rest, "credential"), asciiEqualFold(rest, "date"),
-		asciiEqualFold(rest, "expires"), asciiEqualFold(rest, "signedheaders"), asciiEqualFold(rest, "signature"):
+	case sigcore.EqualFoldASCII(rest, "algorithm"), sigcore.EqualFoldASCII(rest, "credential"), sigcore.EqualFoldASCII(rest, "date"),
+		sigcore.EqualFoldASCII(rest, "expires"), sigcore.EqualFoldASCII(rest, "signedheaders"), sigcore.EqualFoldASCII(rest, "signature"):
 		return true
 	}
 	return false
-}
-
-// asciiEqualFold is strings.EqualFold for ASCII, without Unicode folding
-// (the Kelvin sign is not a k here).
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // String names the algorithm, identity, scope and instant, never key

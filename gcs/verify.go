@@ -249,12 +249,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header) error {
 	return nil
 }
 
-func (v *Verifier) skew() time.Duration {
-	if v.Opts.MaxSkew > 0 {
-		return v.Opts.MaxSkew
-	}
-	return sigcore.MaxClockSkew
-}
+func (v *Verifier) skew() time.Duration { return sigcore.ClockSkew(v.Opts.MaxSkew) }
 
 // hmacSigner returns the cached Signer for an HMAC key, region and instant.
 func (v *Verifier) hmacSigner(id, secret, region string, t time.Time) (*Signer, error) {
@@ -293,19 +288,19 @@ func (g *goog) parse(c *canon, query string) error {
 			return sigcore.Fail(schemeGCS, sigerr.ErrMalformed, "query", k+": "+err.Error())
 		}
 		var dst *string
-		if len(k) > len("x-goog-") && asciiEqualFold(k[:len("x-goog-")], "x-goog-") {
+		if len(k) > len("x-goog-") && sigcore.EqualFoldASCII(k[:len("x-goog-")], "x-goog-") {
 			switch rest := k[len("x-goog-"):]; {
-			case asciiEqualFold(rest, "algorithm"):
+			case sigcore.EqualFoldASCII(rest, "algorithm"):
 				dst = &g.alg
-			case asciiEqualFold(rest, "credential"):
+			case sigcore.EqualFoldASCII(rest, "credential"):
 				dst = &g.cred
-			case asciiEqualFold(rest, "date"):
+			case sigcore.EqualFoldASCII(rest, "date"):
 				dst = &g.date
-			case asciiEqualFold(rest, "expires"):
+			case sigcore.EqualFoldASCII(rest, "expires"):
 				dst = &g.expires
-			case asciiEqualFold(rest, "signedheaders"):
+			case sigcore.EqualFoldASCII(rest, "signedheaders"):
 				dst = &g.signed
-			case asciiEqualFold(rest, "signature"):
+			case sigcore.EqualFoldASCII(rest, "signature"):
 				dst = &g.sig
 			}
 		}
@@ -361,7 +356,7 @@ func appendCanonicalPath(dst []byte, path string) ([]byte, error) {
 // many times it occurs.
 func headerIn(hs []Header, name string) (value string, n int) {
 	for _, h := range hs {
-		if asciiEqualFold(strings.TrimSpace(h.Name), name) {
+		if sigcore.EqualFoldASCII(strings.TrimSpace(h.Name), name) {
 			value, n = h.Value, n+1
 		}
 	}

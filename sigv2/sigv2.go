@@ -148,55 +148,11 @@ func sigV2ParamAt(a, b []Param, i int) *Param {
 	return &b[i-len(a)]
 }
 
-// sigV2HasPrefixFold reports whether s begins with the lower-case ASCII prefix,
-// ignoring the case of s.
-func sigV2HasPrefixFold(s, lowerPrefix string) bool {
-	if len(s) < len(lowerPrefix) {
-		return false
-	}
-	for i := 0; i < len(lowerPrefix); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != lowerPrefix[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// sigV2EqualFold reports whether a equals the lower-case ASCII name lowerB,
-// ignoring the case of a.
-func sigV2EqualFold(a, lowerB string) bool {
-	return len(a) == len(lowerB) && sigV2HasPrefixFold(a, lowerB)
-}
-
-// sigV2CompareFold orders header names as their lower-case forms order.
-func sigV2CompareFold(a, b string) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			if x < y {
-				return -1
-			}
-			return 1
-		}
-	}
-	return len(a) - len(b)
-}
-
 // sigV2HeaderValue returns the first value of a header named lowerName
 // (case-insensitively) among hs, and whether there was one.
 func sigV2HeaderValue(hs []Param, lowerName string) (string, bool) {
 	for i := range hs {
-		if len(hs[i].Name) == len(lowerName) && sigV2HasPrefixFold(hs[i].Name, lowerName) {
+		if sigcore.EqualFoldASCII(hs[i].Name, lowerName) {
 			return hs[i].Value, true
 		}
 	}
@@ -255,7 +211,7 @@ func (c *sigV2Canon) appendAmzHeaders(dst []byte, hs, extra []Param) ([]byte, er
 	idx := c.idx[:0]
 	for i := 0; i < len(hs)+len(extra); i++ {
 		p := sigV2ParamAt(hs, extra, i)
-		if sigV2HasPrefixFold(p.Name, "x-amz-") {
+		if sigcore.HasPrefixFoldASCII(p.Name, "x-amz-") {
 			if !sigV2ValidHeaderName(p.Name) {
 				c.idx = idx
 				return dst, sigV2RequestError("header", "invalid header name "+strconv.Quote(p.Name))
@@ -266,7 +222,7 @@ func (c *sigV2Canon) appendAmzHeaders(dst []byte, hs, extra []Param) ([]byte, er
 	// Stable insertion sort by lower-cased name: repeated names keep their
 	// order, so their values join in the order given.
 	for i := 1; i < len(idx); i++ {
-		for j := i; j > 0 && sigV2CompareFold(sigV2ParamAt(hs, extra, idx[j-1]).Name, sigV2ParamAt(hs, extra, idx[j]).Name) > 0; j-- {
+		for j := i; j > 0 && sigcore.CompareFoldASCII(sigV2ParamAt(hs, extra, idx[j-1]).Name, sigV2ParamAt(hs, extra, idx[j]).Name) > 0; j-- {
 			idx[j-1], idx[j] = idx[j], idx[j-1]
 		}
 	}
@@ -281,7 +237,7 @@ func (c *sigV2Canon) appendAmzHeaders(dst []byte, hs, extra []Param) ([]byte, er
 		}
 		dst = append(dst, ':')
 		j := i
-		for ; j < len(idx) && sigV2CompareFold(sigV2ParamAt(hs, extra, idx[j]).Name, name) == 0; j++ {
+		for ; j < len(idx) && sigcore.CompareFoldASCII(sigV2ParamAt(hs, extra, idx[j]).Name, name) == 0; j++ {
 			if j > i {
 				dst = append(dst, ',')
 			}
@@ -792,7 +748,7 @@ func (s *Signer) AppendPresignedURL(dst []byte, r *PresignRequest) ([]byte, erro
 	for _, hs := range [2][]Param{r.Headers, tok} {
 		for i := range hs {
 			h := &hs[i]
-			if sigV2HasPrefixFold(h.Name, "x-amz-") || sigV2EqualFold(h.Name, "content-md5") || sigV2EqualFold(h.Name, "content-type") {
+			if sigcore.HasPrefixFoldASCII(h.Name, "x-amz-") || sigcore.EqualFoldASCII(h.Name, "content-md5") || sigcore.EqualFoldASCII(h.Name, "content-type") {
 				dst = appendParam(dst, h.Name, h.Value, false)
 			}
 		}
@@ -980,7 +936,7 @@ func (v *Verifier) Verify(rawURL string, now time.Time, opts *VerifyOptions) err
 		case "Signature":
 			slot, n = &sig, 2
 		default:
-			if !(sigV2HasPrefixFold(p.Name, "x-amz-") || sigV2EqualFold(p.Name, "content-md5") || sigV2EqualFold(p.Name, "content-type")) {
+			if !(sigcore.HasPrefixFoldASCII(p.Name, "x-amz-") || sigcore.EqualFoldASCII(p.Name, "content-md5") || sigcore.EqualFoldASCII(p.Name, "content-type")) {
 				split = append(split, p)
 			}
 			continue
@@ -993,7 +949,7 @@ func (v *Verifier) Verify(rawURL string, now time.Time, opts *VerifyOptions) err
 	}
 	nRest := len(split)
 	for _, p := range q {
-		if !isSigV2AuthParam(p.Name) && (sigV2HasPrefixFold(p.Name, "x-amz-") || sigV2EqualFold(p.Name, "content-md5") || sigV2EqualFold(p.Name, "content-type")) {
+		if !isSigV2AuthParam(p.Name) && (sigcore.HasPrefixFoldASCII(p.Name, "x-amz-") || sigcore.EqualFoldASCII(p.Name, "content-md5") || sigcore.EqualFoldASCII(p.Name, "content-type")) {
 			split = append(split, p)
 		}
 	}

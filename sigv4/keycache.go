@@ -6,9 +6,9 @@ import (
 	"encoding"
 	"encoding/binary"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/keycache"
 	"github.com/batchsign/batchsign/internal/sigcore"
 )
 
@@ -198,16 +198,10 @@ const defaultKeyCacheSize = 1024
 //
 // The KeyCache holds secrets in memory as its map keys; it never prints them.
 type KeyCache struct {
-	// The state sits behind a pointer so that even a struct holding a KeyCache
-	// in an unexported field prints an address, never the map of secrets.
-	s *cacheState
-}
-
-type cacheState struct {
-	mu      sync.RWMutex
-	max     int
-	entries map[entryKey]*SigningKey
-	derives uint64 // keys derived, for tests and statistics
+	// The cache sits behind a pointer so that even a struct holding a
+	// KeyCache in an unexported field prints an address, never the map of
+	// secrets.
+	s *keycache.Cache[entryKey, *SigningKey]
 }
 
 type entryKey struct {
@@ -218,102 +212,40 @@ type entryKey struct {
 	service     string
 }
 
-// New returns a KeyCache holding at most maxEntries keys (DefaultKeyCacheSize if
+// entryDay orders entries by day for eviction: the big-endian number of
+// the YYYYMMDD bytes sorts as the days do.
+func entryDay(ek entryKey) uint64 { return binary.BigEndian.Uint64(ek.date[:]) }
+
+// NewKeyCache returns a KeyCache holding at most maxEntries keys (1024 if
 // maxEntries <= 0).
 func NewKeyCache(maxEntries int) *KeyCache {
-	if maxEntries <= 0 {
-		maxEntries = defaultKeyCacheSize
-	}
-	return &KeyCache{s: &cacheState{max: maxEntries, entries: make(map[entryKey]*SigningKey)}}
+	return &KeyCache{s: keycache.New[entryKey, *SigningKey](maxEntries, defaultKeyCacheSize, entryDay)}
 }
 
 // Get returns the signing key for the credential on the UTC day of t, deriving
 // it on first use. Rows signed on either side of UTC midnight get the key of
 // their own day. Get does not allocate when the key is cached.
 func (c *KeyCache) Get(accessKeyID, secret string, t time.Time, region, service string) *SigningKey {
-	return c.s.get(accessKeyID, secret, t, region, service)
-}
-
-func (c *cacheState) get(accessKeyID, secret string, t time.Time, region, service string) *SigningKey {
 	ek := entryKey{accessKeyID: accessKeyID, secret: secret, region: region, service: service}
 	appendDate(ek.date[:0], t)
-
-	c.mu.RLock()
-	k := c.entries[ek]
-	c.mu.RUnlock()
-	if k != nil {
+	if k, ok := c.s.Get(ek); ok {
 		return k
 	}
-
-	k = derive(secret, string(ek.date[:]), region, service)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old := c.entries[ek]; old != nil {
-		return old // another goroutine won the race; keep one pointer per key
-	}
-	if len(c.entries) >= c.max {
-		c.evictLocked()
-	}
-	c.entries[ek] = k
-	c.derives++
-	return k
-}
-
-// evictLocked frees room: every entry of the oldest day when more than one
-// day is cached, otherwise an arbitrary half of the entries.
-func (c *cacheState) evictLocked() {
-	var oldest, newest [8]byte
-	first := true
-	for ek := range c.entries {
-		if first || string(ek.date[:]) < string(oldest[:]) {
-			oldest = ek.date
-		}
-		if first || string(ek.date[:]) > string(newest[:]) {
-			newest = ek.date
-		}
-		first = false
-	}
-	if oldest != newest {
-		for ek := range c.entries {
-			if ek.date == oldest {
-				delete(c.entries, ek)
-			}
-		}
-		return
-	}
-	drop := len(c.entries) / 2
-	if drop == 0 {
-		drop = 1
-	}
-	for ek := range c.entries {
-		if drop == 0 {
-			break
-		}
-		delete(c.entries, ek)
-		drop--
-	}
+	return c.s.Put(ek, derive(secret, string(ek.date[:]), region, service))
 }
 
 // Len returns the number of cached keys.
-func (c *KeyCache) Len() int {
-	c.s.mu.RLock()
-	defer c.s.mu.RUnlock()
-	return len(c.s.entries)
-}
+func (c *KeyCache) Len() int { return c.s.Len() }
 
 // derivations returns how many keys the cache has derived since it was created.
-func (c *KeyCache) derivations() uint64 {
-	c.s.mu.RLock()
-	defer c.s.mu.RUnlock()
-	return c.s.derives
-}
+func (c *KeyCache) derivations() uint64 { return c.s.Stored() }
 
 // String describes the cache without any key or secret.
 func (c KeyCache) String() string {
 	if c.s == nil {
 		return "KeyCache{}"
 	}
-	return fmt.Sprintf("KeyCache{entries: %d, max: %d}", c.Len(), c.s.max)
+	return fmt.Sprintf("KeyCache{entries: %d, max: %d}", c.Len(), c.s.Max())
 }
 
 // GoString is String, so %#v cannot reach the map of secrets.

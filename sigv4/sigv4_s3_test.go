@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/awssuite"
 	"github.com/batchsign/batchsign/internal/sha256block"
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/internal/vectors"
@@ -96,9 +97,9 @@ func TestS3DocumentationExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			expect(t, "canonical request", c.CanonicalRequest, want.canonical)
-			expect(t, "string to sign", c.StringToSign, want.stringToSign)
-			expect(t, "signature", c.Signature, want.signature)
+			awssuite.Expect(t, "canonical request", c.CanonicalRequest, want.canonical)
+			awssuite.Expect(t, "string to sign", c.StringToSign, want.stringToSign)
+			awssuite.Expect(t, "signature", c.Signature, want.signature)
 			hs, err := s.SignHeaders(&tc.req)
 			if err != nil {
 				t.Fatal(err)
@@ -129,16 +130,16 @@ func TestS3DocumentationPresignedGET(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "URL", string(got), want.url)
-	expect(t, "canonical request", string(s.cr), want.canonical)
+	awssuite.Expect(t, "URL", string(got), want.url)
+	awssuite.Expect(t, "canonical request", string(s.cr), want.canonical)
 
 	c, err := s.Explain(&Request{Method: "GET", Host: "examplebucket.s3.amazonaws.com", Path: "/test.txt"}, QueryForm, 86400)
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect(t, "canonical request (Request path)", c.CanonicalRequest, want.canonical)
-	expect(t, "string to sign", c.StringToSign, want.stringToSign)
-	expect(t, "signature", c.Signature, want.signature)
+	awssuite.Expect(t, "canonical request (Request path)", c.CanonicalRequest, want.canonical)
+	awssuite.Expect(t, "string to sign", c.StringToSign, want.stringToSign)
+	awssuite.Expect(t, "signature", c.Signature, want.signature)
 }
 
 func newS3Signer(t testing.TB, token string) *Signer {

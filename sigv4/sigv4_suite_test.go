@@ -3,87 +3,17 @@ package sigv4
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/batchsign/batchsign/internal/awssuite"
 	"github.com/batchsign/batchsign/internal/vectors"
 )
 
 // suiteRoot is the official AWS SigV4 test suite (awslabs/aws-c-auth), kept
 // in the repository's testdata/ (see its SOURCE.md).
 var suiteRoot = vectors.Path("aws-signing-test-suite/v4")
-
-type suiteContext struct {
-	Credentials struct {
-		AccessKeyID     string `json:"access_key_id"`
-		SecretAccessKey string `json:"secret_access_key"`
-		Token           string `json:"token"`
-	} `json:"credentials"`
-	Expiration       int64  `json:"expiration_in_seconds"`
-	Normalize        bool   `json:"normalize"`
-	Region           string `json:"region"`
-	Service          string `json:"service"`
-	SignBody         bool   `json:"sign_body"`
-	Timestamp        string `json:"timestamp"`
-	OmitSessionToken bool   `json:"omit_session_token"`
-}
-
-// rawRequest is request.txt split into its parts, keeping the raw header
-// lines so the signed request can be rebuilt byte for byte.
-type rawRequest struct {
-	method, path, query string
-	headerLines         []string // as written, continuation lines included
-	headers             []Header // name and value (continuations joined by "\n")
-	host                string
-	body                string
-}
-
-func parseRawRequest(t *testing.T, text string) rawRequest {
-	t.Helper()
-	head, body, _ := strings.Cut(text, "\n\n")
-	lines := strings.Split(head, "\n")
-	var rr rawRequest
-	f := strings.Fields(lines[0])
-	// The path may contain spaces ("GET /example space/ HTTP/1.1").
-	target := strings.TrimSuffix(strings.TrimPrefix(lines[0], f[0]+" "), " HTTP/1.1")
-	rr.method = f[0]
-	rr.path, rr.query, _ = strings.Cut(target, "?")
-	for _, l := range lines[1:] {
-		if l == "" {
-			continue
-		}
-		rr.headerLines = append(rr.headerLines, l)
-		if l[0] == ' ' || l[0] == '\t' {
-			rr.headers[len(rr.headers)-1].Value += "\n" + l
-			continue
-		}
-		name, value, ok := strings.Cut(l, ":")
-		if !ok {
-			t.Fatalf("bad header line %q", l)
-		}
-		rr.headers = append(rr.headers, Header{Name: name, Value: value})
-	}
-	for _, h := range rr.headers {
-		if strings.EqualFold(h.Name, "host") {
-			rr.host = h.Value
-		}
-	}
-	rr.body = body
-	return rr
-}
-
-func readSuiteFile(t *testing.T, dir, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, name))
-	if err != nil {
-		t.Fatalf("official suite: %v", err)
-	}
-	return string(b)
-}
 
 // TestOfficialSuite runs every case of the AWS SigV4 suite in both forms and
 // compares canonical request, string to sign, signature and the signed
@@ -98,15 +28,8 @@ func TestOfficialSuite(t *testing.T) {
 	}
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			var ctx suiteContext
-			if err := json.Unmarshal([]byte(readSuiteFile(t, dir, "context.json")), &ctx); err != nil {
-				t.Fatal(err)
-			}
-			ts, err := time.Parse(time.RFC3339, ctx.Timestamp)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rr := parseRawRequest(t, readSuiteFile(t, dir, "request.txt"))
+			ctx, ts := awssuite.ReadContext(t, dir)
+			rr := awssuite.ParseRequest(t, awssuite.ReadFile(t, dir, "request.txt"))
 			creds := Credentials{
 				AccessKeyID:     ctx.Credentials.AccessKeyID,
 				SecretAccessKey: ctx.Credentials.SecretAccessKey,
@@ -117,9 +40,9 @@ func TestOfficialSuite(t *testing.T) {
 				DisablePathNormalization: !ctx.Normalize,
 				TokenAfterSigning:        ctx.OmitSessionToken,
 			}
-			req := Request{Method: rr.method, Host: rr.host, Path: rr.path, Query: rr.query, Headers: rr.headers}
+			req := Request{Method: rr.Method, Host: rr.Host, Path: rr.Path, Query: rr.Query, Headers: rr.Headers}
 			if ctx.SignBody {
-				sum := sha256.Sum256([]byte(rr.body))
+				sum := sha256.Sum256([]byte(rr.Body))
 				req.PayloadHash = hex.EncodeToString(sum[:])
 			}
 
@@ -139,9 +62,9 @@ func TestOfficialSuite(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					expect(t, "canonical request", c.CanonicalRequest, readSuiteFile(t, dir, form+"-canonical-request.txt"))
-					expect(t, "string to sign", c.StringToSign, readSuiteFile(t, dir, form+"-string-to-sign.txt"))
-					expect(t, "signature", c.Signature, strings.TrimSpace(readSuiteFile(t, dir, form+"-signature.txt")))
+					awssuite.Expect(t, "canonical request", c.CanonicalRequest, awssuite.ReadFile(t, dir, form+"-canonical-request.txt"))
+					awssuite.Expect(t, "string to sign", c.StringToSign, awssuite.ReadFile(t, dir, form+"-string-to-sign.txt"))
+					awssuite.Expect(t, "signature", c.Signature, strings.TrimSpace(awssuite.ReadFile(t, dir, form+"-signature.txt")))
 
 					var b strings.Builder
 					if form == "header" {
@@ -149,8 +72,8 @@ func TestOfficialSuite(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						b.WriteString(rr.method + " " + target(rr.path, rr.query) + " HTTP/1.1\n")
-						for _, l := range rr.headerLines {
+						b.WriteString(rr.Method + " " + awssuite.Target(rr.Path, rr.Query) + " HTTP/1.1\n")
+						for _, l := range rr.HeaderLines {
 							b.WriteString(l + "\n")
 						}
 						for _, h := range added {
@@ -161,32 +84,18 @@ func TestOfficialSuite(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						if rr.query != "" {
-							q = rr.query + "&" + q
+						if rr.Query != "" {
+							q = rr.Query + "&" + q
 						}
-						b.WriteString(rr.method + " " + rr.path + "?" + q + " HTTP/1.1\n")
-						for _, l := range rr.headerLines {
+						b.WriteString(rr.Method + " " + rr.Path + "?" + q + " HTTP/1.1\n")
+						for _, l := range rr.HeaderLines {
 							b.WriteString(l + "\n")
 						}
 					}
-					b.WriteString("\n" + rr.body)
-					expect(t, "signed request", b.String(), readSuiteFile(t, dir, form+"-signed-request.txt"))
+					b.WriteString("\n" + rr.Body)
+					awssuite.Expect(t, "signed request", b.String(), awssuite.ReadFile(t, dir, form+"-signed-request.txt"))
 				})
 			}
 		})
-	}
-}
-
-func target(path, query string) string {
-	if query == "" {
-		return path
-	}
-	return path + "?" + query
-}
-
-func expect(t *testing.T, what, got, want string) {
-	t.Helper()
-	if got != want {
-		t.Errorf("%s differs\n--- got\n%s\n--- want\n%s", what, got, want)
 	}
 }

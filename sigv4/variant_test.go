@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/batchsign/batchsign/internal/awssuite"
 )
 
 // A variant signer's canonical request is SigV4's with only the algorithm,
@@ -36,7 +38,7 @@ func TestVariantChangesOnlyAlgorithmScopeAndRegionSet(t *testing.T) {
 	}
 	want := strings.NewReplacer("AWS4-HMAC-SHA256", "AWS4-TEST", "%2Fus-east-1%2Fs3", "%2Fs3",
 		"&X-Amz-Security-Token", "&X-Amz-Region-Set=us-%2A%2Ceu-west-1&X-Amz-Security-Token").Replace(c4.CanonicalRequest)
-	expect(t, "query-form canonical request", ca.CanonicalRequest, want)
+	awssuite.Expect(t, "query-form canonical request", ca.CanonicalRequest, want)
 	sum := sha256.Sum256([]byte(ca.StringToSign))
 	if ca.Signature != "SIG" || hex.EncodeToString(digest) != hex.EncodeToString(sum[:]) {
 		t.Fatalf("Sign got %x for string to sign %q (signature %q)", digest, ca.StringToSign, ca.Signature)
@@ -49,7 +51,7 @@ func TestVariantChangesOnlyAlgorithmScopeAndRegionSet(t *testing.T) {
 	ca, _ = va.Explain(&r, HeaderForm, 0)
 	want = strings.NewReplacer("x-amz-date:20130524T000000Z\n", "x-amz-date:20130524T000000Z\nx-amz-region-set:us-*,eu-west-1\n",
 		";x-amz-date;", ";x-amz-date;x-amz-region-set;").Replace(c4.CanonicalRequest)
-	expect(t, "header-form canonical request", ca.CanonicalRequest, want)
+	awssuite.Expect(t, "header-form canonical request", ca.CanonicalRequest, want)
 
 	hs, err := va.SignHeaders(&r)
 	if err != nil {

@@ -3,9 +3,9 @@ package sigv4
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/amzauth"
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
 )
@@ -34,50 +34,33 @@ type VerifyOptions struct {
 	TokenAfterSigning        bool
 }
 
-func (o *VerifyOptions) skew() time.Duration {
-	if o.MaxSkew > 0 {
-		return o.MaxSkew
-	}
-	return sigcore.MaxClockSkew
-}
-
 // credentialScope is X-Amz-Credential or the Credential= of an
 // Authorization header, taken apart.
-type credentialScope struct {
-	accessKeyID, date, region, service string
-}
-
-func parseCredential(v string) (credentialScope, bool) {
-	parts := strings.Split(v, "/")
-	if len(parts) != 5 || parts[4] != "aws4_request" || parts[0] == "" || len(parts[1]) != 8 || parts[2] == "" || parts[3] == "" {
-		return credentialScope{}, false
-	}
-	return credentialScope{parts[0], parts[1], parts[2], parts[3]}, true
-}
+type credentialScope = amzauth.Scope
 
 // verifyScope checks a credential scope against the options and the date.
 func (o *VerifyOptions) verifyScope(c credentialScope, signed time.Time) error {
-	if c.date != signed.Format("20060102") {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "scope date "+c.date+" is not the signing date "+signed.Format("20060102"))
+	if c.Date != signed.Format("20060102") {
+		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "scope date "+c.Date+" is not the signing date "+signed.Format("20060102"))
 	}
-	if o.Region != "" && c.region != o.Region {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "region "+strconv.Quote(c.region)+", expected "+strconv.Quote(o.Region))
+	if o.Region != "" && c.Region != o.Region {
+		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "region "+strconv.Quote(c.Region)+", expected "+strconv.Quote(o.Region))
 	}
-	if o.Service != "" && c.service != o.Service {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "service "+strconv.Quote(c.service)+", expected "+strconv.Quote(o.Service))
+	if o.Service != "" && c.Service != o.Service {
+		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "service "+strconv.Quote(c.Service)+", expected "+strconv.Quote(o.Service))
 	}
 	return nil
 }
 
 // signerFor builds the Signer that recomputes a signature for a scope.
 func (o *VerifyOptions) signerFor(c credentialScope, secret, token string, t time.Time, afterSigning, contentHeader bool) (*Signer, error) {
-	creds := Credentials{AccessKeyID: c.accessKeyID, SecretAccessKey: secret, SessionToken: token}
+	creds := Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: secret, SessionToken: token}
 	var key *SigningKey
 	if o.Keys != nil {
-		key = o.Keys.Get(c.accessKeyID, secret, t, c.region, c.service)
+		key = o.Keys.Get(c.AccessKeyID, secret, t, c.Region, c.Service)
 	}
 	return NewSigner(creds, key, t, Options{
-		Region: c.region, Service: c.service, Rules: o.Rules,
+		Region: c.Region, Service: c.Service, Rules: o.Rules,
 		DisablePathNormalization: o.DisablePathNormalization,
 		TokenAfterSigning:        afterSigning || o.TokenAfterSigning,
 		ContentSHA256Header:      contentHeader,
@@ -123,7 +106,7 @@ func (v *Verifier) GoString() string { return v.String() }
 func (v *Verifier) Format(f fmt.State, _ rune) { fmt.Fprint(f, v.String()) }
 
 func (v *Verifier) signer(c credentialScope, secret, token string, t time.Time, afterSigning, contentHeader bool) (*Signer, error) {
-	k := verifierKey{c.accessKeyID, secret, token, c.date, c.region, c.service, t.Unix(), afterSigning, contentHeader}
+	k := verifierKey{c.AccessKeyID, secret, token, c.Date, c.Region, c.Service, t.Unix(), afterSigning, contentHeader}
 	if s := v.signers[k]; s != nil {
 		return s, nil
 	}
@@ -183,123 +166,49 @@ func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, 
 // the same URL: the case of a scheme letter or of a percent-escape's hex
 // digit (TestVerifyDetectsEveryByteChange).
 func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payloadHash string) error {
-	opts, lookup := &v.Opts, v.Lookup
+	opts := &v.Opts
 	u, err := sigcore.SplitURL(rawURL)
 	if err != nil {
 		return sigcore.FailURL(schemeSigV4, err)
 	}
-	host, path, query := u.Host, u.Path, u.RawQuery
-	var (
-		alg, cred, date, expires, signedHdrs, sig, token string
-		seen                                             uint8
-	)
-	rest := v.rest[:0]
-	for _, part := range strings.Split(query, "&") {
-		if part == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(part, "=")
-		dk, err := sigcore.URIUnescape(k)
-		if err != nil {
-			return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "query", err.Error())
-		}
-		var dst *string
-		var bit uint8
-		switch dk {
-		case "X-Amz-Algorithm":
-			dst, bit = &alg, 1
-		case "X-Amz-Credential":
-			dst, bit = &cred, 2
-		case "X-Amz-Date":
-			dst, bit = &date, 4
-		case "X-Amz-Expires":
-			dst, bit = &expires, 8
-		case "X-Amz-SignedHeaders":
-			dst, bit = &signedHdrs, 16
-		case "X-Amz-Signature":
-			dst, bit = &sig, 32
-		case "X-Amz-Security-Token":
-			dst, bit = &token, 64
-		default:
-			if len(rest) > 0 {
-				rest = append(rest, '&')
-			}
-			rest = append(rest, part...)
-			continue
-		}
-		if seen&bit != 0 {
-			return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, dk, "given twice")
-		}
-		seen |= bit
-		dv, err := sigcore.URIUnescape(v)
-		if err != nil {
-			return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, dk, err.Error())
-		}
-		*dst = dv
-	}
-	for _, req := range []struct{ name, v string }{
-		{"X-Amz-Algorithm", alg}, {"X-Amz-Credential", cred}, {"X-Amz-Date", date},
-		{"X-Amz-Expires", expires}, {"X-Amz-SignedHeaders", signedHdrs}, {"X-Amz-Signature", sig},
-	} {
-		if req.v == "" {
-			return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, req.name, "missing")
-		}
-	}
-	if alg != Algorithm {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Algorithm", "unsupported algorithm "+strconv.Quote(alg))
-	}
-	scope, ok := parseCredential(cred)
-	if !ok {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Credential", "not AKID/date/region/service/aws4_request")
-	}
-	t, err := time.Parse(amzDateLayout, date)
+	p, rest, err := amzauth.SigV4.ParsePresigned(u.RawQuery, v.rest[:0])
+	v.rest = rest
 	if err != nil {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
-	}
-	exp, err := strconv.ParseInt(expires, 10, 64)
-	if err != nil || exp < 1 || exp > MaxExpires {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Expires", "must be 1…604800 seconds")
-	}
-	secret, ok := lookup(scope.accessKeyID)
-	if !ok {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrUnknownKey, "X-Amz-Credential", "access key "+strconv.Quote(scope.accessKeyID))
-	}
-	if err := opts.verifyScope(scope, t); err != nil {
 		return err
 	}
-	if !sigcore.HasListItem(signedHdrs, "host") {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrUnsignedHeader, "X-Amz-SignedHeaders", "host is not signed")
+	secret, err := amzauth.SigV4.Secret(v.Lookup, p.Scope.AccessKeyID, "X-Amz-Credential")
+	if err != nil {
+		return err
+	}
+	if err := opts.verifyScope(p.Scope, p.Date); err != nil {
+		return err
+	}
+	if err := amzauth.SigV4.CheckPresignedHost(&p); err != nil {
+		return err
 	}
 
 	// The signature decides authenticity; time decides validity. Checking
 	// the signature first means a forged URL is reported as forged, not as
 	// merely expired.
-	v.rest = rest
-	s, err := v.signer(scope, secret, token, t, false, false)
+	s, err := v.signer(p.Scope, secret, p.Token, p.Date, false, false)
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Credential", err.Error())
 	}
-	r := Request{Method: method, Host: host, Path: path, Query: string(rest), Headers: sigcore.PickSigned(headers, signedHdrs)}
+	r := Request{Method: method, Host: u.Host, Path: u.Path, Query: string(rest), Headers: sigcore.PickSigned(headers, p.SignedHeaders)}
 	if !s.s3 {
 		r.PayloadHash = payloadHash
 	}
-	signed, good, err := v.matches(s, &r, QueryForm, exp, sig)
+	signed, good, err := v.matches(s, &r, QueryForm, p.Expires, p.Signature)
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "url", err.Error())
 	}
-	if signed != signedHdrs {
+	if signed != p.SignedHeaders {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-SignedHeaders", "signed headers missing from the request")
 	}
 	if !good {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrSignatureMismatch, "X-Amz-Signature", "")
 	}
-	if opts.Now.Before(t.Add(-opts.skew())) {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrNotYetValid, "X-Amz-Date", "signed at "+t.Format(time.RFC3339))
-	}
-	if end := t.Add(time.Duration(exp) * time.Second); opts.Now.After(end) {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrExpired, "X-Amz-Expires", "expired at "+end.Format(time.RFC3339))
-	}
-	return nil
+	return amzauth.SigV4.CheckPresignedTime(&p, opts.Now, opts.MaxSkew)
 }
 
 // Request checks a request signed with a SigV4 Authorization header (rawURL
@@ -310,106 +219,44 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 // empty, is the hex SHA-256 of the body the verifier received; it must
 // match the x-amz-content-sha256 header the request signed.
 func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash string) error {
-	opts, lookup := &v.Opts, v.Lookup
+	opts := &v.Opts
 	u, err := sigcore.SplitURL(rawURL)
 	if err != nil {
 		return sigcore.FailURL(schemeSigV4, err)
 	}
-	host, path, query := u.Host, u.Path, u.RawQuery
-	get := func(name string) (string, int) {
-		v, n := "", 0
-		for _, h := range headers {
-			if strings.EqualFold(strings.TrimSpace(h.Name), name) {
-				v, n = h.Value, n+1
-			}
-		}
-		return strings.TrimSpace(v), n
-	}
-	auth, n := get("authorization")
-	if n != 1 {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "Authorization", "want exactly one Authorization header")
-	}
-	alg, params, _ := strings.Cut(auth, " ")
-	if alg != Algorithm {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "Authorization", "not "+Algorithm)
-	}
-	var cred, signedHdrs, sig string
-	for _, p := range strings.Split(params, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-		switch k {
-		case "Credential":
-			cred = v
-		case "SignedHeaders":
-			signedHdrs = v
-		case "Signature":
-			sig = v
-		}
-	}
-	if cred == "" || signedHdrs == "" || sig == "" {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "Authorization", "needs Credential, SignedHeaders and Signature")
-	}
-	scope, ok := parseCredential(cred)
-	if !ok {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "Authorization", "Credential is not AKID/date/region/service/aws4_request")
-	}
-	date, _ := get("x-amz-date")
-	if date == "" {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Date", "missing")
-	}
-	t, err := time.Parse(amzDateLayout, date)
+	a, err := amzauth.SigV4.ParseAuthorization(headers)
 	if err != nil {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
-	}
-	secret, ok := lookup(scope.accessKeyID)
-	if !ok {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrUnknownKey, "Authorization", "access key "+strconv.Quote(scope.accessKeyID))
-	}
-	if err := opts.verifyScope(scope, t); err != nil {
 		return err
 	}
-	for _, must := range []string{"host", "x-amz-date"} {
-		if !sigcore.HasListItem(signedHdrs, must) {
-			return sigcore.Fail(schemeSigV4, sigerr.ErrUnsignedHeader, must, "required header is not signed")
-		}
+	secret, err := amzauth.SigV4.Secret(v.Lookup, a.Scope.AccessKeyID, "Authorization")
+	if err != nil {
+		return err
 	}
-	// Every x-amz-* header present must be signed, as S3 requires, or a
-	// proxy could add one unnoticed.
-	for _, h := range headers {
-		name := strings.ToLower(strings.TrimSpace(h.Name))
-		if strings.HasPrefix(name, "x-amz-") && !sigcore.HasListItem(signedHdrs, name) && name != "x-amz-security-token" {
-			return sigcore.Fail(schemeSigV4, sigerr.ErrUnsignedHeader, name, "x-amz-* headers must be signed")
-		}
+	if err := opts.verifyScope(a.Scope, a.Date); err != nil {
+		return err
 	}
-	token, _ := get("x-amz-security-token")
-	contentHash, _ := get("x-amz-content-sha256")
-	isS3 := opts.Rules == RulesS3 || (opts.Rules == RulesAuto && scope.service == "s3")
-	if isS3 && contentHash == "" {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "x-amz-content-sha256", "S3 requires it")
+	isS3 := opts.Rules == RulesS3 || (opts.Rules == RulesAuto && a.Scope.Service == "s3")
+	if err := amzauth.SigV4.CheckHeaders(&a, headers, isS3, payloadHash); err != nil {
+		return err
 	}
-	if payloadHash != "" && contentHash != "" && contentHash != UnsignedPayload && !strings.HasPrefix(contentHash, "STREAMING-") &&
-		!sigcore.ConstantTimeEqualString(strings.ToLower(contentHash), strings.ToLower(payloadHash)) {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrContentHashMismatch, "x-amz-content-sha256", "body does not match the signed hash")
-	}
-	s, err := v.signer(scope, secret, token, t, token != "" && !sigcore.HasListItem(signedHdrs, "x-amz-security-token"), sigcore.HasListItem(signedHdrs, "x-amz-content-sha256"))
+	afterSigning := a.Token != "" && !sigcore.HasListItem(a.SignedHeaders, "x-amz-security-token")
+	s, err := v.signer(a.Scope, secret, a.Token, a.Date, afterSigning, sigcore.HasListItem(a.SignedHeaders, "x-amz-content-sha256"))
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "Authorization", err.Error())
 	}
-	r := Request{Method: method, Host: host, Path: path, Query: query, Headers: sigcore.PickSigned(headers, signedHdrs)}
-	if contentHash == "" {
+	r := Request{Method: method, Host: u.Host, Path: u.Path, Query: u.RawQuery, Headers: sigcore.PickSigned(headers, a.SignedHeaders)}
+	if a.ContentHash == "" {
 		r.PayloadHash = payloadHash
 	}
-	signed, good, err := v.matches(s, &r, HeaderForm, 0, sig)
+	signed, good, err := v.matches(s, &r, HeaderForm, 0, a.Signature)
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "request", err.Error())
 	}
-	if signed != signedHdrs {
+	if signed != a.SignedHeaders {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "SignedHeaders", "signed headers missing from the request")
 	}
 	if !good {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrSignatureMismatch, "Authorization", "")
 	}
-	if d := opts.Now.Sub(t); d > opts.skew() || d < -opts.skew() {
-		return sigcore.Fail(schemeSigV4, sigerr.ErrClockSkew, "X-Amz-Date", "signed at "+t.Format(time.RFC3339)+", "+d.Round(time.Second).String()+" from now")
-	}
-	return nil
+	return amzauth.SigV4.CheckSkew(&a, opts.Now, opts.MaxSkew)
 }

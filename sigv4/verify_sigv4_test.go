@@ -1,13 +1,13 @@
 package sigv4
 
 import (
-	"encoding/json"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/awssuite"
 	"github.com/batchsign/batchsign/internal/sha256block"
 	"github.com/batchsign/batchsign/internal/urltest"
 	"github.com/batchsign/batchsign/sigerr"
@@ -55,37 +55,33 @@ func TestVerifyOfficialSuite(t *testing.T) {
 	}
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
-			var ctx suiteContext
-			if err := json.Unmarshal([]byte(readSuiteFile(t, dir, "context.json")), &ctx); err != nil {
-				t.Fatal(err)
-			}
-			now, _ := time.Parse(time.RFC3339, ctx.Timestamp)
+			ctx, now := awssuite.ReadContext(t, dir)
 			opts := VerifyOptions{Now: now.Add(time.Minute), Region: ctx.Region, Service: ctx.Service,
 				DisablePathNormalization: !ctx.Normalize, TokenAfterSigning: ctx.OmitSessionToken}
 			lookup := lookupOf(ctx.Credentials.AccessKeyID, ctx.Credentials.SecretAccessKey)
 			payload := ""
 			if ctx.SignBody {
-				sum := sha256block.Sum256([]byte(parseRawRequest(t, readSuiteFile(t, dir, "request.txt")).body))
+				sum := sha256block.Sum256([]byte(awssuite.ParseRequest(t, awssuite.ReadFile(t, dir, "request.txt")).Body))
 				payload = hexString(sum[:])
 			}
 			for _, form := range []string{"header", "query"} {
-				rr := parseRawRequest(t, readSuiteFile(t, dir, form+"-signed-request.txt"))
+				rr := awssuite.ParseRequest(t, awssuite.ReadFile(t, dir, form+"-signed-request.txt"))
 				verify := func(url string) error {
 					if form == "header" {
-						return VerifyRequest(rr.method, url, rr.headers, payload, lookup, opts)
+						return VerifyRequest(rr.Method, url, rr.Headers, payload, lookup, opts)
 					}
-					return VerifyPresignedURL(rr.method, url, rr.headers, payload, lookup, opts)
+					return VerifyPresignedURL(rr.Method, url, rr.Headers, payload, lookup, opts)
 				}
-				err := verify("https://" + rr.host + target(rr.path, rr.query))
+				err := verify("https://" + rr.Host + awssuite.Target(rr.Path, rr.Query))
 				if notOnTheWire[filepath.Base(dir)] {
 					var ve *sigerr.VerifyError
 					if !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
 						t.Errorf("%s form: a request target with raw bytes: %v, want malformed url", form, err)
 					}
-					if wireEscape(rr.path) != rr.path {
+					if wireEscape(rr.Path) != rr.Path {
 						continue // a generic service signs the wire path escaped again: no wire form signs alike
 					}
-					err = verify("https://" + rr.host + target(rr.path, wireEscape(rr.query)))
+					err = verify("https://" + rr.Host + awssuite.Target(rr.Path, wireEscape(rr.Query)))
 				}
 				if err != nil {
 					t.Errorf("%s form: %v", form, err)

@@ -19,8 +19,8 @@
 //     X-Amz-Region-Set query parameter of a presigned URL or the
 //     X-Amz-Region-Set header of a header-signed request;
 //   - the signature is the lower-case hex of a DER-encoded ECDSA P-256
-//     signature of the SHA-256 of the string to sign: 140 to 144 hex
-//     digits, and different on every call, since ECDSA is randomised. Never
+//     signature of the SHA-256 of the string to sign: at most 144 hex
+//     digits (usually 140–144), different on every call, since ECDSA is randomised. Never
 //     compare two signatures: verify them.
 //
 // # Keys

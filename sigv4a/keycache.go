@@ -2,7 +2,8 @@ package sigv4a
 
 import (
 	"fmt"
-	"sync"
+
+	"github.com/batchsign/batchsign/internal/keycache"
 )
 
 // defaultKeyCacheSize bounds a KeyCache created with NewKeyCache(0): one
@@ -20,17 +21,10 @@ const defaultKeyCacheSize = 1024
 // derived again). It holds secrets in memory as its map keys and never
 // prints them.
 type KeyCache struct {
-	// The state sits behind a pointer so that even a struct holding a
+	// The cache sits behind a pointer so that even a struct holding a
 	// KeyCache in an unexported field prints an address, never the map of
 	// secrets.
-	s *cacheState
-}
-
-type cacheState struct {
-	mu      sync.RWMutex
-	max     int
-	entries map[cacheKey]*SigningKey
-	derives uint64 // keys derived, for tests
+	s *keycache.Cache[cacheKey, *SigningKey]
 }
 
 type cacheKey struct{ accessKeyID, secret string }
@@ -38,10 +32,7 @@ type cacheKey struct{ accessKeyID, secret string }
 // NewKeyCache returns a KeyCache holding at most maxEntries keys (1024 if
 // maxEntries <= 0).
 func NewKeyCache(maxEntries int) *KeyCache {
-	if maxEntries <= 0 {
-		maxEntries = defaultKeyCacheSize
-	}
-	return &KeyCache{s: &cacheState{max: maxEntries, entries: make(map[cacheKey]*SigningKey)}}
+	return &KeyCache{s: keycache.New[cacheKey, *SigningKey](maxEntries, defaultKeyCacheSize, nil)}
 }
 
 // Get returns the signing key of the access key pair, deriving it on first
@@ -49,10 +40,7 @@ func NewKeyCache(maxEntries int) *KeyCache {
 // (an empty access key id or secret).
 func (c *KeyCache) Get(accessKeyID, secret string) (*SigningKey, error) {
 	ck := cacheKey{accessKeyID, secret}
-	c.s.mu.RLock()
-	k := c.s.entries[ck]
-	c.s.mu.RUnlock()
-	if k != nil {
+	if k, ok := c.s.Get(ck); ok {
 		return k, nil
 	}
 	// Derive outside the lock: two goroutines may both derive a new key,
@@ -61,46 +49,21 @@ func (c *KeyCache) Get(accessKeyID, secret string) (*SigningKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
-	if old := c.s.entries[ck]; old != nil {
-		return old, nil
-	}
-	if len(c.s.entries) >= c.s.max {
-		drop := max(len(c.s.entries)/2, 1)
-		for ek := range c.s.entries {
-			if drop == 0 {
-				break
-			}
-			delete(c.s.entries, ek)
-			drop--
-		}
-	}
-	c.s.entries[ck] = k
-	c.s.derives++
-	return k, nil
+	return c.s.Put(ck, k), nil
 }
 
 // Len returns the number of cached keys.
-func (c *KeyCache) Len() int {
-	c.s.mu.RLock()
-	defer c.s.mu.RUnlock()
-	return len(c.s.entries)
-}
+func (c *KeyCache) Len() int { return c.s.Len() }
 
 // derivations returns how many keys the cache has derived.
-func (c *KeyCache) derivations() uint64 {
-	c.s.mu.RLock()
-	defer c.s.mu.RUnlock()
-	return c.s.derives
-}
+func (c *KeyCache) derivations() uint64 { return c.s.Stored() }
 
 // String describes the cache without any key or secret.
 func (c KeyCache) String() string {
 	if c.s == nil {
 		return "sigv4a.KeyCache{}"
 	}
-	return fmt.Sprintf("sigv4a.KeyCache{entries: %d, max: %d}", c.Len(), c.s.max)
+	return fmt.Sprintf("sigv4a.KeyCache{entries: %d, max: %d}", c.Len(), c.s.Max())
 }
 
 // GoString is String, so %#v cannot reach the map of secrets.

@@ -194,7 +194,7 @@ func (s *Signer) took() error {
 // AppendPresignS3 appends a presigned S3 URL for p to dst: the parameters
 // of a SigV4 presign with X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256, a
 // credential without the region, X-Amz-Region-Set, and a signature of
-// 140-144 hex digits. It signs only the host header and UNSIGNED-PAYLOAD,
+// at most 144 hex digits (usually 140–144). It signs only the host header and UNSIGNED-PAYLOAD,
 // as S3 presigns do. The Signer must apply S3 rules (service "s3", or
 // Options.Rules = RulesS3).
 //

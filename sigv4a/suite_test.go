@@ -7,13 +7,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/awssuite"
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/internal/vectors"
 )
@@ -40,21 +40,6 @@ var inputOnly = map[string]string{
 	"get-vanilla-query-order-value": "Param1=value1&Param1=value2",
 }
 
-type suiteContext struct {
-	Credentials struct {
-		AccessKeyID     string `json:"access_key_id"`
-		SecretAccessKey string `json:"secret_access_key"`
-		Token           string `json:"token"`
-	} `json:"credentials"`
-	Expiration       int64  `json:"expiration_in_seconds"`
-	Normalize        bool   `json:"normalize"`
-	Region           string `json:"region"`
-	Service          string `json:"service"`
-	SignBody         bool   `json:"sign_body"`
-	Timestamp        string `json:"timestamp"`
-	OmitSessionToken bool   `json:"omit_session_token"`
-}
-
 // suiteCase is one case folder, read and parsed.
 // notOnTheWire are the suite cases whose request line holds bytes no
 // HTTP/1.1 request target carries (a raw space, raw UTF-8): AWS's suite signs
@@ -70,20 +55,16 @@ type suiteCase struct {
 	// canonicalQuery is set for an inputOnly case: the canonical query its
 	// canonical requests must start line 3 with.
 	canonicalQuery string
-	ctx            suiteContext
+	ctx            awssuite.Context
 	at             time.Time
-	req            rawRequest
+	req            awssuite.Request
 	pub            *ecdsa.PublicKey
 	body           string // hex SHA-256 of the body when the case signs it, else ""
 }
 
 func (c *suiteCase) file(t *testing.T, name string) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(c.dir, name))
-	if err != nil {
-		t.Fatalf("official suite: %v", err)
-	}
-	return string(b)
+	return awssuite.ReadFile(t, c.dir, name)
 }
 
 // expected returns the case's expected output file. For an inputOnly case
@@ -108,9 +89,9 @@ func (c *suiteCase) expected(t *testing.T, name string) (text string, ok bool) {
 	case "signed-request.txt":
 		sr := van.file(t, name)
 		if form == "header" {
-			return strings.Replace(sr, "GET / HTTP/1.1", "GET /?"+c.req.query+" HTTP/1.1", 1), true
+			return strings.Replace(sr, "GET / HTTP/1.1", "GET /?"+c.req.Query+" HTTP/1.1", 1), true
 		}
-		return strings.Replace(sr, "GET /?", "GET /?"+c.req.query+"&", 1), true
+		return strings.Replace(sr, "GET /?", "GET /?"+c.req.Query+"&", 1), true
 	}
 	return "", false
 }
@@ -136,7 +117,7 @@ func (c *suiteCase) options() Options {
 }
 
 func (c *suiteCase) request() Request {
-	return Request{Method: c.req.method, Host: c.req.host, Path: c.req.path, Query: c.req.query, Headers: c.req.headers, PayloadHash: c.body}
+	return Request{Method: c.req.Method, Host: c.req.Host, Path: c.req.Path, Query: c.req.Query, Headers: c.req.Headers, PayloadHash: c.body}
 }
 
 // forEachCase runs f for every case of the suite, each in its own subtest.
@@ -148,16 +129,10 @@ func forEachCase(t *testing.T, f func(t *testing.T, c *suiteCase)) {
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			c := &suiteCase{dir: dir, name: filepath.Base(dir)}
-			if err := json.Unmarshal([]byte(c.file(t, "context.json")), &c.ctx); err != nil {
-				t.Fatal(err)
-			}
-			var err error
-			if c.at, err = time.Parse(time.RFC3339, c.ctx.Timestamp); err != nil {
-				t.Fatal(err)
-			}
-			c.req = parseRawRequest(t, c.file(t, "request.txt"))
+			c.ctx, c.at = awssuite.ReadContext(t, dir)
+			c.req = awssuite.ParseRequest(t, c.file(t, "request.txt"))
 			if c.ctx.SignBody {
-				sum := sha256.Sum256([]byte(c.req.body))
+				sum := sha256.Sum256([]byte(c.req.Body))
 				c.body = hex.EncodeToString(sum[:])
 			}
 			pkFile := "public-key.json"
@@ -183,48 +158,6 @@ func forEachCase(t *testing.T, f func(t *testing.T, c *suiteCase)) {
 			f(t, c)
 		})
 	}
-}
-
-// rawRequest is a request.txt or *-signed-request.txt split into its parts,
-// keeping the header lines as written so a signed request can be rebuilt
-// byte for byte.
-type rawRequest struct {
-	method, path, query string
-	headerLines         []string // continuation lines included
-	headers             []Header // continuations joined by "\n"
-	host                string
-	body                string
-}
-
-func parseRawRequest(t *testing.T, text string) rawRequest {
-	t.Helper()
-	head, body, _ := strings.Cut(text, "\n\n")
-	lines := strings.Split(head, "\n")
-	var rr rawRequest
-	method, rest, _ := strings.Cut(lines[0], " ")
-	target := strings.TrimSuffix(rest, " HTTP/1.1") // the path may hold spaces
-	rr.method = method
-	rr.path, rr.query, _ = strings.Cut(target, "?")
-	for _, l := range lines[1:] {
-		if l == "" {
-			continue
-		}
-		rr.headerLines = append(rr.headerLines, l)
-		if l[0] == ' ' || l[0] == '\t' {
-			rr.headers[len(rr.headers)-1].Value += "\n" + l
-			continue
-		}
-		name, value, ok := strings.Cut(l, ":")
-		if !ok {
-			t.Fatalf("bad header line %q", l)
-		}
-		rr.headers = append(rr.headers, Header{Name: name, Value: value})
-		if strings.EqualFold(name, "host") {
-			rr.host = value
-		}
-	}
-	rr.body = body
-	return rr
 }
 
 // sigPattern finds the signature in a signed request: ECDSA signatures are
@@ -277,8 +210,8 @@ func TestOfficialSuite(t *testing.T) {
 				}
 				wantCR, _ := c.expected(t, form+"-canonical-request.txt")
 				sts, _ := c.expected(t, form+"-string-to-sign.txt")
-				expect(t, "canonical request", got.CanonicalRequest, wantCR)
-				expect(t, "string to sign", got.StringToSign, sts)
+				awssuite.Expect(t, "canonical request", got.CanonicalRequest, wantCR)
+				awssuite.Expect(t, "string to sign", got.StringToSign, sts)
 				if !verifyHex(c.pub, sts, got.Signature) {
 					t.Errorf("our signature %s does not verify with public-key.json", got.Signature)
 				}
@@ -293,8 +226,8 @@ func TestOfficialSuite(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					b.WriteString(rr.method + " " + target(rr.path, rr.query) + " HTTP/1.1\n")
-					for _, l := range rr.headerLines {
+					b.WriteString(rr.Method + " " + awssuite.Target(rr.Path, rr.Query) + " HTTP/1.1\n")
+					for _, l := range rr.HeaderLines {
 						b.WriteString(l + "\n")
 					}
 					for _, h := range added {
@@ -320,9 +253,9 @@ func TestOfficialSuite(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					u = strings.TrimPrefix(u, "https://"+rr.host)
-					b.WriteString(rr.method + " " + u + " HTTP/1.1\n")
-					for _, l := range rr.headerLines {
+					u = strings.TrimPrefix(u, "https://"+rr.Host)
+					b.WriteString(rr.Method + " " + u + " HTTP/1.1\n")
+					for _, l := range rr.HeaderLines {
 						b.WriteString(l + "\n")
 					}
 					_, sig, _ := strings.Cut(u, "X-Amz-Signature=")
@@ -330,24 +263,10 @@ func TestOfficialSuite(t *testing.T) {
 						t.Errorf("URL signature does not verify")
 					}
 				}
-				b.WriteString("\n" + rr.body)
+				b.WriteString("\n" + rr.Body)
 				want, _ := c.expected(t, form+"-signed-request.txt")
-				expect(t, "signed request (signature masked)", maskSignature(b.String()), maskSignature(want))
+				awssuite.Expect(t, "signed request (signature masked)", maskSignature(b.String()), maskSignature(want))
 			})
 		}
 	})
-}
-
-func target(path, query string) string {
-	if query == "" {
-		return path
-	}
-	return path + "?" + query
-}
-
-func expect(t *testing.T, what, got, want string) {
-	t.Helper()
-	if got != want {
-		t.Errorf("%s differs\n--- got\n%s\n--- want\n%s", what, got, want)
-	}
 }

@@ -9,15 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/amzauth"
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
 	"github.com/batchsign/batchsign/sigv4"
 )
 
 const schemeSigV4a = "sigv4a"
-
-// amzDateLayout is X-Amz-Date's format.
-const amzDateLayout = "20060102T150405Z"
 
 // maxSignatureHex bounds the hex of a DER P-256 signature (at most 72
 // bytes); a longer value cannot match and is not decoded.
@@ -49,13 +47,6 @@ type VerifyOptions struct {
 	// Options for services that sign that way.
 	DisablePathNormalization bool
 	TokenAfterSigning        bool
-}
-
-func (o *VerifyOptions) skew() time.Duration {
-	if o.MaxSkew > 0 {
-		return o.MaxSkew
-	}
-	return sigcore.MaxClockSkew
 }
 
 // Verifier checks SigV4a presigned URLs and signed requests: it rebuilds
@@ -116,26 +107,16 @@ func (v *Verifier) Format(f fmt.State, _ rune) { fmt.Fprint(f, v.String()) }
 
 // credentialScope is X-Amz-Credential or the Credential= of an
 // Authorization header, taken apart: AKID/date/service/aws4_request.
-type credentialScope struct {
-	accessKeyID, date, service string
-}
-
-func parseCredential(v string) (credentialScope, bool) {
-	parts := strings.Split(v, "/")
-	if len(parts) != 4 || parts[3] != "aws4_request" || parts[0] == "" || len(parts[1]) != 8 || parts[2] == "" {
-		return credentialScope{}, false
-	}
-	return credentialScope{parts[0], parts[1], parts[2]}, true
-}
+type credentialScope = amzauth.Scope
 
 // checkScope checks the credential scope and the region set against the
 // options and the signing instant.
 func (o *VerifyOptions) checkScope(c credentialScope, regionSet string, signed time.Time, field string) error {
-	if c.date != signed.Format("20060102") {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrWrongScope, field, "scope date "+c.date+" is not the signing date "+signed.Format("20060102"))
+	if c.Date != signed.Format("20060102") {
+		return sigcore.Fail(schemeSigV4a, sigerr.ErrWrongScope, field, "scope date "+c.Date+" is not the signing date "+signed.Format("20060102"))
 	}
-	if o.Service != "" && c.service != o.Service {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrWrongScope, field, "service "+strconv.Quote(c.service)+", expected "+strconv.Quote(o.Service))
+	if o.Service != "" && c.Service != o.Service {
+		return sigcore.Fail(schemeSigV4a, sigerr.ErrWrongScope, field, "service "+strconv.Quote(c.Service)+", expected "+strconv.Quote(o.Service))
 	}
 	if o.Region != "" && !regionSetHas(regionSet, o.Region) {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrWrongScope, "X-Amz-Region-Set", "region set "+sigcore.QuoteForError(regionSet)+" does not hold "+strconv.Quote(o.Region))
@@ -162,12 +143,12 @@ func (v *Verifier) publicKey(accessKeyID, secret string) (*ecdsa.PublicKey, erro
 // canonical returns the string to sign of r as the signer would build it
 // for this scope, region set and instant, and the signed-headers list.
 func (v *Verifier) canonical(c credentialScope, token, regionSet string, t time.Time, afterSigning, content bool, r *Request, form Form, expires int64) (sts, signed string, err error) {
-	k := verifierKey{c.accessKeyID, token, c.service, regionSet, t.Unix(), afterSigning, content,
+	k := verifierKey{c.AccessKeyID, token, c.Service, regionSet, t.Unix(), afterSigning, content,
 		v.Opts.Rules, v.Opts.DisablePathNormalization, v.Opts.TokenAfterSigning}
 	s := v.signers[k]
 	if s == nil {
-		s, err = newVariant(Credentials{AccessKeyID: c.accessKeyID, SessionToken: token}, t, Options{
-			RegionSet: regionSet, Service: c.service, Rules: v.Opts.Rules,
+		s, err = newVariant(Credentials{AccessKeyID: c.AccessKeyID, SessionToken: token}, t, Options{
+			RegionSet: regionSet, Service: c.Service, Rules: v.Opts.Rules,
 			DisablePathNormalization: v.Opts.DisablePathNormalization,
 			TokenAfterSigning:        afterSigning || v.Opts.TokenAfterSigning,
 			ContentSHA256Header:      content,
@@ -223,119 +204,43 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 	if err != nil {
 		return sigcore.FailURL(schemeSigV4a, err)
 	}
-	host, path, query := u.Host, u.Path, u.RawQuery
-	var (
-		alg, cred, date, expires, signedHdrs, sig, token, regionSet string
-		seen                                                        uint8
-	)
-	rest := v.rest[:0]
-	for part := range strings.SplitSeq(query, "&") {
-		if part == "" {
-			continue
-		}
-		k, val, _ := strings.Cut(part, "=")
-		dk, err := sigcore.URIUnescape(k)
-		if err != nil {
-			return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "query", err.Error())
-		}
-		var dst *string
-		var bit uint8
-		switch dk {
-		case "X-Amz-Algorithm":
-			dst, bit = &alg, 1
-		case "X-Amz-Credential":
-			dst, bit = &cred, 2
-		case "X-Amz-Date":
-			dst, bit = &date, 4
-		case "X-Amz-Expires":
-			dst, bit = &expires, 8
-		case "X-Amz-SignedHeaders":
-			dst, bit = &signedHdrs, 16
-		case "X-Amz-Signature":
-			dst, bit = &sig, 32
-		case "X-Amz-Security-Token":
-			dst, bit = &token, 64
-		case "X-Amz-Region-Set":
-			dst, bit = &regionSet, 128
-		default:
-			if len(rest) > 0 {
-				rest = append(rest, '&')
-			}
-			rest = append(rest, part...)
-			continue
-		}
-		if seen&bit != 0 {
-			return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, dk, "given twice")
-		}
-		seen |= bit
-		dv, err := sigcore.URIUnescape(val)
-		if err != nil {
-			return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, dk, err.Error())
-		}
-		*dst = dv
-	}
+	p, rest, err := amzauth.SigV4a.ParsePresigned(u.RawQuery, v.rest[:0])
 	v.rest = rest
-	for _, req := range []struct{ name, v string }{
-		{"X-Amz-Algorithm", alg}, {"X-Amz-Credential", cred}, {"X-Amz-Date", date}, {"X-Amz-Expires", expires},
-		{"X-Amz-SignedHeaders", signedHdrs}, {"X-Amz-Region-Set", regionSet}, {"X-Amz-Signature", sig},
-	} {
-		if req.v == "" {
-			return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, req.name, "missing")
-		}
-	}
-	if alg != Algorithm {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Algorithm", "unsupported algorithm "+sigcore.QuoteForError(alg))
-	}
-	scope, ok := parseCredential(cred)
-	if !ok {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Credential", "not AKID/date/service/aws4_request")
-	}
-	t, err := time.Parse(amzDateLayout, date)
 	if err != nil {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
-	}
-	exp, err := strconv.ParseInt(expires, 10, 64)
-	if err != nil || exp < 1 || exp > MaxExpires {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Expires", "must be 1…604800 seconds")
-	}
-	if err := checkRegionSet(regionSet); err != nil {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Region-Set", err.Error())
-	}
-	secret, ok := v.Lookup(scope.accessKeyID)
-	if !ok {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrUnknownKey, "X-Amz-Credential", "access key "+sigcore.QuoteForError(scope.accessKeyID))
-	}
-	if err := v.Opts.checkScope(scope, regionSet, t, "X-Amz-Credential"); err != nil {
 		return err
 	}
-	if !sigcore.HasListItem(signedHdrs, "host") {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrUnsignedHeader, "X-Amz-SignedHeaders", "host is not signed")
+	if err := checkRegionSet(p.RegionSet); err != nil {
+		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Region-Set", err.Error())
 	}
-	pub, err := v.publicKey(scope.accessKeyID, secret)
+	secret, err := amzauth.SigV4a.Secret(v.Lookup, p.Scope.AccessKeyID, "X-Amz-Credential")
+	if err != nil {
+		return err
+	}
+	if err := v.Opts.checkScope(p.Scope, p.RegionSet, p.Date, "X-Amz-Credential"); err != nil {
+		return err
+	}
+	if err := amzauth.SigV4a.CheckPresignedHost(&p); err != nil {
+		return err
+	}
+	pub, err := v.publicKey(p.Scope.AccessKeyID, secret)
 	if err != nil {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrUnknownKey, "X-Amz-Credential", err.Error())
 	}
-	r := Request{Method: method, Host: host, Path: path, Query: string(rest), Headers: sigcore.PickSigned(headers, signedHdrs), PayloadHash: payloadHash}
-	if v.isS3(scope.service) {
+	r := Request{Method: method, Host: u.Host, Path: u.Path, Query: string(rest), Headers: sigcore.PickSigned(headers, p.SignedHeaders), PayloadHash: payloadHash}
+	if v.isS3(p.Scope.Service) {
 		r.PayloadHash = "" // S3 presigns sign UNSIGNED-PAYLOAD
 	}
-	sts, signed, err := v.canonical(scope, token, regionSet, t, false, false, &r, QueryForm, exp)
+	sts, signed, err := v.canonical(p.Scope, p.Token, p.RegionSet, p.Date, false, false, &r, QueryForm, p.Expires)
 	if err != nil {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "url", err.Error())
 	}
-	if signed != signedHdrs {
+	if signed != p.SignedHeaders {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-SignedHeaders", "signed headers missing from the request")
 	}
-	if !v.signatureOK(pub, sts, sig) {
+	if !v.signatureOK(pub, sts, p.Signature) {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrSignatureMismatch, "X-Amz-Signature", "")
 	}
-	if v.Opts.Now.Before(t.Add(-v.Opts.skew())) {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrNotYetValid, "X-Amz-Date", "signed at "+t.Format(time.RFC3339))
-	}
-	if end := t.Add(time.Duration(exp) * time.Second); v.Opts.Now.After(end) {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrExpired, "X-Amz-Expires", "expired at "+end.Format(time.RFC3339))
-	}
-	return nil
+	return amzauth.SigV4a.CheckPresignedTime(&p, v.Opts.Now, v.Opts.MaxSkew)
 }
 
 func (v *Verifier) isS3(service string) bool {
@@ -355,110 +260,43 @@ func (v *Verifier) Request(method, rawURL string, headers []Header, payloadHash 
 	if err != nil {
 		return sigcore.FailURL(schemeSigV4a, err)
 	}
-	host, path, query := u.Host, u.Path, u.RawQuery
-	get := func(name string) (string, int) {
-		val, n := "", 0
-		for _, h := range headers {
-			if strings.EqualFold(strings.TrimSpace(h.Name), name) {
-				val, n = h.Value, n+1
-			}
-		}
-		return strings.TrimSpace(val), n
-	}
-	auth, n := get("authorization")
-	if n != 1 {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "Authorization", "want exactly one Authorization header")
-	}
-	alg, params, _ := strings.Cut(auth, " ")
-	if alg != Algorithm {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "Authorization", "not "+Algorithm)
-	}
-	var cred, signedHdrs, sig string
-	for p := range strings.SplitSeq(params, ",") {
-		k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
-		switch k {
-		case "Credential":
-			cred = val
-		case "SignedHeaders":
-			signedHdrs = val
-		case "Signature":
-			sig = val
-		}
-	}
-	if cred == "" || signedHdrs == "" || sig == "" {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "Authorization", "needs Credential, SignedHeaders and Signature")
-	}
-	scope, ok := parseCredential(cred)
-	if !ok {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "Authorization", "Credential is not AKID/date/service/aws4_request")
-	}
-	date, n := get("x-amz-date")
-	if date == "" || n != 1 {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Date", "want exactly one")
-	}
-	t, err := time.Parse(amzDateLayout, date)
+	a, err := amzauth.SigV4a.ParseAuthorization(headers)
 	if err != nil {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
-	}
-	regionSet, n := get("x-amz-region-set")
-	if regionSet == "" || n != 1 {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Region-Set", "want exactly one")
-	}
-	if err := checkRegionSet(regionSet); err != nil {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Region-Set", err.Error())
-	}
-	secret, ok := v.Lookup(scope.accessKeyID)
-	if !ok {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrUnknownKey, "Authorization", "access key "+sigcore.QuoteForError(scope.accessKeyID))
-	}
-	if err := v.Opts.checkScope(scope, regionSet, t, "Authorization"); err != nil {
 		return err
 	}
-	for _, must := range []string{"host", "x-amz-date", "x-amz-region-set"} {
-		if !sigcore.HasListItem(signedHdrs, must) {
-			return sigcore.Fail(schemeSigV4a, sigerr.ErrUnsignedHeader, must, "required header is not signed")
-		}
+	if err := checkRegionSet(a.RegionSet); err != nil {
+		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "X-Amz-Region-Set", err.Error())
 	}
-	// Every x-amz-* header present must be signed, as S3 requires, or a
-	// proxy could add one unnoticed.
-	for _, h := range headers {
-		name := strings.ToLower(strings.TrimSpace(h.Name))
-		if strings.HasPrefix(name, "x-amz-") && name != "x-amz-security-token" && !sigcore.HasListItem(signedHdrs, name) {
-			return sigcore.Fail(schemeSigV4a, sigerr.ErrUnsignedHeader, name, "x-amz-* headers must be signed")
-		}
+	secret, err := amzauth.SigV4a.Secret(v.Lookup, a.Scope.AccessKeyID, "Authorization")
+	if err != nil {
+		return err
 	}
-	token, _ := get("x-amz-security-token")
-	contentHash, _ := get("x-amz-content-sha256")
-	if v.isS3(scope.service) && contentHash == "" {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "x-amz-content-sha256", "S3 requires it")
+	if err := v.Opts.checkScope(a.Scope, a.RegionSet, a.Date, "Authorization"); err != nil {
+		return err
 	}
-	if payloadHash != "" && contentHash != "" && contentHash != sigv4.UnsignedPayload && !strings.HasPrefix(contentHash, "STREAMING-") &&
-		!sigcore.ConstantTimeEqualString(strings.ToLower(contentHash), strings.ToLower(payloadHash)) {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrContentHashMismatch, "x-amz-content-sha256", "body does not match the signed hash")
+	if err := amzauth.SigV4a.CheckHeaders(&a, headers, v.isS3(a.Scope.Service), payloadHash); err != nil {
+		return err
 	}
-	pub, err := v.publicKey(scope.accessKeyID, secret)
+	pub, err := v.publicKey(a.Scope.AccessKeyID, secret)
 	if err != nil {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrUnknownKey, "Authorization", err.Error())
 	}
-	r := Request{Method: method, Host: host, Path: path, Query: query, Headers: sigcore.PickSigned(headers, signedHdrs)}
-	if contentHash == "" {
+	r := Request{Method: method, Host: u.Host, Path: u.Path, Query: u.RawQuery, Headers: sigcore.PickSigned(headers, a.SignedHeaders)}
+	if a.ContentHash == "" {
 		r.PayloadHash = payloadHash
 	}
-	afterSigning := token != "" && !sigcore.HasListItem(signedHdrs, "x-amz-security-token")
-	sts, signed, err := v.canonical(scope, token, regionSet, t, afterSigning, sigcore.HasListItem(signedHdrs, "x-amz-content-sha256"), &r, HeaderForm, 0)
+	afterSigning := a.Token != "" && !sigcore.HasListItem(a.SignedHeaders, "x-amz-security-token")
+	sts, signed, err := v.canonical(a.Scope, a.Token, a.RegionSet, a.Date, afterSigning, sigcore.HasListItem(a.SignedHeaders, "x-amz-content-sha256"), &r, HeaderForm, 0)
 	if err != nil {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "request", err.Error())
 	}
-	if signed != signedHdrs {
+	if signed != a.SignedHeaders {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrMalformed, "SignedHeaders", "signed headers missing from the request")
 	}
-	if !v.signatureOK(pub, sts, sig) {
+	if !v.signatureOK(pub, sts, a.Signature) {
 		return sigcore.Fail(schemeSigV4a, sigerr.ErrSignatureMismatch, "Authorization", "")
 	}
-	if d := v.Opts.Now.Sub(t); d > v.Opts.skew() || d < -v.Opts.skew() {
-		return sigcore.Fail(schemeSigV4a, sigerr.ErrClockSkew, "X-Amz-Date", "signed at "+t.Format(time.RFC3339)+", "+d.Round(time.Second).String()+" from now")
-	}
-	return nil
+	return amzauth.SigV4a.CheckSkew(&a, v.Opts.Now, v.Opts.MaxSkew)
 }
 
 // regionSetHas reports whether a region set holds region: an entry equal to

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/awssuite"
 	"github.com/batchsign/batchsign/sigerr"
 )
 
@@ -30,10 +31,10 @@ func TestVerifyOfficialSuite(t *testing.T) {
 			DisablePathNormalization: !c.ctx.Normalize, TokenAfterSigning: c.ctx.OmitSessionToken}
 		v := NewVerifier(lookupOf(c.ctx.Credentials.AccessKeyID, c.ctx.Credentials.SecretAccessKey), opts)
 		for _, form := range []string{"header", "query"} {
-			var requests []rawRequest
+			var requests []awssuite.Request
 			var whose []string
 			if c.canonicalQuery == "" {
-				requests = append(requests, parseRawRequest(t, c.file(t, form+"-signed-request.txt")))
+				requests = append(requests, awssuite.ParseRequest(t, c.file(t, form+"-signed-request.txt")))
 				whose = append(whose, "suite's")
 			}
 			if !notOnTheWire[c.name] { // our signers write no such request line
@@ -46,19 +47,19 @@ func TestVerifyOfficialSuite(t *testing.T) {
 				if form == "header" {
 					check = v.Request
 				}
-				url := "https://" + rr.host + target(rr.path, rr.query)
+				url := "https://" + rr.Host + awssuite.Target(rr.Path, rr.Query)
 				if notOnTheWire[c.name] {
 					var ve *sigerr.VerifyError
-					if err := check(rr.method, url, rr.headers, c.body); !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
+					if err := check(rr.Method, url, rr.Headers, c.body); !errors.As(err, &ve) || ve.Reason != sigerr.ErrMalformed || ve.Field != "url" {
 						t.Errorf("%s %s-signed request with raw bytes in its request line: %v, want malformed url", who, form, err)
 					}
 					continue
 				}
-				if err := check(rr.method, url, rr.headers, c.body); err != nil {
+				if err := check(rr.Method, url, rr.Headers, c.body); err != nil {
 					t.Errorf("%s %s-signed request: %v", who, form, err)
 				}
-				other := map[string]string{"GET": "PUT", "POST": "GET"}[rr.method]
-				if err := check(other, url, rr.headers, c.body); !errors.Is(err, sigerr.ErrSignatureMismatch) {
+				other := map[string]string{"GET": "PUT", "POST": "GET"}[rr.Method]
+				if err := check(other, url, rr.Headers, c.body); !errors.Is(err, sigerr.ErrSignatureMismatch) {
 					t.Errorf("%s %s-signed request as %s: %v", who, form, other, err)
 				}
 			}
@@ -67,7 +68,7 @@ func TestVerifyOfficialSuite(t *testing.T) {
 }
 
 // signCase signs a suite case in one form and returns the signed request.
-func signCase(t *testing.T, c *suiteCase, form string) rawRequest {
+func signCase(t *testing.T, c *suiteCase, form string) awssuite.Request {
 	t.Helper()
 	o := c.options()
 	o.ContentSHA256Header = c.ctx.SignBody && form == "header"
@@ -77,20 +78,20 @@ func signCase(t *testing.T, c *suiteCase, form string) rawRequest {
 	}
 	req := c.request()
 	rr := c.req
-	rr.headers = append([]Header(nil), rr.headers...)
+	rr.Headers = append([]Header(nil), rr.Headers...)
 	if form == "header" {
 		added, err := s.SignHeaders(&req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		rr.headers = append(rr.headers, added...)
+		rr.Headers = append(rr.Headers, added...)
 		return rr
 	}
 	u, err := s.PresignURL("https", &req, c.ctx.Expiration)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rr.query, _ = strings.Cut(u, "?")
+	_, rr.Query, _ = strings.Cut(u, "?")
 	return rr
 }
 

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/batchsign/batchsign/internal/sigcore"
 )
 
 // Writer encodes signed rows and writes them in manifest order. Encoding is
@@ -293,7 +295,7 @@ func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
 					dst = append(dst, ',')
 				}
 				for _, h := range v.hdrs {
-					if equalFoldASCII(h.Name, name) {
+					if sigcore.EqualFoldASCII(h.Name, name) {
 						dst = appendCSVField(dst, h.Value)
 						break
 					}
@@ -319,25 +321,6 @@ func (c *csvWriter) Close() error {
 		return c.header()
 	}
 	return nil
-}
-
-func equalFoldASCII(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // appendCSVField quotes s when it holds a comma, quote, CR, LF or leading

@@ -35,6 +35,15 @@ type SecretLookup = func(accessKeyID string) (secret string, ok bool)
 // request's date and "now" that verifiers accept, as S3 and Azure do.
 const MaxClockSkew = 15 * time.Minute
 
+// ClockSkew is the clock skew a verifier allows when its options say max:
+// max when positive, MaxClockSkew when zero (or negative).
+func ClockSkew(max time.Duration) time.Duration {
+	if max > 0 {
+		return max
+	}
+	return MaxClockSkew
+}
+
 // Redacted is what String and Format print in place of secret material.
 const Redacted = "[REDACTED]"
 

@@ -1,0 +1,369 @@
+// Package amzauth reads the authentication of the SigV4 family, for the
+// verifiers of packages sigv4 and sigv4a: the X-Amz-* parameters of a
+// presigned URL, the Authorization header and the headers it must sign, and
+// the expiry and clock-skew rules. Both schemes refuse the same malformed
+// request with the same reason, field and words, because one function reads
+// it. Recomputing the signature stays with each scheme: it alone holds the
+// key.
+//
+// It does no I/O and reads no clock.
+package amzauth
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/sigerr"
+)
+
+// Family names a member of the SigV4 family. The members differ in the
+// algorithm, in the credential scope (SigV4a's has no region: the regions
+// are in X-Amz-Region-Set, which must then be present and signed) and in two
+// details of wording that each scheme has always had (see quote and
+// ParseAuthorization).
+type Family uint8
+
+const (
+	// SigV4 is AWS4-HMAC-SHA256, scope AKID/date/region/service/aws4_request.
+	SigV4 Family = iota
+	// SigV4a is AWS4-ECDSA-P256-SHA256, scope AKID/date/service/aws4_request.
+	SigV4a
+)
+
+// Wire constants the family shares; package sigv4 exports the same values
+// (sigv4.UnsignedPayload, sigv4.MaxExpires), and its tests check they agree.
+const (
+	unsignedPayload = "UNSIGNED-PAYLOAD"
+	maxExpires      = 604800
+	dateLayout      = "20060102T150405Z"
+)
+
+// Scheme is the name verification errors carry (sigerr.VerifyError.Scheme).
+func (f Family) Scheme() string {
+	if f == SigV4a {
+		return "sigv4a"
+	}
+	return "sigv4"
+}
+
+// Algorithm is the family member's X-Amz-Algorithm; sigv4.Algorithm and
+// sigv4a.Algorithm are the same values, which their tests check.
+func (f Family) Algorithm() string {
+	if f == SigV4a {
+		return "AWS4-ECDSA-P256-SHA256"
+	}
+	return "AWS4-HMAC-SHA256"
+}
+
+// scopeForm is the credential's shape, for error messages.
+func (f Family) scopeForm() string {
+	if f == SigV4a {
+		return "AKID/date/service/aws4_request"
+	}
+	return "AKID/date/region/service/aws4_request"
+}
+
+// quote quotes an algorithm or access key id for an error message: SigV4a
+// cuts it to 40 bytes (sigcore.QuoteForError), SigV4 quotes it whole.
+func (f Family) quote(s string) string {
+	if f == SigV4a {
+		return sigcore.QuoteForError(s)
+	}
+	return strconv.Quote(s)
+}
+
+func (f Family) fail(reason sigerr.VerifyReason, field, detail string) error {
+	return sigcore.Fail(f.Scheme(), reason, field, detail)
+}
+
+// Scope is a credential taken apart. Region is empty for SigV4a.
+type Scope struct {
+	AccessKeyID, Date, Region, Service string
+}
+
+// parseScope reads X-Amz-Credential or an Authorization header's
+// Credential=.
+func (f Family) parseScope(v string) (Scope, bool) {
+	parts := strings.Split(v, "/")
+	n := 5
+	if f == SigV4a {
+		n = 4
+	}
+	if len(parts) != n || parts[n-1] != "aws4_request" || parts[0] == "" || len(parts[1]) != 8 {
+		return Scope{}, false
+	}
+	for _, p := range parts[2 : n-1] {
+		if p == "" {
+			return Scope{}, false
+		}
+	}
+	s := Scope{AccessKeyID: parts[0], Date: parts[1], Service: parts[n-2]}
+	if f == SigV4 {
+		s.Region = parts[2]
+	}
+	return s, true
+}
+
+// Presigned is what a presigned URL's X-Amz-* parameters say.
+type Presigned struct {
+	Scope         Scope
+	Date          time.Time // X-Amz-Date
+	Expires       int64     // X-Amz-Expires, in seconds
+	SignedHeaders string
+	Signature     string
+	Token         string // X-Amz-Security-Token, "" when absent
+	RegionSet     string // X-Amz-Region-Set, SigV4a only
+}
+
+// The X-Amz-* parameters of a presigned URL, in the order their absence is
+// reported.
+const (
+	pAlgorithm = iota
+	pCredential
+	pDate
+	pExpires
+	pSignedHeaders
+	pRegionSet
+	pSignature
+	pToken
+	nParams
+)
+
+var paramNames = [nParams]string{
+	"X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
+	"X-Amz-SignedHeaders", "X-Amz-Region-Set", "X-Amz-Signature", "X-Amz-Security-Token",
+}
+
+// param returns which authentication parameter the unescaped key k is, or
+// -1. X-Amz-Region-Set is one for SigV4a only: SigV4 signs it as any other.
+func (f Family) param(k string) int {
+	for i, name := range paramNames {
+		if k == name && (i != pRegionSet || f == SigV4a) {
+			return i
+		}
+	}
+	return -1
+}
+
+// ParsePresigned reads the X-Amz-* parameters of a presigned URL's raw
+// query and appends every other parameter to rest, as written and in order
+// (the query the signature covers); it returns rest grown, error or not, so
+// a caller can keep the buffer. Names are matched exactly after unescaping.
+// The error is sigerr.ErrMalformed: an escape that does not decode, a
+// parameter given twice or missing (the security token may be), another
+// algorithm, a credential not of the family's form, a date not
+// 20060102T150405Z, an expiry outside 1…604800 seconds. The signature and
+// the validity in time are the caller's to check, in that order.
+func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, error) {
+	var vals [nParams]string
+	var seen [nParams]bool
+	for part := range strings.SplitSeq(query, "&") {
+		if part == "" {
+			continue
+		}
+		k, val, _ := strings.Cut(part, "=")
+		dk, err := sigcore.URIUnescape(k)
+		if err != nil {
+			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "query", err.Error())
+		}
+		i := f.param(dk)
+		if i < 0 {
+			if len(rest) > 0 {
+				rest = append(rest, '&')
+			}
+			rest = append(rest, part...)
+			continue
+		}
+		if seen[i] {
+			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, dk, "given twice")
+		}
+		seen[i] = true
+		if vals[i], err = sigcore.URIUnescape(val); err != nil {
+			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, dk, err.Error())
+		}
+	}
+	for i, v := range vals[:pToken] {
+		if v == "" && (i != pRegionSet || f == SigV4a) {
+			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, paramNames[i], "missing")
+		}
+	}
+	if alg := vals[pAlgorithm]; alg != f.Algorithm() {
+		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Algorithm", "unsupported algorithm "+f.quote(alg))
+	}
+	p := Presigned{SignedHeaders: vals[pSignedHeaders], Signature: vals[pSignature], Token: vals[pToken], RegionSet: vals[pRegionSet]}
+	var ok bool
+	if p.Scope, ok = f.parseScope(vals[pCredential]); !ok {
+		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Credential", "not "+f.scopeForm())
+	}
+	var err error
+	if p.Date, err = time.Parse(dateLayout, vals[pDate]); err != nil {
+		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
+	}
+	p.Expires, err = strconv.ParseInt(vals[pExpires], 10, 64)
+	if err != nil || p.Expires < 1 || p.Expires > maxExpires {
+		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Expires", "must be 1…604800 seconds")
+	}
+	return p, rest, nil
+}
+
+// Secret looks up the secret of accessKeyID; an unknown key is
+// sigerr.ErrUnknownKey under field.
+func (f Family) Secret(lookup sigcore.SecretLookup, accessKeyID, field string) (string, error) {
+	secret, ok := lookup(accessKeyID)
+	if !ok {
+		return "", f.fail(sigerr.ErrUnknownKey, field, "access key "+f.quote(accessKeyID))
+	}
+	return secret, nil
+}
+
+// CheckPresignedHost refuses (sigerr.ErrUnsignedHeader) a presigned URL
+// whose signed headers do not hold host.
+func (f Family) CheckPresignedHost(p *Presigned) error {
+	if !sigcore.HasListItem(p.SignedHeaders, "host") {
+		return f.fail(sigerr.ErrUnsignedHeader, "X-Amz-SignedHeaders", "host is not signed")
+	}
+	return nil
+}
+
+// CheckPresignedTime judges a presigned URL whose signature is good at now:
+// sigerr.ErrNotYetValid more than the allowed skew before X-Amz-Date
+// (maxSkew, or sigcore.MaxClockSkew when zero), sigerr.ErrExpired after
+// X-Amz-Date plus X-Amz-Expires.
+func (f Family) CheckPresignedTime(p *Presigned, now time.Time, maxSkew time.Duration) error {
+	skew := sigcore.ClockSkew(maxSkew)
+	if now.Before(p.Date.Add(-skew)) {
+		return f.fail(sigerr.ErrNotYetValid, "X-Amz-Date", "signed at "+p.Date.Format(time.RFC3339))
+	}
+	if end := p.Date.Add(time.Duration(p.Expires) * time.Second); now.After(end) {
+		return f.fail(sigerr.ErrExpired, "X-Amz-Expires", "expired at "+end.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Authorization is what a request signed with an Authorization header says
+// about its signing.
+type Authorization struct {
+	Scope         Scope
+	Date          time.Time // the X-Amz-Date header
+	SignedHeaders string
+	Signature     string
+	RegionSet     string // the X-Amz-Region-Set header, SigV4a only
+	// Token and ContentHash are the X-Amz-Security-Token and
+	// X-Amz-Content-SHA256 headers ("" when absent), set by CheckHeaders.
+	Token, ContentHash string
+}
+
+// header returns the last value of the header name (matched without case,
+// names trimmed), trimmed, and how many there are.
+func header(headers []sigcore.Header, name string) (string, int) {
+	v, n := "", 0
+	for _, h := range headers {
+		if strings.EqualFold(strings.TrimSpace(h.Name), name) {
+			v, n = h.Value, n+1
+		}
+	}
+	return strings.TrimSpace(v), n
+}
+
+// ParseAuthorization reads the Authorization header (exactly one), its
+// Credential, SignedHeaders and Signature, and the X-Amz-Date header; for
+// SigV4a also the X-Amz-Region-Set header (exactly one, not checked here).
+// SigV4a wants exactly one X-Amz-Date; SigV4 takes the last of several (the
+// signature then decides). Every error is sigerr.ErrMalformed.
+func (f Family) ParseAuthorization(headers []sigcore.Header) (Authorization, error) {
+	auth, n := header(headers, "authorization")
+	if n != 1 {
+		return Authorization{}, f.fail(sigerr.ErrMalformed, "Authorization", "want exactly one Authorization header")
+	}
+	alg, params, _ := strings.Cut(auth, " ")
+	if alg != f.Algorithm() {
+		return Authorization{}, f.fail(sigerr.ErrMalformed, "Authorization", "not "+f.Algorithm())
+	}
+	var a Authorization
+	var cred string
+	for p := range strings.SplitSeq(params, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		switch k {
+		case "Credential":
+			cred = v
+		case "SignedHeaders":
+			a.SignedHeaders = v
+		case "Signature":
+			a.Signature = v
+		}
+	}
+	if cred == "" || a.SignedHeaders == "" || a.Signature == "" {
+		return Authorization{}, f.fail(sigerr.ErrMalformed, "Authorization", "needs Credential, SignedHeaders and Signature")
+	}
+	var ok bool
+	if a.Scope, ok = f.parseScope(cred); !ok {
+		return Authorization{}, f.fail(sigerr.ErrMalformed, "Authorization", "Credential is not "+f.scopeForm())
+	}
+	date, n := header(headers, "x-amz-date")
+	switch {
+	case f == SigV4a && (date == "" || n != 1):
+		return Authorization{}, f.fail(sigerr.ErrMalformed, "X-Amz-Date", "want exactly one")
+	case date == "":
+		return Authorization{}, f.fail(sigerr.ErrMalformed, "X-Amz-Date", "missing")
+	}
+	var err error
+	if a.Date, err = time.Parse(dateLayout, date); err != nil {
+		return Authorization{}, f.fail(sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
+	}
+	if f == SigV4a {
+		if a.RegionSet, n = header(headers, "x-amz-region-set"); a.RegionSet == "" || n != 1 {
+			return Authorization{}, f.fail(sigerr.ErrMalformed, "X-Amz-Region-Set", "want exactly one")
+		}
+	}
+	return a, nil
+}
+
+// CheckHeaders checks what a header-signed request must sign and the body
+// hash, and sets a.Token and a.ContentHash: host and x-amz-date (and
+// x-amz-region-set for SigV4a) must be signed, and every x-amz-* header
+// present but the security token, or a proxy could add one unnoticed
+// (sigerr.ErrUnsignedHeader); an S3 request must carry
+// x-amz-content-sha256 (sigerr.ErrMalformed); and a payloadHash, when not
+// empty, must match it unless it is UNSIGNED-PAYLOAD or STREAMING-*
+// (sigerr.ErrContentHashMismatch, compared in constant time).
+func (f Family) CheckHeaders(a *Authorization, headers []sigcore.Header, s3 bool, payloadHash string) error {
+	must := [...]string{"host", "x-amz-date", "x-amz-region-set"}
+	n := len(must)
+	if f == SigV4 {
+		n--
+	}
+	for _, name := range must[:n] {
+		if !sigcore.HasListItem(a.SignedHeaders, name) {
+			return f.fail(sigerr.ErrUnsignedHeader, name, "required header is not signed")
+		}
+	}
+	for _, h := range headers {
+		name := strings.ToLower(strings.TrimSpace(h.Name))
+		if strings.HasPrefix(name, "x-amz-") && name != "x-amz-security-token" && !sigcore.HasListItem(a.SignedHeaders, name) {
+			return f.fail(sigerr.ErrUnsignedHeader, name, "x-amz-* headers must be signed")
+		}
+	}
+	a.Token, _ = header(headers, "x-amz-security-token")
+	a.ContentHash, _ = header(headers, "x-amz-content-sha256")
+	if s3 && a.ContentHash == "" {
+		return f.fail(sigerr.ErrMalformed, "x-amz-content-sha256", "S3 requires it")
+	}
+	if ch := a.ContentHash; payloadHash != "" && ch != "" && ch != unsignedPayload && !strings.HasPrefix(ch, "STREAMING-") &&
+		!sigcore.ConstantTimeEqualString(strings.ToLower(ch), strings.ToLower(payloadHash)) {
+		return f.fail(sigerr.ErrContentHashMismatch, "x-amz-content-sha256", "body does not match the signed hash")
+	}
+	return nil
+}
+
+// CheckSkew judges a header-signed request whose signature is good at now:
+// sigerr.ErrClockSkew when X-Amz-Date is further away than maxSkew (or
+// sigcore.MaxClockSkew when zero).
+func (f Family) CheckSkew(a *Authorization, now time.Time, maxSkew time.Duration) error {
+	skew := sigcore.ClockSkew(maxSkew)
+	if d := now.Sub(a.Date); d > skew || d < -skew {
+		return f.fail(sigerr.ErrClockSkew, "X-Amz-Date", "signed at "+a.Date.Format(time.RFC3339)+", "+d.Round(time.Second).String()+" from now")
+	}
+	return nil
+}

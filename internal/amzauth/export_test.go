@@ -1,0 +1,7 @@
+package amzauth
+
+// Exported for the tests of package amzauth_test.
+const (
+	UnsignedPayload = unsignedPayload
+	MaxExpires      = maxExpires
+)
