@@ -42,7 +42,7 @@ func (s *Signer) AccessKeyID() string { return s.accessKeyID }
 
 // String redacts the secret.
 func (s Signer) String() string {
-	return "Signer(" + s.accessKeyID + ", secret redacted)"
+	return "sigv2.Signer(" + s.accessKeyID + ", secret redacted)"
 }
 
 // GoString redacts the secret.
