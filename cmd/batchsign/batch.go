@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/batchsign/batchsign/sigv4"
+	"github.com/batchsign/batchsign/sigv4a"
 
 	"github.com/batchsign/batchsign/internal/awsconfig"
 	"github.com/batchsign/batchsign/internal/pipeline"
@@ -179,11 +180,16 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCloudFlags(mode, scheme, f); err != nil {
+		return nil, err
+	}
 	switch {
 	case mode == pipeline.Verify:
 		return resolveVerify(o, f, scheme, t, getenv)
 	case scheme == pipeline.SchemeAzureHMAC:
 		return resolveAzureSign(o, f, t, getenv)
+	case scheme == pipeline.SchemeGCSRSA || scheme == pipeline.SchemeGCSHMAC:
+		return resolveGCS(o, f, scheme, t, expires, getenv)
 	}
 	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint})
 	if err != nil {
@@ -203,6 +209,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	}
 	o.cfg = pipeline.Config{
 		Mode: mode, Scheme: scheme, Credentials: res.Credentials, Keys: sigv4.NewKeyCache(0), Time: t,
+		RegionSet: f.cloud.regionSet, SigV4aKeys: sigv4a.NewKeyCache(0),
 		Region: res.Region, Endpoint: ep, Addressing: addressing,
 		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
 	}
