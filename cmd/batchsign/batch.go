@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/batchsign/batchsign/sigv4"
+	"github.com/batchsign/batchsign/sigv4a"
 
 	"github.com/batchsign/batchsign/internal/awsconfig"
 	"github.com/batchsign/batchsign/internal/pipeline"
@@ -68,15 +69,24 @@ func batchUsage(mode pipeline.Mode, fs *flag.FlagSet, w io.Writer) {
 	case pipeline.Presign:
 		fmt.Fprint(w, `usage: batchsign presign [flags] MANIFEST|-
 
-Writes one presigned URL per manifest row, under --scheme sigv4 (the default)
-or sigv2 (--signature-version v2 is an alias of --scheme sigv2).
+Writes one presigned URL per manifest row, under --scheme sigv4 (the default),
+sigv2 (--signature-version v2 is an alias of --scheme sigv2), sigv4a, gcs-rsa
+or gcs-hmac. Under sigv4, rows that address an S3 Multi-Region Access Point
+(a url host *.accesspoint.s3-global.amazonaws.com, or a bucket
+arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap) are signed with SigV4a, which an
+MRAP requires. Keys: the AWS credentials for sigv4, sigv2 and sigv4a; a
+service-account JSON key (--gcs-key-file or GOOGLE_APPLICATION_CREDENTIALS,
+mode 0600) for gcs-rsa; GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac.
 `)
 	case pipeline.Sign:
 		fmt.Fprint(w, `usage: batchsign sign [flags] MANIFEST|-
 
 Writes the headers that authorise each manifest row's request, under --scheme
-sigv4 (the default) or azure-hmac (the key and endpoint from
---connection-string or COMMUNICATION_SERVICES_CONNECTION_STRING).
+sigv4 (the default), azure-hmac (the key and endpoint from
+--connection-string or COMMUNICATION_SERVICES_CONNECTION_STRING) or sigv4a
+(the AWS credentials; X-Amz-Region-Set from region_set or --region-set).
+Under sigv4, rows that address an S3 Multi-Region Access Point are signed
+with SigV4a.
 `)
 	case pipeline.Verify:
 		fmt.Fprint(w, `usage: batchsign verify [flags] INPUT|-
@@ -85,17 +95,27 @@ Judges each row's presigned URL (id, method, url) or signed request (id,
 method, url, headers with Authorization) at --time (default now). Under
 --scheme auto (the default) each row is judged by the scheme it shows: SigV2
 when the query has AWSAccessKeyId and Signature, Azure HMAC-SHA256 when the
-Authorization says so, else SigV4. Under --scheme sigv4, sigv2 or azure-hmac
-only rows of that scheme can be valid; others are invalid, reason malformed.
-Keys: the resolved credentials or --keys FILE for SigV4 and SigV2, the
-connection string's key for Azure HMAC.
+Authorization says so, SigV4a for AWS4-ECDSA-P256-SHA256 (X-Amz-Algorithm or
+the Authorization), gcs-rsa or gcs-hmac by X-Goog-Algorithm, else SigV4.
+Under one --scheme only rows of that scheme can be valid; others are
+invalid, reason malformed. Keys: the resolved credentials or --keys FILE for
+SigV4, SigV2 and SigV4a; the connection string's key for Azure HMAC;
+--gcs-key-file or GOOGLE_APPLICATION_CREDENTIALS for gcs-rsa;
+GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac.
 `)
 	}
 	fmt.Fprintf(w, "\nRow fields, by --scheme:\n")
 	for _, s := range mode.Schemes() {
 		fmt.Fprintf(w, "  %-10s %s\n", s, strings.Join(mode.Fields(s), ", "))
 	}
-	fmt.Fprintf(w, "Output columns: %s.\n\nflags:\n", strings.Join(pipeline.Columns(mode, ""), ", "))
+	def := strings.Join(pipeline.Columns(mode, ""), ", ")
+	fmt.Fprintf(w, "Output columns: %s", def)
+	for _, s := range mode.Schemes() {
+		if cols := strings.Join(pipeline.Columns(mode, s), ", "); cols != def {
+			fmt.Fprintf(w, "; under %s: %s", s, cols)
+		}
+	}
+	fmt.Fprintf(w, ".\n\nflags:\n")
 	fs.PrintDefaults()
 	if mode == pipeline.Verify {
 		fmt.Fprint(w, `
@@ -179,11 +199,16 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCloudFlags(mode, scheme, f); err != nil {
+		return nil, err
+	}
 	switch {
 	case mode == pipeline.Verify:
 		return resolveVerify(o, f, scheme, t, getenv)
 	case scheme == pipeline.SchemeAzureHMAC:
 		return resolveAzureSign(o, f, t, getenv)
+	case scheme == pipeline.SchemeGCSRSA || scheme == pipeline.SchemeGCSHMAC:
+		return resolveGCS(o, f, scheme, t, expires, getenv)
 	}
 	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint})
 	if err != nil {
@@ -203,6 +228,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	}
 	o.cfg = pipeline.Config{
 		Mode: mode, Scheme: scheme, Credentials: res.Credentials, Keys: sigv4.NewKeyCache(0), Time: t,
+		RegionSet: f.cloud.regionSet, SigV4aKeys: sigv4a.NewKeyCache(0),
 		Region: res.Region, Endpoint: ep, Addressing: addressing,
 		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
 	}

@@ -19,9 +19,18 @@ README.md has a worked example.
 
 Every command that signs or verifies names its scheme with --scheme:
 
-	presign  --scheme sigv4 (default) | sigv2
-	sign     --scheme sigv4 (default) | azure-hmac
-	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac
+	presign  --scheme sigv4 (default) | sigv2 | sigv4a | gcs-rsa | gcs-hmac
+	sign     --scheme sigv4 (default) | azure-hmac | sigv4a
+	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac | sigv4a | gcs-rsa | gcs-hmac
+
+	scheme      signs                                        keys
+	sigv4       AWS SigV4 (AWS4-HMAC-SHA256)                 the AWS credentials (see Credentials)
+	sigv2       S3 legacy SigV2 query auth                   the AWS credentials
+	sigv4a      AWS SigV4a (AWS4-ECDSA-P256-SHA256), S3      the AWS credentials
+	            Multi-Region Access Points
+	azure-hmac  Azure Communication Services HMAC-SHA256     COMMUNICATION_SERVICES_CONNECTION_STRING
+	gcs-rsa     Google Cloud Storage V4, GOOG4-RSA-SHA256    --gcs-key-file or GOOGLE_APPLICATION_CREDENTIALS
+	gcs-hmac    Google Cloud Storage V4, GOOG4-HMAC-SHA256   GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET
 
 Scheme names are exact lower case. A scheme a command does not support is
 a usage error (exit 2, nothing written) whose message lists the schemes that
@@ -108,6 +117,7 @@ NDJSON keys are Parquet columns. Every field is optional but the address:
 	                sign only: the payload hash, "unsigned" for
 	                UNSIGNED-PAYLOAD, or a file whose SHA-256 is computed
 	body            inline body text, sign --scheme azure-hmac only
+	region_set      SigV4a's region set (see SigV4a)
 
 Unknown fields are ignored. A field of the wrong type rejects that row,
 naming the field; a line that is not one JSON object rejects that row and
@@ -129,6 +139,94 @@ HMAC-SHA1, URL-encoded; sub-resources and response-* overrides signed,
 headers signed and carried in the query). S3 only: a row with another
 service is rejected. A url row is virtual-hosted when its host is
 BUCKET.s3….amazonaws.com, path style otherwise.
+
+# SigV4a
+
+--scheme sigv4a presigns and signs with AWS Signature Version 4a, which S3
+Multi-Region Access Points require: X-Amz-Algorithm AWS4-ECDSA-P256-SHA256, a
+credential scope without a region (AKID/DATE/SERVICE/aws4_request), the
+signed region set as X-Amz-Region-Set (a query parameter of a presigned URL,
+a header of a signed request), and an ECDSA P-256 signature, different on
+every run (ECDSA is randomised: verify SigV4a output, never diff it). The
+credentials are the AWS ones, as for sigv4; the private key is derived from
+them once per run. Rows are sigv4 rows with one more field:
+
+	region_set      the regions the signature is valid in: names separated by
+	                commas, '*' matching any run of characters
+	                ("us-east-1,eu-west-1", "us-*"); default --region-set,
+	                else "*"
+
+	--region-set REGIONS
+	    The region set of rows without region_set (default *).
+
+A url row needs no region. A bucket+key row needs one to address an ordinary
+bucket, but not a Multi-Region Access Point ARN as its bucket, which is
+addressed at the access point's global host:
+
+	arn:aws:s3::123456789012:accesspoint/mfzwi23gnjvgw.mrap
+	→ https://mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com/KEY
+
+(the alias, ".mrap" included, then .accesspoint.s3-global.amazonaws.com, as
+AWS's SDKs resolve it; the account is 12 digits, the partition aws). Any
+other ARN as a bucket is a reject naming the bucket field.
+
+Under --scheme sigv4 (the default), a row whose url host ends in
+.accesspoint.s3-global.amazonaws.com, or whose bucket is an MRAP ARN, is
+signed with SigV4a as above, region_set and --region-set included: a
+Multi-Region Access Point refuses SigV4. The other rows keep SigV4. sign
+adds X-Amz-Region-Set to the headers (a CSV column x-amz-region-set).
+
+# Google Cloud Storage
+
+presign --scheme gcs-rsa and --scheme gcs-hmac write Cloud Storage V4 signed
+URLs, as Google's client libraries sign them (scope DATE/LOCATION/storage/
+goog4_request, UNSIGNED-PAYLOAD, X-Goog-* query parameters, signature last).
+gcs-rsa signs with a service account's key (GOOG4-RSA-SHA256, deterministic:
+pinned --time gives the same URLs byte for byte), gcs-hmac with an HMAC key
+(GOOG4-HMAC-SHA256).
+
+Keys:
+
+	gcs-rsa     --gcs-key-file FILE, else the file GOOGLE_APPLICATION_CREDENTIALS
+	            names: a service-account JSON key (type "service_account",
+	            client_email, private_key), the file the Cloud console or
+	            "gcloud iam service-accounts keys create" writes. Like a
+	            keyring it must be a regular file of at most 1 MiB that group
+	            and others cannot read (chmod 600); an authorized_user file
+	            cannot sign. Any problem is exit 2, naming the file and the
+	            problem, never its contents.
+	gcs-hmac    GCS_HMAC_ACCESS_ID (GOOG1E…) and GCS_HMAC_SECRET, from the
+	            environment only: no flag takes the secret, so it stays out of
+	            the process list.
+
+Rows: id; method (GET default, HEAD, PUT, POST for a resumable upload's
+start with "x-goog-resumable: start", DELETE); bucket and key (the object
+name, raw UTF-8; without key the URL lists the bucket), or url; expires
+(1…604800 seconds); headers the client must send (signed); query (signed,
+e.g. response-content-disposition, generation). region, service and body
+fields are rejects naming the field. Where the bucket goes:
+
+	bucket+key   path-style https://storage.googleapis.com/BUCKET/KEY, or
+	             https://BUCKET.storage.googleapis.com/KEY with
+	             --addressing-style virtual; --endpoint-url replaces
+	             https://storage.googleapis.com (an emulator, another universe
+	             domain); the AWS settings and environment do not apply
+	url          path-style when its host is the endpoint's, virtual-hosted
+	             when it is BUCKET.<endpoint>, otherwise a bucket-bound host
+	             name (https://cdn.example.com/KEY; the bucket is not in the
+	             URL); the url's query is signed with the row's
+
+	--gcs-key-file FILE
+	    The service-account key of gcs-rsa (default GOOGLE_APPLICATION_CREDENTIALS).
+	--gcs-region LOCATION
+	    The credential scope's location (default auto, which Cloud Storage
+	    accepts for every bucket).
+
+Output: id, method, url, expires_at and headers, the headers the row signed,
+which the client must send ({} when none; in CSV the columns content-type,
+content-md5, x-goog-content-sha256, x-goog-resumable; in Parquet a map).
+--region, --profile and --clamp-expiry are usage errors under these schemes;
+sign has no GCS scheme.
 
 # sign
 
@@ -168,6 +266,10 @@ are put back). With --scheme auto each row's scheme is told from the row:
 	no Authorization, query has AWSAccessKeyId and Signature   sigv2
 	no Authorization otherwise                                 sigv4 presigned URL
 	Authorization: HMAC-SHA256 …                               azure-hmac
+	X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256, or an
+	Authorization starting AWS4-ECDSA-P256-SHA256              sigv4a (URL or header auth)
+	X-Goog-Algorithm (any case) GOOG4-HMAC-SHA256              gcs-hmac
+	X-Goog-Algorithm otherwise                                 gcs-rsa
 	Authorization otherwise                                    sigv4 header auth (15 minutes of clock skew)
 
 Output rows: id, valid, reason ("" when valid, else a stable code:
@@ -184,7 +286,14 @@ authentic but expired.
 	    (exit 2) when group or others may read it.
 	--region R, --service S
 	    Accept only SigV4 scopes for this region / service (wrong_scope
-	    otherwise). The region is never taken from the environment here.
+	    otherwise); for SigV4a, only region sets that hold R. The region is
+	    never taken from the environment here.
+	--gcs-key-file FILE
+	    The service account whose gcs-rsa URLs are checked (default
+	    GOOGLE_APPLICATION_CREDENTIALS; under --scheme auto a file there that
+	    is no service-account key is passed over and its rows answered
+	    unknown_key). gcs-hmac URLs are checked with GCS_HMAC_ACCESS_ID and
+	    GCS_HMAC_SECRET.
 	--connection-string CS
 	    The Azure key for azure-hmac rows
 	    (COMMUNICATION_SERVICES_CONNECTION_STRING).
@@ -279,6 +388,8 @@ always ends stderr.
 
 # Environment
 
+	GOOGLE_APPLICATION_CREDENTIALS   gcs-rsa's service-account key file (see Google Cloud Storage)
+	GCS_HMAC_ACCESS_ID, GCS_HMAC_SECRET   gcs-hmac's HMAC key
 	BATCHSIGN_SHA256        force a SHA-256 backend: block, stdlib or simd (default: chosen per CPU)
 	BATCHSIGN_CPUPROFILE    write a CPU profile of the run to this file
 */

@@ -41,6 +41,8 @@ type batchFlags struct {
 	keyring          string // mac (mac.go)
 	kmsEndpoint      string // mac
 
+	cloud cloudFlags // sigv4a and gcs (cloud.go)
+
 	// set names the flags given on the command line (flag.FlagSet.Visit),
 	// for the checks that tell a flag given from its default.
 	set map[string]bool
@@ -53,6 +55,7 @@ func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
 	} else {
 		fs.StringVar(&f.scheme, "scheme", string(mode.DefaultScheme()), schemeUsage(mode))
 	}
+	addCloudFlags(mode, fs, &f.cloud)
 	if mode == pipeline.Presign {
 		fs.StringVar(&f.signatureVersion, "signature-version", "", "`v4` or v2: an alias of --scheme sigv4 or --scheme sigv2, kept for compatibility")
 	}

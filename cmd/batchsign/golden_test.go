@@ -46,8 +46,20 @@ func goldenRuns() []goldenRun {
 			files: []string{"u.ndjson"}},
 		{name: "mac-generate", args: []string{"mac", "generate", "--keyring", "{dir}/keyring.json", "{golden}/mac.ndjson", "-o", "{dir}/macs.ndjson"},
 			files: []string{"macs.ndjson", "macs.rejects.ndjson"}},
+		// SigV4a signatures are randomised: only the rejects are recorded,
+		// and verify-sigv4a records the verdicts on the URLs.
+		{name: "presign-sigv4a", args: []string{"presign", "--scheme", "sigv4a", "--region-set", "us-east-1,us-west-2", "{golden}/sigv4a.ndjson", "--time", pinned, "-o", "{dir}/v4a.ndjson"},
+			files: []string{"v4a.rejects.ndjson"}},
+		{name: "presign-gcs-rsa", args: []string{"presign", "--scheme", "gcs-rsa", "--gcs-key-file", "{dir}/sa.json", "{golden}/gcs.ndjson", "--time", pinned, "-o", "{dir}/gcs.ndjson"},
+			files: []string{"gcs.ndjson", "gcs.rejects.ndjson"}},
+		{name: "presign-gcs-rsa-csv", args: []string{"presign", "--scheme", "gcs-rsa", "--gcs-key-file", "{dir}/sa.json", "{golden}/gcs.ndjson", "--time", pinned, "--format", "csv", "--rejects", "{dir}/csv.rejects.ndjson"}},
+		{name: "presign-gcs-hmac", args: []string{"presign", "--scheme", "gcs-hmac", "--addressing-style", "virtual", "{golden}/gcs.ndjson", "--time", pinned, "-o", "{dir}/gcsh.ndjson"},
+			env: gcsHMACEnv, files: []string{"gcsh.ndjson", "gcsh.rejects.ndjson"}},
 	}
 }
+
+// gcsHMACEnv is the HMAC key of the GCS golden runs.
+var gcsHMACEnv = map[string]string{envGCSHMACAccessID: "GOOG1EEXAMPLEACCESSID", envGCSHMACSecret: "golden-test-hmac-secret-not-a-real-key"}
 
 // goldenFollowUps verify what goldenRuns wrote, in the same directory.
 func goldenFollowUps() []goldenRun {
@@ -60,6 +72,11 @@ func goldenFollowUps() []goldenRun {
 		{name: "verify-azure", args: []string{"verify", "{dir}/az.ndjson", "--time", "2026-01-21T17:05:00Z"},
 			env: map[string]string{"COMMUNICATION_SERVICES_CONNECTION_STRING": azCS}},
 		{name: "mac-verify", args: []string{"mac", "verify", "--keyring", "{dir}/keyring.json", "{dir}/macs.ndjson"}},
+		{name: "verify-sigv4a", args: []string{"verify", "{dir}/v4a.ndjson", "--time", "2026-11-23T12:10:00Z"}},
+		{name: "verify-sigv4a-region", args: []string{"verify", "--scheme", "sigv4a", "--region", "us-west-2", "{dir}/v4a.ndjson", "--time", "2026-11-23T12:10:00Z"}},
+		{name: "verify-gcs-rsa", args: []string{"verify", "--gcs-key-file", "{dir}/sa.json", "{dir}/gcs.ndjson", "--time", "2026-11-23T12:10:00Z"}},
+		{name: "verify-gcs-hmac-expired", args: []string{"verify", "--scheme", "gcs-hmac", "{dir}/gcsh.ndjson", "--time", "2026-11-23T13:10:00Z"},
+			env: gcsHMACEnv},
 	}
 }
 
@@ -72,6 +89,7 @@ func TestGoldenOutputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeFile(t, filepath.Join(dir, "keyring.json"), string(ring))
+	privateCopy(t, dir, gcsSuiteKey) // {dir}/sa.json, 0600
 	examples, _ := filepath.Abs("../../examples")
 	golden, _ := filepath.Abs("testdata/golden")
 	for _, r := range append(goldenRuns(), goldenFollowUps()...) {

@@ -19,6 +19,8 @@ func TestSchemeFlagOnEveryCommand(t *testing.T) {
 	manifest := writeFile(t, filepath.Join(dir, "m.ndjson"), goodManifest)
 	azCS := "endpoint=https://contoso.communication.azure.com/;accesskey=" + b64([]byte("azure-test-key"))
 	t.Setenv("COMMUNICATION_SERVICES_CONNECTION_STRING", azCS)
+	t.Setenv(envGCSHMACAccessID, "GOOG1ETEST")
+	t.Setenv(envGCSHMACSecret, "gcs-test-secret")
 	out := filepath.Join(dir, "out.ndjson")
 	for _, tc := range []struct {
 		cmd       string
@@ -26,9 +28,11 @@ func TestSchemeFlagOnEveryCommand(t *testing.T) {
 		refused   []string
 		lists     string
 	}{
-		{"presign", []string{"sigv4", "sigv2"}, []string{"azure-hmac", "auto", "kms-mac", "SigV4", "v2", ""}, "presign supports sigv4 or sigv2"},
-		{"sign", []string{"sigv4", "azure-hmac"}, []string{"sigv2", "auto", "azure"}, "sign supports sigv4 or azure-hmac"},
-		{"verify", []string{"auto", "sigv4", "sigv2", "azure-hmac"}, []string{"kms-mac", "sigv4a", ""}, "verify supports auto, sigv4, sigv2 or azure-hmac"},
+		{"presign", []string{"sigv4", "sigv2", "sigv4a", "gcs-hmac"}, []string{"azure-hmac", "auto", "kms-mac", "SigV4", "v2", "gcs", ""},
+			"presign supports sigv4, sigv2, sigv4a, gcs-rsa or gcs-hmac"},
+		{"sign", []string{"sigv4", "azure-hmac", "sigv4a"}, []string{"sigv2", "auto", "azure", "gcs-rsa", "gcs-hmac"}, "sign supports sigv4, azure-hmac or sigv4a"},
+		{"verify", []string{"auto", "sigv4", "sigv2", "azure-hmac", "sigv4a", "gcs-hmac"}, []string{"kms-mac", "sigv4A", ""},
+			"verify supports auto, sigv4, sigv2, azure-hmac, sigv4a, gcs-rsa or gcs-hmac"},
 	} {
 		for _, s := range tc.supported {
 			input := manifest

@@ -16,6 +16,7 @@ import (
 
 	"github.com/batchsign/batchsign/azurehmac"
 	"github.com/batchsign/batchsign/sigv4"
+	"github.com/batchsign/batchsign/sigv4a"
 
 	"github.com/batchsign/batchsign/internal/awsconfig"
 	"github.com/batchsign/batchsign/internal/pipeline"
@@ -152,21 +153,25 @@ func azureConnection(flagValue string, getenv func(string) string) (c azurehmac.
 // default region. Under one scheme, the flags of the others do not apply and
 // are refused rather than ignored.
 func resolveVerify(o *batchOptions, f *batchFlags, scheme pipeline.Scheme, t time.Time, getenv func(string) string) (*batchOptions, error) {
-	aws, azure := scheme != pipeline.SchemeAzureHMAC, scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeAzureHMAC
+	aws := scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeSigV4 || scheme == pipeline.SchemeSigV2 || scheme == pipeline.SchemeSigV4a
+	azure := scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeAzureHMAC
+	v4scope := scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeSigV4 || scheme == pipeline.SchemeSigV4a
 	for _, a := range []struct {
 		flag    string
 		applies bool
 	}{
 		{"keys", aws}, {"profile", aws}, {"connection-string", azure},
-		{"service", scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeSigV4},
-		{"region", scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeSigV4},
+		{"service", v4scope}, {"region", v4scope},
 	} {
 		if f.set[a.flag] && !a.applies {
 			return nil, fmt.Errorf("--%s does not apply to --scheme %s", a.flag, scheme)
 		}
 	}
-	o.cfg = pipeline.Config{Mode: pipeline.Verify, Scheme: scheme, Keys: sigv4.NewKeyCache(0), Time: t,
+	o.cfg = pipeline.Config{Mode: pipeline.Verify, Scheme: scheme, Keys: sigv4.NewKeyCache(0), SigV4aKeys: sigv4a.NewKeyCache(0), Time: t,
 		Region: f.region, Service: f.service, Workers: f.workers}
+	if err := resolveVerifyGCS(&o.cfg, f, scheme, getenv); err != nil {
+		return nil, err
+	}
 	if azure {
 		cs, ok, err := azureConnection(f.connectionString, getenv)
 		if err != nil {
@@ -188,7 +193,7 @@ func resolveVerify(o *batchOptions, f *batchFlags, scheme pipeline.Scheme, t tim
 		o.cfg.Lookup = lookup
 	default:
 		res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile})
-		if err != nil && o.cfg.AzureKey == nil {
+		if err != nil && o.cfg.AzureKey == nil && o.cfg.GCS.Account == nil && o.cfg.GCS.HMACLookup == nil {
 			return nil, fmt.Errorf("%w (or give --keys FILE)", err)
 		}
 		if err == nil {

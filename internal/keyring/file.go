@@ -310,6 +310,9 @@ func truncate(s string, n int) string {
 type PermissionError struct {
 	Path string
 	Mode fs.FileMode // the permission bits found
+	// What names the file in the message: "keyring" when empty, the flag
+	// that named it for ReadPrivateFile.
+	What string
 }
 
 // Error names the file, its mode, and the fix.
@@ -323,7 +326,11 @@ func (e *PermissionError) Error() string {
 	default:
 		who = "others"
 	}
-	return "keyring " + e.Path + ": permissions 0" + strconv.FormatUint(uint64(e.Mode), 8) +
+	what := e.What
+	if what == "" {
+		what = "keyring"
+	}
+	return what + " " + e.Path + ": permissions 0" + strconv.FormatUint(uint64(e.Mode), 8) +
 		" are too open: the file holds secret keys, and " + who +
 		" may access it; run: chmod 600 " + shellQuote(e.Path)
 }

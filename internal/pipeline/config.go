@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/batchsign/batchsign/sigv4"
+	"github.com/batchsign/batchsign/sigv4a"
 )
 
 // DefaultExpires is the presign lifetime when neither the row nor the run
@@ -40,6 +41,16 @@ type Config struct {
 	Service string
 	// Keys caches signing keys; nil means a fresh cache for the run.
 	Keys *sigv4.KeyCache
+	// RegionSet is the SigV4a region set of rows that give no region_set
+	// ("" means "*", every region): under SchemeSigV4a, and for the
+	// Multi-Region Access Point rows SchemeSigV4 signs with SigV4a.
+	// SigV4aKeys caches SigV4a keys (one derivation per credential); nil
+	// means a fresh cache for the run.
+	RegionSet  string
+	SigV4aKeys *sigv4a.KeyCache
+	// GCS holds the keys and settings of the Google Cloud Storage schemes
+	// (gcs.go).
+	GCS GCSConfig
 	// Time is the signing instant (in Verify mode, "now"), for every row of the run (X-Amz-Date has
 	// one-second resolution; the fraction is dropped). Read the clock once
 	// and pass it in, or pin it for reproducible output.

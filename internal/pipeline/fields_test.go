@@ -10,7 +10,8 @@ import (
 
 // TestManifestSchemaIsManifestRecords: the Parquet reader's schema is
 // ManifestRecord's columns (the request fields) and the modes' own fields,
-// which are the mac fields today, as MacManifestRecord has them.
+// which are SigV4a's region_set and the mac fields today, as
+// MacManifestRecord has them.
 func TestManifestSchemaIsManifestRecords(t *testing.T) {
 	req := (&fieldSet{fields: requestFields()}).manifestSchema(nil)
 	if got, want := req.String(), parquet.SchemaOf(ManifestRecord{}).String(); got != want {
@@ -24,7 +25,7 @@ func TestManifestSchemaIsManifestRecords(t *testing.T) {
 			t.Errorf("own field %s: %v", path[0], leaf.Node)
 		}
 	}
-	var mac []string
+	mac := []string{FieldRegionSet}
 	for _, f := range parquet.SchemaOf(MacManifestRecord{}).Fields()[1:] {
 		mac = append(mac, f.Name())
 	}

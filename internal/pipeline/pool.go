@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batchsign/batchsign/sigv4"
+	"github.com/batchsign/batchsign/sigv4a"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -42,6 +43,9 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 	keys := cfg.Keys
 	if keys == nil {
 		keys = sigv4.NewKeyCache(0)
+	}
+	if cfg.SigV4aKeys == nil {
+		cfg.SigV4aKeys = sigv4a.NewKeyCache(0)
 	}
 	workers := cfg.workers()
 	inflight := cfg.InFlight

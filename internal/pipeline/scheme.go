@@ -29,6 +29,15 @@ const (
 	// SchemeAzureHMAC is Azure Communication Services HMAC-SHA256
 	// (x-ms-date, x-ms-content-sha256 and an HMAC-SHA256 Authorization).
 	SchemeAzureHMAC Scheme = "azure-hmac"
+	// SchemeSigV4a is AWS Signature Version 4a (AWS4-ECDSA-P256-SHA256):
+	// presigned URLs and Authorization headers valid in a set of regions,
+	// which S3 Multi-Region Access Points require (sigv4a.go).
+	SchemeSigV4a Scheme = "sigv4a"
+	// SchemeGCSRSA and SchemeGCSHMAC are Google Cloud Storage V4 signed
+	// URLs, GOOG4-RSA-SHA256 with a service account's key and
+	// GOOG4-HMAC-SHA256 with an HMAC key (gcs.go).
+	SchemeGCSRSA  Scheme = "gcs-rsa"
+	SchemeGCSHMAC Scheme = "gcs-hmac"
 	// SchemeKMSMac is the KMS-style MACs of mac generate and mac verify
 	// (GenerateMac / VerifyMac semantics).
 	SchemeKMSMac Scheme = "kms-mac"

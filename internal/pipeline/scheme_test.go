@@ -12,9 +12,9 @@ func TestModeSchemesDefaultFirst(t *testing.T) {
 		m    Mode
 		want []Scheme
 	}{
-		{Presign, []Scheme{SchemeSigV4, SchemeSigV2}},
-		{Sign, []Scheme{SchemeSigV4, SchemeAzureHMAC}},
-		{Verify, []Scheme{SchemeAuto, SchemeSigV4, SchemeSigV2, SchemeAzureHMAC}},
+		{Presign, []Scheme{SchemeSigV4, SchemeSigV2, SchemeSigV4a, SchemeGCSRSA, SchemeGCSHMAC}},
+		{Sign, []Scheme{SchemeSigV4, SchemeAzureHMAC, SchemeSigV4a}},
+		{Verify, []Scheme{SchemeAuto, SchemeSigV4, SchemeSigV2, SchemeAzureHMAC, SchemeSigV4a, SchemeGCSRSA, SchemeGCSHMAC}},
 		{MacGenerate, []Scheme{SchemeKMSMac}},
 		{MacVerify, []Scheme{SchemeKMSMac}},
 	} {
@@ -26,6 +26,12 @@ func TestModeSchemesDefaultFirst(t *testing.T) {
 		}
 	}
 }
+
+// The schemes of presign and sign, as their errors list them.
+const (
+	presignSchemes = "sigv4, sigv2, sigv4a, gcs-rsa or gcs-hmac"
+	signSchemes    = "sigv4, azure-hmac or sigv4a"
+)
 
 func TestParseSchemeNamesWhatTheModeSupports(t *testing.T) {
 	for _, m := range []Mode{Presign, Sign, Verify, MacGenerate, MacVerify} {
@@ -40,13 +46,14 @@ func TestParseSchemeNamesWhatTheModeSupports(t *testing.T) {
 		name string
 		want string
 	}{
-		{Presign, "azure-hmac", `scheme "azure-hmac": presign supports sigv4 or sigv2`},
-		{Sign, "sigv2", `scheme "sigv2": sign supports sigv4 or azure-hmac`},
-		{Sign, "SigV4", `scheme "SigV4": sign supports sigv4 or azure-hmac`},
-		{Presign, "", `scheme "": presign supports sigv4 or sigv2`},
+		{Presign, "azure-hmac", `scheme "azure-hmac": presign supports ` + presignSchemes},
+		{Sign, "sigv2", `scheme "sigv2": sign supports ` + signSchemes},
+		{Sign, "SigV4", `scheme "SigV4": sign supports ` + signSchemes},
+		{Sign, "gcs-rsa", `scheme "gcs-rsa": sign supports ` + signSchemes},
+		{Presign, "", `scheme "": presign supports ` + presignSchemes},
 		{MacGenerate, "sigv4", `scheme "sigv4": mac generate supports kms-mac`},
-		{Verify, "kms-mac", `scheme "kms-mac": verify supports auto, sigv4, sigv2 or azure-hmac`},
-		{Presign, "auto", `scheme "auto": presign supports sigv4 or sigv2`},
+		{Verify, "kms-mac", `scheme "kms-mac": verify supports auto, sigv4, sigv2, azure-hmac, sigv4a, gcs-rsa or gcs-hmac`},
+		{Presign, "auto", `scheme "auto": presign supports ` + presignSchemes},
 	} {
 		_, err := tc.m.ParseScheme(tc.name)
 		if err == nil || err.Error() != tc.want {
@@ -71,7 +78,7 @@ func TestConfigSchemeZeroIsTheDefault(t *testing.T) {
 		t.Errorf("default %+v\nsigv4 %+v", def, v4)
 	}
 	cfg.Scheme = SchemeAzureHMAC
-	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "presign supports sigv4 or sigv2") {
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "presign supports "+presignSchemes) {
 		t.Errorf("presign under azure-hmac: %v", err)
 	}
 	var out bytes.Buffer

@@ -11,16 +11,18 @@ import (
 )
 
 // sigV4Modes declares presign and sign under SigV4, the default scheme of
-// both.
+// both. Rows that address an S3 Multi-Region Access Point are signed with
+// SigV4a instead, which an MRAP requires (withMRAP, sigv4a.go); region_set
+// is theirs.
 func sigV4Modes() []modeDef {
 	return []modeDef{
 		{mode: Presign, scheme: SchemeSigV4, about: "AWS SigV4 query auth: X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-Signature",
-			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.presign },
-			fields: presignFields(), refuses: presignRefuses(), out: presignTable()},
+			validate: (*Config).validateSigV4, newRow: func(w *worker) rowFunc { return withMRAP(w, w.presign, Presign) },
+			fields: append(presignFields(), FieldRegionSet), refuses: presignRefuses(), out: presignTable()},
 		{mode: Sign, scheme: SchemeSigV4, about: "AWS SigV4 headers: Authorization, X-Amz-Date, x-amz-content-sha256, X-Amz-Security-Token",
-			validate: (*Config).validateCredentials, newRow: func(w *worker) rowFunc { return w.sign },
+			validate: (*Config).validateSigV4, newRow: func(w *worker) rowFunc { return withMRAP(w, w.sign, Sign) },
 			fields: []string{FieldID, FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
-				FieldHeaders, FieldQuery, FieldPayload, FieldContentSHA256, FieldBodyFile},
+				FieldHeaders, FieldQuery, FieldPayload, FieldContentSHA256, FieldBodyFile, FieldRegionSet},
 			refuses: []string{FieldBody},
 			out:     signTable("Authorization", "X-Amz-Date", "x-amz-content-sha256", "X-Amz-Security-Token")},
 	}

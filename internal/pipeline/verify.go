@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"github.com/batchsign/batchsign/azurehmac"
+	"github.com/batchsign/batchsign/gcs"
 	"github.com/batchsign/batchsign/sigerr"
 	"github.com/batchsign/batchsign/sigv2"
 	"github.com/batchsign/batchsign/sigv4"
+	"github.com/batchsign/batchsign/sigv4a"
 )
 
 // verifyModes declares verify: under SchemeAuto, each row judged by the
@@ -24,11 +26,14 @@ func verifyModes() []modeDef {
 			out: verifyTable()}
 	}
 	return []modeDef{
-		verify(SchemeAuto, "each row by the scheme it shows: sigv2 when the query has AWSAccessKeyId and Signature, azure-hmac when the Authorization is HMAC-SHA256, else sigv4",
+		verify(SchemeAuto, "each row by the scheme it shows: sigv2 when the query has AWSAccessKeyId and Signature, azure-hmac when the Authorization is HMAC-SHA256, sigv4a for AWS4-ECDSA-P256-SHA256, gcs-rsa or gcs-hmac by X-Goog-Algorithm, else sigv4",
 			(*Config).validateVerify),
 		verify(SchemeSigV4, "SigV4 presigned URLs and Authorization headers only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
 		verify(SchemeSigV2, "S3 SigV2 presigned URLs only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
 		verify(SchemeAzureHMAC, "Azure HMAC-SHA256 requests only; other rows are invalid (malformed)", (*Config).validateVerifyAzure),
+		verify(SchemeSigV4a, "SigV4a presigned URLs and Authorization headers only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
+		verify(SchemeGCSRSA, "GCS GOOG4-RSA-SHA256 signed URLs only; other rows are invalid (malformed)", (*Config).validateVerifyGCS),
+		verify(SchemeGCSHMAC, "GCS GOOG4-HMAC-SHA256 signed URLs only; other rows are invalid (malformed)", (*Config).validateVerifyGCS),
 	}
 }
 
@@ -43,7 +48,7 @@ func verifyTable() table {
 // validateVerify is modeDef.validate for Verify under SchemeAuto: the keys
 // (Lookup, an Azure key, or Credentials) and the clock.
 func (c *Config) validateVerify() error {
-	if c.Lookup == nil && c.AzureKey == nil {
+	if c.Lookup == nil && c.AzureKey == nil && c.GCS.Account == nil && c.GCS.HMACLookup == nil {
 		if err := c.validateKey(); err != nil {
 			return err
 		}
@@ -80,6 +85,20 @@ func (c *Config) validateVerifyAzure() error {
 	return nil
 }
 
+// validateVerifyGCS is modeDef.validate for Verify under a GCS scheme: the
+// key of that algorithm and the clock. It never mentions key material.
+func (c *Config) validateVerifyGCS() error {
+	switch {
+	case c.Scheme == SchemeGCSRSA && c.GCS.Account == nil:
+		return errors.New("no service-account key: give a service-account JSON key file")
+	case c.Scheme == SchemeGCSHMAC && c.GCS.HMACLookup == nil:
+		return errors.New("no GCS HMAC key: give its access ID and secret")
+	case c.Time.IsZero():
+		return errSigningTime
+	}
+	return nil
+}
+
 // verifier is a worker's Verify-mode state: its own SigV4 and SigV2
 // verifiers and Azure signer (none is safe for concurrent use), made on
 // first use.
@@ -91,6 +110,8 @@ type verifier struct {
 	v4     *sigv4.Verifier
 	v2     *sigv2.Verifier
 	az     *azurehmac.Signer
+	v4a    *sigv4a.Verifier
+	gcs    *gcs.Verifier
 }
 
 // credentialsLookup knows the one access key of c.
@@ -115,6 +136,8 @@ func (v *verifier) init() {
 	}
 	v.v4 = sigv4.NewVerifier(v.lookup, sigv4.VerifyOptions{Now: w.t, Region: w.cfg.Region, Service: w.cfg.Service, Keys: w.keys})
 	v.v2 = sigv2.NewVerifier(v.lookup)
+	v.v4a = sigv4a.NewVerifier(v.lookup, sigv4a.VerifyOptions{Now: w.t, Region: w.cfg.Region, Service: w.cfg.Service, Keys: w.cfg.SigV4aKeys})
+	v.gcs = gcs.NewVerifier(w.cfg.gcsKeys(), gcs.VerifyOptions{Now: w.t})
 	if len(w.cfg.AzureKey) > 0 {
 		v.az, _ = azurehmac.NewSigner(w.cfg.AzureKey)
 	}
@@ -154,6 +177,12 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 		err = sigerr.ErrMalformed
 	case scheme == SchemeSigV2:
 		err = v.v2.Verify(r.URL, w.t, &sigv2.VerifyOptions{Method: method, Headers: r.Headers})
+	case scheme == SchemeGCSRSA || scheme == SchemeGCSHMAC:
+		err = v.gcs.PresignedURL(method, r.URL, r.Headers)
+	case scheme == SchemeSigV4a && auth == "":
+		err = v.v4a.PresignedURL(method, r.URL, r.Headers, "")
+	case scheme == SchemeSigV4a:
+		err = v.v4a.Request(method, r.URL, r.Headers, "")
 	case auth == "":
 		err = v.v4.PresignedURL(method, r.URL, r.Headers, "")
 	case scheme == SchemeAzureHMAC:
@@ -184,13 +213,27 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 
 // rowScheme is the scheme a row shows: SigV2 for a URL with SigV2 query
 // auth and no Authorization, Azure HMAC for an Azure HMAC-SHA256
-// Authorization, else SigV4 (query auth or an Authorization header).
+// Authorization, SigV4a for AWS4-ECDSA-P256-SHA256 (X-Amz-Algorithm or the
+// Authorization), GCS for a URL with X-Goog-Algorithm (gcs-hmac when it is
+// GOOG4-HMAC-SHA256, else gcs-rsa), else SigV4 (query auth or an
+// Authorization header).
 func rowScheme(rawURL, auth string) Scheme {
 	switch {
 	case auth == "" && isSigV2URL(rawURL):
 		return SchemeSigV2
 	case auth != "" && isAzureAuth(auth):
 		return SchemeAzureHMAC
+	case isSigV4aRow(rawURL, auth):
+		return SchemeSigV4a
+	}
+	if auth == "" {
+		switch gcsAlgorithm(rawURL) {
+		case "":
+		case gcs.AlgorithmHMAC:
+			return SchemeGCSHMAC
+		default:
+			return SchemeGCSRSA
+		}
 	}
 	return SchemeSigV4
 }
