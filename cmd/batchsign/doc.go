@@ -93,10 +93,15 @@ NDJSON keys are Parquet columns. Every field is optional but the address:
 	region          default --region, then the environment and profile
 	service         s3 (default); other services need a url
 	expires         whole seconds, 1…604800
-	headers, query  objects of strings (Parquet: MAP<STRING,STRING>)
+	headers, query  objects of strings (Parquet: MAP<STRING,STRING>);
+	                header names are HTTP tokens and values hold no CR,
+	                LF or NUL (else the row is rejected, field headers)
 	content_sha256, body_file, payload
 	                sign only: the payload hash, "unsigned" for
-	                UNSIGNED-PAYLOAD, or a file whose SHA-256 is computed
+	                UNSIGNED-PAYLOAD, or a file whose SHA-256 is computed;
+	                body_file must be a regular file (a device, FIFO or
+	                directory rejects the row) and a signal stops its
+	                hashing at once
 	body            inline body text, sign --scheme azure-hmac only
 
 Unknown fields are ignored. A field of the wrong type rejects that row,
