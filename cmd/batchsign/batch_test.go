@@ -559,3 +559,24 @@ func TestBundledExamples(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkersCapped: --workers beyond pipeline.MaxWorkers is a usage error
+// (exit 2) before anything is read, for every command that signs rows;
+// MaxWorkers itself runs (issue 14 item 10: --workers 100000000 reached
+// 17 GB).
+func TestWorkersCapped(t *testing.T) {
+	cleanEnv(t)
+	row := `{"id":"1","bucket":"examplebucket","key":"k"}` + "\n"
+	for _, cmd := range [][]string{{"presign"}, {"sign"}, {"verify"}} {
+		for _, n := range []string{"1025", "1000000", "100000000"} {
+			args := append(slices.Clone(cmd), "-", "--time", pinned, "--workers", n)
+			code, _, errs := runIn(t, row, args...)
+			if code != exitUsage || !strings.Contains(errs, "1024") {
+				t.Errorf("%v --workers %s: exit %d, want %d naming the cap; stderr: %s", cmd, n, code, exitUsage, errs)
+			}
+		}
+	}
+	if code, out, errs := runIn(t, row, "presign", "-", "--time", pinned, "--workers", "1024"); code != exitOK || !strings.Contains(out, `"id":"1"`) {
+		t.Errorf("--workers 1024: exit %d %s %s", code, out, errs)
+	}
+}

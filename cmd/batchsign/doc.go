@@ -69,7 +69,7 @@ kept for scripts written before --scheme.
 	    path-style on a custom endpoint and for bucket names that cannot be a
 	    DNS label. The profile's s3.addressing_style is the default.
 	--workers N
-	    Signing goroutines (default GOMAXPROCS).
+	    Signing goroutines, 1 to 1024 (default GOMAXPROCS).
 	--shard-index I --shard-count N
 	    Sign only this shard's rows (see Sharding).
 	--progress auto|always|never

@@ -43,11 +43,29 @@ type Batch struct {
 // reason past it is counted in the last slot.
 const reasonSlots = 32
 
+// maxRowsInFlight bounds the rows of all batches in flight together: a Row
+// is some 300 bytes before its text, so a run holds at most ~40 MB of rows
+// however many workers it has. Runs with many workers (up to MaxWorkers)
+// get smaller batches instead of fewer busy workers.
+const maxRowsInFlight = 1 << 17
+
+// batchRows returns the rows per batch for a run of inflight batches that
+// asked for size (0: DefaultBatchSize).
+func batchRows(size, inflight int) int {
+	if size <= 0 {
+		size = DefaultBatchSize
+	}
+	return max(1, min(size, maxRowsInFlight/max(inflight, 1)))
+}
+
+// newBatch returns an empty batch of up to size rows. Its storage is
+// allocated as rows arrive, so batches that a short run never fills cost
+// next to nothing.
 func newBatch(size int) *Batch {
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	return &Batch{max: size, rows: make([]Row, 0, size)}
+	return &Batch{max: size}
 }
 
 // reset empties the batch for reuse as sequence number seq.
@@ -71,6 +89,9 @@ func (b *Batch) reset(seq int64) {
 // Append adds a row to the batch and returns it, zeroed, for the Source to
 // fill. It must not be called on a full batch.
 func (b *Batch) Append() *Row {
+	if b.rows == nil {
+		b.rows = make([]Row, 0, b.max)
+	}
 	b.rows = append(b.rows, Row{})
 	return &b.rows[len(b.rows)-1]
 }

@@ -52,8 +52,9 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 	g, ctx := errgroup.WithContext(ctx)
 	free := make(chan *Batch, inflight)
 	fields := newFieldSet() // read-only: the batches share it
+	rows := batchRows(cfg.BatchSize, inflight)
 	for range inflight {
-		b := newBatch(cfg.BatchSize)
+		b := newBatch(rows)
 		b.arena.fields = fields
 		free <- b
 	}
