@@ -111,6 +111,13 @@ wrong type is a configuration error for the file (exit 2). Row numbers are
 NDJSON line numbers (blank lines count, so "sed -n 812p" shows row 812) and
 Parquet record numbers.
 
+Size limits: an NDJSON row (one line) is at most 16 MiB; a longer line
+rejects that row and reading goes on. Memory is bounded by bytes as well as
+rows: a batch closes at 1,024 rows or 1 MiB of manifest text, and the
+batches in flight hold at most 8 MiB of text together (a single larger row
+travels alone), so a run's peak memory stays under about 200 MB whatever
+its rows' sizes, with any --workers (1 to 1024).
+
 # presign
 
 Signs host only and UNSIGNED-PAYLOAD, the S3 way; a row with headers also

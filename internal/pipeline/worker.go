@@ -85,6 +85,15 @@ func (w *worker) process(b *Batch) {
 		}
 		b.signed++
 	}
+	// Scratch grown for a huge row is not kept for the rows after it; nor
+	// are the Signers, whose own scratch grew with it (they are remade
+	// from the run's key cache).
+	w.url = trim(w.url, DefaultBatchBytes)
+	w.path = trim(w.path, DefaultBatchBytes)
+	w.query = trim(w.query, DefaultBatchBytes)
+	if len(b.text) > 2*b.maxBytes {
+		clear(w.signers)
+	}
 }
 
 // checkHeaders refuses a row's header that could not be sent as one HTTP
