@@ -79,6 +79,9 @@ func TestRunPeakRSSBoundedByBytes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1.2 GB through the pipeline")
 	}
+	if raceEnabled {
+		t.Skip("the race detector's shadow memory is not the pipeline's")
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestRunPeakRSSHelper$", "-test.v")
 	cmd.Env = append(os.Environ(), "BATCHSIGN_PEAK_RSS_CHILD=1")
 	out, err := cmd.CombinedOutput()
