@@ -167,8 +167,8 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if !pinned {
 		t = time.Now() // the one clock reading of the run
 	}
-	if f.workers < 1 {
-		return nil, fmt.Errorf("--workers %d: want 1 or more", f.workers)
+	if f.workers < 1 || f.workers > pipeline.MaxWorkers {
+		return nil, fmt.Errorf("--workers %d: want 1 to %d", f.workers, pipeline.MaxWorkers)
 	}
 	if o.shard, err = pipeline.ResolveShard(pipeline.ShardInputs{Index: f.shardIndex, Count: f.shardCnt, Getenv: getenv}); err != nil {
 		return nil, err

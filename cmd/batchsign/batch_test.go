@@ -458,6 +458,53 @@ func TestInterruptLeavesNoPartialOutput(t *testing.T) {
 	}
 }
 
+// TestSIGTERMStopsBodyFileHash: SIGTERM while a worker hashes an 8 GiB
+// body_file (tens of seconds of SHA-256 over a sparse file) ends the run
+// within a second, exit 143, nothing left behind (issue 14 item 11).
+func TestSIGTERMStopsBodyFileHash(t *testing.T) {
+	dir := cleanEnv(t)
+	body := filepath.Join(t.TempDir(), "body")
+	f, err := os.Create(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(8 << 30); err != nil {
+		t.Skip("no sparse file:", err)
+	}
+	f.Close()
+	m := filepath.Join(t.TempDir(), "m.ndjson")
+	q, _ := json.Marshal(body)
+	if err := os.WriteFile(m, []byte(`{"id":"big","bucket":"examplebucket","key":"k","method":"PUT","body_file":`+string(q)+"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "sign", m, "-o", filepath.Join(dir, "out.ndjson"), "--time", pinned)
+	cmd.Env = append(os.Environ(), "BATCHSIGN_TEST_AS_MAIN=1")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !hasTempFile(t, dir) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // well into the hash
+	cmd.Process.Signal(syscall.SIGTERM)
+	sent := time.Now()
+	kill := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	cmd.Wait()
+	kill.Stop()
+	if el := time.Since(sent); el > time.Second {
+		t.Errorf("the run ended %v after SIGTERM", el)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGTERM) {
+		t.Errorf("exit %d, want %d; stderr: %s", code, 128+int(syscall.SIGTERM), errb.String())
+	}
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Errorf("left behind: %v", names)
+	}
+}
+
 func hasTempFile(t *testing.T, dir string) bool {
 	for _, n := range dirNames(t, dir) {
 		if strings.HasSuffix(n, ".tmp") {
@@ -511,5 +558,26 @@ func TestBundledExamples(t *testing.T) {
 		} else if out != first {
 			t.Errorf("Parquet and NDJSON examples give different output:\n%s\n%s", first, out)
 		}
+	}
+}
+
+// TestWorkersCapped: --workers beyond pipeline.MaxWorkers is a usage error
+// (exit 2) before anything is read, for every command that signs rows;
+// MaxWorkers itself runs (issue 14 item 10: --workers 100000000 reached
+// 17 GB).
+func TestWorkersCapped(t *testing.T) {
+	cleanEnv(t)
+	row := `{"id":"1","bucket":"examplebucket","key":"k"}` + "\n"
+	for _, cmd := range [][]string{{"presign"}, {"sign"}, {"verify"}} {
+		for _, n := range []string{"1025", "1000000", "100000000"} {
+			args := append(slices.Clone(cmd), "-", "--time", pinned, "--workers", n)
+			code, _, errs := runIn(t, row, args...)
+			if code != exitUsage || !strings.Contains(errs, "1024") {
+				t.Errorf("%v --workers %s: exit %d, want %d naming the cap; stderr: %s", cmd, n, code, exitUsage, errs)
+			}
+		}
+	}
+	if code, out, errs := runIn(t, row, "presign", "-", "--time", pinned, "--workers", "1024"); code != exitOK || !strings.Contains(out, `"id":"1"`) {
+		t.Errorf("--workers 1024: exit %d %s %s", code, out, errs)
 	}
 }

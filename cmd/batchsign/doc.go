@@ -88,7 +88,7 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	    path-style on a custom endpoint and for bucket names that cannot be a
 	    DNS label. The profile's s3.addressing_style is the default.
 	--workers N
-	    Signing goroutines (default GOMAXPROCS).
+	    Signing goroutines, 1 to 1024 (default GOMAXPROCS).
 	--shard-index I --shard-count N
 	    Sign only this shard's rows (see Sharding).
 	--progress auto|always|never
@@ -112,10 +112,15 @@ NDJSON keys are Parquet columns. Every field is optional but the address:
 	region          default --region, then the environment and profile
 	service         s3 (default); other services need a url
 	expires         whole seconds, 1…604800
-	headers, query  objects of strings (Parquet: MAP<STRING,STRING>)
+	headers, query  objects of strings (Parquet: MAP<STRING,STRING>);
+	                header names are HTTP tokens and values hold no CR,
+	                LF or NUL (else the row is rejected, field headers)
 	content_sha256, body_file, payload
 	                sign only: the payload hash, "unsigned" for
-	                UNSIGNED-PAYLOAD, or a file whose SHA-256 is computed
+	                UNSIGNED-PAYLOAD, or a file whose SHA-256 is computed;
+	                body_file must be a regular file (a device, FIFO or
+	                directory rejects the row) and a signal stops its
+	                hashing at once
 	body            inline body text, sign --scheme azure-hmac only
 	region_set      SigV4a's region set (see SigV4a)
 
@@ -125,6 +130,13 @@ reading goes on. In Parquet a type belongs to the column: a column of the
 wrong type is a configuration error for the file (exit 2). Row numbers are
 NDJSON line numbers (blank lines count, so "sed -n 812p" shows row 812) and
 Parquet record numbers.
+
+Size limits: an NDJSON row (one line) is at most 16 MiB; a longer line
+rejects that row and reading goes on. Memory is bounded by bytes as well as
+rows: a batch closes at 1,024 rows or 1 MiB of manifest text, and the
+batches in flight hold at most 8 MiB of text together (a single larger row
+travels alone), so a run's peak memory stays under about 200 MB whatever
+its rows' sizes, with any --workers (1 to 1024).
 
 # presign
 

@@ -6,6 +6,32 @@ package pipeline
 // cache-friendly tens of kilobytes.
 const DefaultBatchSize = 1024
 
+// Byte bounds. A batch closes when it holds its row count or, first,
+// batchBytes of manifest text; the batches in flight together hold at most
+// maxBytesInFlight of text (Run waits for the writer before reading more).
+// Every batch's text is kept twice (the read buffer and the string the rows
+// point into), its output is about as large again and a few times that
+// when keys need escaping, and the garbage collector lets the heap reach
+// twice what is live: 8 MiB of text in flight is a peak well under 200 MB
+// whatever the rows' sizes. A row is one NDJSON line of at most
+// DefaultMaxLine bytes; a batch always takes at least one row, so a single
+// row larger than the budget travels alone.
+const (
+	// DefaultBatchBytes is the text a batch closes at; ordinary rows
+	// (a few hundred bytes) fill DefaultBatchSize rows long before it.
+	DefaultBatchBytes = 1 << 20
+	// minBatchBytes is the least text a batch closes at when many batches
+	// share maxBytesInFlight.
+	minBatchBytes    = 64 << 10
+	maxBytesInFlight = 8 << 20
+)
+
+// batchBytes returns the text a batch closes at when inflight batches
+// share maxBytesInFlight.
+func batchBytes(inflight int) int {
+	return max(minBatchBytes, min(DefaultBatchBytes, maxBytesInFlight/max(inflight, 1)))
+}
+
 // maxBodiesPerBatch ends a batch early once it holds this many rows with a
 // body_file. Such a row costs a whole file through SHA-256 (milliseconds,
 // not the microsecond of a presign), so spreading a few hundred of them over
@@ -22,6 +48,10 @@ type Batch struct {
 	seq  int64
 	max  int
 	rows []Row
+	// maxBytes is the text at which the batch is full (batchBytes); cost
+	// is what it holds of the run's maxBytesInFlight while in flight.
+	maxBytes int
+	cost     int64
 	// bodies counts rows[:counted] that carry a body_file (see Full).
 	bodies, counted int
 
@@ -43,11 +73,29 @@ type Batch struct {
 // reason past it is counted in the last slot.
 const reasonSlots = 32
 
+// maxRowsInFlight bounds the rows of all batches in flight together: a Row
+// is some 300 bytes before its text, so a run holds at most ~40 MB of rows
+// however many workers it has. Runs with many workers (up to MaxWorkers)
+// get smaller batches instead of fewer busy workers.
+const maxRowsInFlight = 1 << 17
+
+// batchRows returns the rows per batch for a run of inflight batches that
+// asked for size (0: DefaultBatchSize).
+func batchRows(size, inflight int) int {
+	if size <= 0 {
+		size = DefaultBatchSize
+	}
+	return max(1, min(size, maxRowsInFlight/max(inflight, 1)))
+}
+
+// newBatch returns an empty batch of up to size rows. Its storage is
+// allocated as rows arrive, so batches that a short run never fills cost
+// next to nothing.
 func newBatch(size int) *Batch {
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	return &Batch{max: size, rows: make([]Row, 0, size)}
+	return &Batch{max: size, maxBytes: DefaultBatchBytes}
 }
 
 // reset empties the batch for reuse as sequence number seq.
@@ -58,9 +106,14 @@ func (b *Batch) reset(seq int64) {
 	}
 	b.rows = b.rows[:0]
 	b.bodies, b.counted = 0, 0
+	b.cost = 0
 	b.arena.reset()
-	b.text = b.text[:0]
-	b.out = b.out[:0]
+	// A batch that carried a few huge rows gives their storage back rather
+	// than keeping it while it is recycled, so what the batches hold
+	// between runs of huge rows stays bounded.
+	b.text = trim(b.text, 2*b.maxBytes)
+	b.out = trim(b.out, 4*b.maxBytes)
+	b.arena.scratch = trim(b.arena.scratch, b.maxBytes)
 	clear(b.rejects)
 	b.rejects = b.rejects[:0]
 	b.signed, b.clamped = 0, 0
@@ -71,6 +124,9 @@ func (b *Batch) reset(seq int64) {
 // Append adds a row to the batch and returns it, zeroed, for the Source to
 // fill. It must not be called on a full batch.
 func (b *Batch) Append() *Row {
+	if b.rows == nil {
+		b.rows = make([]Row, 0, b.max)
+	}
 	b.rows = append(b.rows, Row{})
 	return &b.rows[len(b.rows)-1]
 }
@@ -79,14 +135,22 @@ func (b *Batch) Append() *Row {
 func (b *Batch) Len() int { return len(b.rows) }
 
 // Full reports whether the batch holds as many rows as it should: its row
-// limit, or maxBodiesPerBatch rows that stream a body file.
+// limit, its text limit, or maxBodiesPerBatch rows that stream a body file.
 func (b *Batch) Full() bool {
 	for ; b.counted < len(b.rows); b.counted++ {
 		if b.rows[b.counted].BodyFile != "" {
 			b.bodies++
 		}
 	}
-	return len(b.rows) >= b.max || b.bodies >= maxBodiesPerBatch
+	return len(b.rows) >= b.max || len(b.text) >= b.maxBytes || b.bodies >= maxBodiesPerBatch
+}
+
+// trim empties buf, dropping it when its capacity is over limit.
+func trim(buf []byte, limit int) []byte {
+	if cap(buf) > limit {
+		return nil
+	}
+	return buf[:0]
 }
 
 // Rows returns the batch's rows; they stay valid until the batch is

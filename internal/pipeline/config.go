@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/batchsign/batchsign/sigv4"
@@ -12,6 +13,12 @@ import (
 // DefaultExpires is the presign lifetime when neither the row nor the run
 // gives one: one hour.
 const DefaultExpires = 3600
+
+// MaxWorkers is the most signing goroutines a run takes. Past a few per
+// core workers only help a MAC backend that waits on the network; 1024
+// covers that, and each worker and the batches that keep it busy cost
+// memory.
+const MaxWorkers = 1024
 
 // Config is everything a run needs besides its input and outputs.
 type Config struct {
@@ -69,7 +76,8 @@ type Config struct {
 	// credentials to their remaining lifetime (and counts it) instead of
 	// rejecting the row.
 	ClampExpiry bool
-	// Workers is the number of signing goroutines; 0 means GOMAXPROCS.
+	// Workers is the number of signing goroutines, at most MaxWorkers; 0
+	// means GOMAXPROCS.
 	Workers int
 	// BatchSize is the rows per batch; 0 means DefaultBatchSize.
 	BatchSize int
@@ -107,6 +115,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Workers < 0 || c.BatchSize < 0 || c.InFlight < 0 {
 		return errors.New("workers, batch size and in-flight batches must not be negative")
+	}
+	if c.Workers > MaxWorkers {
+		return errors.New("workers: " + strconv.Itoa(c.Workers) + " is more than " + strconv.Itoa(MaxWorkers))
 	}
 	return nil
 }
@@ -156,7 +167,7 @@ func (c *Config) workers() int {
 	if c.Workers > 0 {
 		return c.Workers
 	}
-	return runtime.GOMAXPROCS(0)
+	return min(runtime.GOMAXPROCS(0), MaxWorkers)
 }
 
 func (c *Config) expires() int64 {

@@ -3,6 +3,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"os"
 	"runtime/debug"
@@ -15,6 +16,11 @@ import (
 // one read costs less than setting a mapping up.
 const mmapMin = 256 << 10
 
+// openNonblock opens body files without blocking: a FIFO that replaced a
+// checked name between Stat and Open must not hang the worker in open.
+// Regular files ignore the flag.
+const openNonblock = syscall.O_NONBLOCK
+
 // errFileChanged reports a body file that shrank while it was being hashed.
 var errFileChanged = errors.New("file changed while it was being hashed")
 
@@ -24,16 +30,16 @@ var errFileChanged = errors.New("file changed while it was being hashed")
 // the file does not qualify or cannot be mapped; the caller then streams it.
 // A file truncated under the mapping would fault: the fault becomes a
 // recovered panic and an error for this row, never a crashed run.
-func hashMapped(f *os.File) (sum [32]byte, n int64, ok bool, err error) {
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() < mmapMin || fi.Size() != int64(int(fi.Size())) {
+func hashMapped(ctx context.Context, f *os.File, fi os.FileInfo) (sum [32]byte, n int64, ok bool, err error) {
+	if !fi.Mode().IsRegular() || fi.Size() < mmapMin || fi.Size() != int64(int(fi.Size())) {
 		return sum, 0, false, nil
 	}
-	return hashMappedSize(f, int(fi.Size()))
+	return hashMappedSize(ctx, f, int(fi.Size()))
 }
 
-// hashMappedSize maps size bytes of f and hashes them (see hashMapped).
-func hashMappedSize(f *os.File, size int) (sum [32]byte, n int64, ok bool, err error) {
+// hashMappedSize maps size bytes of f and hashes them (see hashMapped),
+// hashChunk bytes between two looks at ctx.
+func hashMappedSize(ctx context.Context, f *os.File, size int) (sum [32]byte, n int64, ok bool, err error) {
 	data, err := syscall.Mmap(int(f.Fd()), 0, size, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return sum, 0, false, nil
@@ -46,7 +52,14 @@ func hashMappedSize(f *os.File, size int) (sum [32]byte, n int64, ok bool, err e
 		}
 	}()
 	h := sha256block.NewSHA256()
-	h.Write(data)
+	for p := data; len(p) > 0; {
+		if err := ctx.Err(); err != nil {
+			return sum, 0, true, err
+		}
+		c := p[:min(len(p), hashChunk)]
+		h.Write(c)
+		p = p[len(c):]
+	}
 	copy(sum[:], h.Sum(nil))
 	return sum, int64(len(data)), true, nil
 }

@@ -3,6 +3,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -25,7 +26,7 @@ func TestHashMappedSurvivesATruncatedFile(t *testing.T) {
 	if err := os.Truncate(path, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, _, ok, err := hashMappedSize(f, 1<<20)
+	_, _, ok, err := hashMappedSize(context.Background(), f, 1<<20)
 	if !ok || !errors.Is(err, errFileChanged) {
 		t.Fatalf("ok %v err %v, want a handled errFileChanged", ok, err)
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
@@ -16,12 +17,12 @@ func TestHashFileStreamsWithTheCallersBuffer(t *testing.T) {
 		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		sum, n, err := hashFile(path, make([]byte, hashBufSize))
+		sum, n, err := hashFile(context.Background(), path, make([]byte, hashBufSize))
 		if err != nil || n != int64(size) || sum != sha256.Sum256(data) {
 			t.Errorf("size %d: n %d err %v, sum mismatch %v", size, n, err, sum != sha256.Sum256(data))
 		}
 	}
-	if _, _, err := hashFile(filepath.Join(dir, "missing"), nil); err == nil {
+	if _, _, err := hashFile(context.Background(), filepath.Join(dir, "missing"), nil); err == nil {
 		t.Error("missing file hashed")
 	}
 }

@@ -79,8 +79,8 @@ func (r *NDJSONReader) Close() error {
 	return nil
 }
 
-// ReadBatch reads lines until b holds a full batch of this shard's rows or
-// the input ends. The batch's lines are copied into one string, which the
+// ReadBatch reads lines until b holds a full batch of this shard's rows
+// (its rows, or its bytes: see DefaultBatchBytes) or the input ends. The batch's lines are copied into one string, which the
 // decoded rows' fields are sub-strings of: one allocation per batch, none
 // per row for fields without JSON escapes.
 // bodyFileKey is the manifest key of a row that streams a body file.
@@ -90,7 +90,7 @@ func (r *NDJSONReader) ReadBatch(b *Batch) error {
 	r.spans = r.spans[:0]
 	var err error
 	bodies := 0
-	for len(r.spans) < b.max-len(b.rows) && bodies < maxBodiesPerBatch {
+	for len(r.spans) < b.max-len(b.rows) && bodies < maxBodiesPerBatch && len(b.text) < b.maxBytes {
 		line, tooLong, ok := r.next()
 		if !ok {
 			err = r.err

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -116,5 +117,35 @@ func TestNDJSONReaderReportsReadErrors(t *testing.T) {
 	err := r.ReadBatch(b)
 	if !errors.Is(err, boom) || b.Len() != 1 {
 		t.Fatalf("err %v, rows %d; want the read error after the buffered row", err, b.Len())
+	}
+}
+
+// TestBatchClosesOnBytes: a batch closes at its text limit before its row
+// limit, the row that crosses the limit included, and a row larger than
+// the limit travels alone (issue 14 item 9).
+func TestBatchClosesOnBytes(t *testing.T) {
+	row := `{"id":"1","bucket":"b","key":"` + strings.Repeat("k", 260) + `"}` + "\n"
+	big := `{"id":"2","bucket":"b","key":"` + strings.Repeat("k", 5000) + `"}` + "\n"
+	r := NewNDJSONReader(strings.NewReader(strings.Repeat(row, 8)+big+row), Shard{})
+	var got []int
+	for {
+		b := newBatch(1024)
+		b.maxBytes = 1000
+		err := r.ReadBatch(b)
+		if b.Len() > 0 {
+			got = append(got, b.Len())
+			if err == nil && !b.Full() {
+				t.Errorf("batch of %d rows, %d bytes: not Full", b.Len(), len(b.text))
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if want := []int{4, 4, 1, 1}; !slices.Equal(got, want) {
+		t.Errorf("batches of %v rows, want %v", got, want)
+	}
+	if b := newBatch(1024); b.maxBytes != DefaultBatchBytes || batchBytes(6) != DefaultBatchBytes || batchBytes(MaxWorkers*2+2) != minBatchBytes {
+		t.Errorf("batch bytes %d, %d, %d", b.maxBytes, batchBytes(6), batchBytes(MaxWorkers*2+2))
 	}
 }

@@ -172,6 +172,10 @@ func (p *ParquetReader) Close() error {
 	return nil
 }
 
+// parquetChunk is the most rows ReadBatch decodes between two looks at
+// whether the batch is full.
+const parquetChunk = 128
+
 // ReadBatch fills b with the next rows of this shard.
 func (p *ParquetReader) ReadBatch(b *Batch) (err error) {
 	defer func() {
@@ -192,7 +196,9 @@ func (p *ParquetReader) ReadBatch(b *Batch) (err error) {
 			}
 			p.r = parquet.NewGenericRowGroupReader[any](p.groups[p.g], p.schema)
 		}
-		rows := p.rows[:b.max-b.Len()]
+		// A few rows at a time, so a batch of large rows closes on its
+		// bytes (Full) soon after it reaches them.
+		rows := p.rows[:min(b.max-b.Len(), parquetChunk)]
 		n, rerr := p.r.ReadRows(rows)
 		for i := range rows[:n] {
 			p.num++

@@ -11,6 +11,7 @@ import (
 	"github.com/batchsign/batchsign/sigv4a"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 )
 
 // Run reads src to the end, signs every row on a pool of cfg.Workers
@@ -19,9 +20,10 @@ import (
 //
 // Rows flow in batches: one goroutine fills batches from src, the workers
 // sign whole batches, and the calling goroutine's writer stage puts them
-// back in order and writes them. At most cfg.InFlight batches exist; a
+// back in order and writes them. At most cfg.InFlight batches exist, and
+// together they hold at most 8 MiB of manifest text (DefaultBatchBytes); a
 // written batch is recycled for reading, so memory does not grow with the
-// manifest. A worker owns its Signers and buffers, so signing takes no
+// manifest or with its rows' sizes. A worker owns its Signers and buffers, so signing takes no
 // locks.
 //
 // A row that cannot be signed is a reject, not an error. Run returns an
@@ -56,8 +58,11 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 	g, ctx := errgroup.WithContext(ctx)
 	free := make(chan *Batch, inflight)
 	fields := newFieldSet() // read-only: the batches share it
+	rows, bytes := batchRows(cfg.BatchSize, inflight), batchBytes(inflight)
+	budget := semaphore.NewWeighted(maxBytesInFlight)
 	for range inflight {
-		b := newBatch(cfg.BatchSize)
+		b := newBatch(rows)
+		b.maxBytes = bytes
 		b.arena.fields = fields
 		free <- b
 	}
@@ -78,9 +83,15 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 			case <-ctx.Done():
 				return
 			}
-			b.reset(seq)
+			b.seq = seq // the writer emptied it (Batch.reset)
 			err := src.ReadBatch(b)
 			if b.Len() > 0 {
+				// Hold the batch's bytes of the budget until it is
+				// written; one batch over the whole budget travels alone.
+				b.cost = min(int64(len(b.text)), maxBytesInFlight)
+				if budget.Acquire(ctx, b.cost) != nil {
+					return
+				}
 				select {
 				case work <- b:
 				case <-ctx.Done():
@@ -152,6 +163,10 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 				if err := writeBatch(b, out, rejects, &st); err != nil {
 					return err
 				}
+				budget.Release(b.cost)
+				// Emptied here, not when it is next filled, so a batch
+				// waiting to be reused holds no rows' text.
+				b.reset(0)
 				if progress != nil {
 					progress.Add(int64(b.Len()))
 				}

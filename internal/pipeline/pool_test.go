@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -492,3 +493,28 @@ func (c *countingSource) ReadBatch(b *Batch) error {
 }
 func (c *countingSource) Total() int64 { return c.limit }
 func (c *countingSource) Close() error { return nil }
+
+// TestManyWorkersAllocateLazily: a run with MaxWorkers workers over a
+// handful of rows allocates what the rows need, not batches and buffers
+// for every worker that never gets a row (issue 14 item 10: --workers
+// 1000000 held over 1 GB before signing anything).
+func TestManyWorkersAllocateLazily(t *testing.T) {
+	cfg := docConfig(Presign)
+	cfg.Workers, cfg.BatchSize = MaxWorkers, 0
+	manifest := `{"id":"1","bucket":"examplebucket","key":"k"}` + "\n"
+	runManifest(t, cfg, manifest, FormatNDJSON, Shard{}) // warm up: one-time tables
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	res := runManifest(t, cfg, manifest, FormatNDJSON, Shard{})
+	runtime.ReadMemStats(&after)
+	if res.err != nil || res.stats.Signed != 1 {
+		t.Fatalf("%v %+v", res.err, res.stats)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		t.Errorf("a 1-row run with %d workers allocated %d MiB", MaxWorkers, got>>20)
+	}
+	cfg.Workers = MaxWorkers + 1
+	if err := cfg.Validate(); err == nil {
+		t.Errorf("Validate accepts %d workers", cfg.Workers)
+	}
+}

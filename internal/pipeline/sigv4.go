@@ -233,7 +233,7 @@ func (w *worker) payloadHash(r *Row) (string, error) {
 	if w.hashBuf == nil {
 		w.hashBuf = make([]byte, hashBufSize)
 	}
-	sum, _, err := hashFile(r.BodyFile, w.hashBuf)
+	sum, _, err := hashFile(w.context(), r.BodyFile, w.hashBuf)
 	if err != nil {
 		return "", fieldErr(FieldBodyFile, err)
 	}

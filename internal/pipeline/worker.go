@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,9 +37,12 @@ type worker struct {
 	hashBuf []byte
 	rec     Record
 
-	row   rowFunc         // the mode's (modeDef.newRow)
-	ctx   context.Context // the run's; nil outside Run
-	fatal error           // stops the run (see MacBackend.Fatal)
+	row rowFunc // the mode's (modeDef.newRow)
+	// headers: the mode takes headers, so rows' headers are checked
+	// (checkHeaders) before the mode sees them.
+	headers bool
+	ctx     context.Context // the run's; nil outside Run
+	fatal   error           // stops the run (see MacBackend.Fatal)
 }
 
 // newWorker returns a worker for cfg's mode, which must be valid (see
@@ -54,6 +58,7 @@ func newWorker(cfg *Config, keys *sigv4.KeyCache, enc Writer) *worker {
 		w.row = func(*Row, *Batch) error { return err }
 	} else {
 		w.row = d.newRow(w)
+		w.headers = slices.Contains(d.fields, FieldHeaders)
 	}
 	return w
 }
@@ -64,9 +69,14 @@ func (w *worker) process(b *Batch) {
 	for i := range b.rows {
 		r := &b.rows[i]
 		var err error
-		if r.Err != nil {
+		switch {
+		case r.Err != nil:
 			err = r.Err
-		} else {
+		case w.headers && len(r.Headers) > 0:
+			if err = checkHeaders(r.Headers); err == nil {
+				err = w.row(r, b)
+			}
+		default:
 			err = w.row(r, b)
 		}
 		if err != nil {
@@ -75,6 +85,29 @@ func (w *worker) process(b *Batch) {
 		}
 		b.signed++
 	}
+	// Scratch grown for a huge row is not kept for the rows after it; nor
+	// are the Signers, whose own scratch grew with it (they are remade
+	// from the run's key cache).
+	w.url = trim(w.url, DefaultBatchBytes)
+	w.path = trim(w.path, DefaultBatchBytes)
+	w.query = trim(w.query, DefaultBatchBytes)
+	if len(b.text) > 2*b.maxBytes {
+		clear(w.signers)
+	}
+}
+
+// checkHeaders refuses a row's header that could not be sent as one HTTP
+// header field (sigcore.CheckHeaderField): a CR, LF or NUL in a value would
+// let a manifest row inject headers into the request it signs. The check is
+// the manifest's, not the signers': they keep accepting the multi-line
+// values of the SigV4 test suite.
+func checkHeaders(hs []sigv4.Header) error {
+	for _, h := range hs {
+		if err := sigcore.CheckHeaderField(h.Name, h.Value); err != nil {
+			return fieldErr(FieldHeaders, err)
+		}
+	}
+	return nil
 }
 
 // signer returns the worker's Signer for region and service.
