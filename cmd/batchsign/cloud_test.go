@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/vectors"
+
 	"github.com/batchsign/batchsign/sigv4a"
 )
 
 // gcsSuiteKey is the GCS conformance suite's service-account key file.
-const gcsSuiteKey = "../../testdata/gcs-conformance/test_service_account.not-a-test.json"
+var gcsSuiteKey = vectors.Path("gcs-conformance/test_service_account.not-a-test.json")
 
 // privateCopy copies the suite's key to a 0600 file in dir, as a key file
 // must be.
@@ -147,7 +149,7 @@ func TestMRAPRowsSignWithSigV4a(t *testing.T) {
 func TestPresignGCSRSAReproducesTheSuite(t *testing.T) {
 	dir := cleanEnv(t)
 	key := privateCopy(t, dir, gcsSuiteKey)
-	raw, err := os.ReadFile("../../testdata/gcs-conformance/v4_signatures.json")
+	raw, err := os.ReadFile(vectors.Path("gcs-conformance/v4_signatures.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,20 +1,17 @@
 package pipeline
 
 import (
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/batchsign/batchsign/gcs"
+	"github.com/batchsign/batchsign/internal/vectors"
 )
 
 // testGCSConfig is the conformance suite's service account and an HMAC key.
 func testGCSConfig(t testing.TB) GCSConfig {
 	t.Helper()
-	data, err := os.ReadFile("../../testdata/gcs-conformance/test_service_account.not-a-test.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := vectors.Read(t, "gcs-conformance/test_service_account.not-a-test.json")
 	acct, err := gcs.ParseServiceAccountJSON(data)
 	if err != nil {
 		t.Fatal(err)

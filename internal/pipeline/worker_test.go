@@ -28,8 +28,11 @@ func TestHeaderInjectionRejected(t *testing.T) {
 		covered++
 		cfg := docConfig(d.mode)
 		cfg.Scheme = d.scheme
-		if d.scheme == SchemeAzureHMAC {
+		switch d.scheme {
+		case SchemeAzureHMAC:
 			cfg.AzureKey = []byte("azure test key")
+		case SchemeGCSRSA, SchemeGCSHMAC:
+			cfg.GCS = testGCSConfig(t)
 		}
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("%v %v: give the test a config that runs: %v", d.mode, d.scheme, err)
