@@ -274,6 +274,12 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	src, err := pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		if errors.Is(err, pipeline.ErrCorruptManifest) {
+			// The file exists and is a manifest, but its bytes are broken
+			// (a truncated or damaged upload): the manifest could not be
+			// read, as when that happens midway.
+			return exitFailed
+		}
 		return exitUsage
 	}
 	defer src.Close()

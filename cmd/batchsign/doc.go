@@ -392,7 +392,7 @@ without flock, runs are not kept apart and nothing is swept.
 	0        every row signed (verify: valid)
 	1        some rows rejected (verify: or invalid); their count and where they are on stderr
 	2        usage or configuration error, detected before anything is written
-	3        the run failed midway (read or write error); nothing is left at -o
+	3        the run failed (a read or write error, a corrupt manifest); nothing is left at -o
 	128+N    interrupted by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM); nothing is left at -o
 
 A one-line summary (rows read, signed, rejected, clamped, elapsed, rows/s)
