@@ -13,7 +13,8 @@ work=$(mktemp -d /tmp/batchsign-fresh.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 git clone -q --no-hardlinks "$root" "$work/batchsign"
 cd "$work/batchsign"
-[ ! -e ../shared ] || { echo "test-fresh-clone: $work/shared exists" >&2; exit 1; }
+# Nothing may sit beside the clone (the team keeps its reference copies there).
+[ "$(ls -A "$work")" = batchsign ] || { echo "test-fresh-clone: $work holds more than the clone" >&2; exit 1; }
 ./.ci/install-servers.sh
 if [ $# -eq 0 ]; then
 	set -- make test
