@@ -510,7 +510,9 @@ func TestManyWorkersAllocateLazily(t *testing.T) {
 	if res.err != nil || res.stats.Signed != 1 {
 		t.Fatalf("%v %+v", res.err, res.stats)
 	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+	// 681 MiB before the fix; a few MiB now (about 18 under -race, whose
+	// goroutine bookkeeping allocates too).
+	if got := after.TotalAlloc - before.TotalAlloc; got > 64<<20 {
 		t.Errorf("a 1-row run with %d workers allocated %d MiB", MaxWorkers, got>>20)
 	}
 	cfg.Workers = MaxWorkers + 1
