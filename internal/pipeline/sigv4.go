@@ -181,18 +181,7 @@ func (w *worker) sign(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	u := append(w.url[:0], scheme...)
-	u = append(u, "://"...)
-	u = append(u, req.Host...)
-	if req.Path == "" {
-		u = append(u, '/')
-	}
-	u = append(u, req.Path...)
-	if req.Query != "" {
-		u = append(u, '?')
-		u = append(u, req.Query...)
-	}
-	w.url = u
+	w.url = appendRequestURL(w.url[:0], scheme, &req)
 	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), headersValue(hs))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil

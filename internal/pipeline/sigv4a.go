@@ -244,15 +244,9 @@ func (st *sigV4aRows) presign(r *Row, b *Batch) error {
 	}
 	if len(r.Headers) > 0 || service != "s3" {
 		req := sigv4.Request{Method: method, Headers: r.Headers}
-		scheme := u.Scheme
-		if r.URL != "" {
-			req.Host, req.Path, req.Query = u.Host, u.Path, w.joinQuery(u.RawQuery, r.Query)
-		} else {
-			if err := checkUTF8(FieldKey, r.Key); err != nil {
-				return err
-			}
-			scheme = a.Scheme
-			req.Host, req.Path, req.Query = a.Host, w.s3Path(a.Bucket, r.Key), w.joinQuery("", r.Query)
+		scheme, err := w.setTarget(&req, r, u, a)
+		if err != nil {
+			return err
 		}
 		out, err := s.PresignURL(scheme, &req, expires)
 		if err != nil {
@@ -310,32 +304,15 @@ func (st *sigV4aRows) sign(r *Row, b *Batch) error {
 		return err
 	}
 	req := sigv4.Request{Method: method, Headers: r.Headers, PayloadHash: payload}
-	scheme := u.Scheme
-	if r.URL != "" {
-		req.Host, req.Path, req.Query = u.Host, u.Path, w.joinQuery(u.RawQuery, r.Query)
-	} else {
-		if err := checkUTF8(FieldKey, r.Key); err != nil {
-			return err
-		}
-		scheme = a.Scheme
-		req.Host, req.Path, req.Query = a.Host, w.s3Path(a.Bucket, r.Key), w.joinQuery("", r.Query)
+	scheme, err := w.setTarget(&req, r, u, a)
+	if err != nil {
+		return err
 	}
 	hs, err := s.SignHeaders(&req)
 	if err != nil {
 		return err
 	}
-	out := append(w.url[:0], scheme...)
-	out = append(out, "://"...)
-	out = append(out, req.Host...)
-	if req.Path == "" {
-		out = append(out, '/')
-	}
-	out = append(out, req.Path...)
-	if req.Query != "" {
-		out = append(out, '?')
-		out = append(out, req.Query...)
-	}
-	w.url = out
+	w.url = appendRequestURL(w.url[:0], scheme, &req)
 	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), headersValue(hs))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	return nil

@@ -284,3 +284,35 @@ func (w *worker) joinQuery(raw string, pairs []sigv4.QueryParam) string {
 	w.query = q
 	return string(q)
 }
+
+// setTarget fills req's host, path and query from a url row (u) or a
+// bucket/key row (a), the row's own query parameters joined, and returns
+// the URL's scheme. A key must be valid UTF-8.
+func (w *worker) setTarget(req *sigv4.Request, r *Row, u ParsedURL, a Address) (scheme string, err error) {
+	if r.URL != "" {
+		req.Host, req.Path, req.Query = u.Host, u.Path, w.joinQuery(u.RawQuery, r.Query)
+		return u.Scheme, nil
+	}
+	if err := checkUTF8(FieldKey, r.Key); err != nil {
+		return "", err
+	}
+	req.Host, req.Path, req.Query = a.Host, w.s3Path(a.Bucket, r.Key), w.joinQuery("", r.Query)
+	return a.Scheme, nil
+}
+
+// appendRequestURL appends scheme://host/path?query of a header-signed
+// request to dst: the URL the client sends with the signed headers.
+func appendRequestURL(dst []byte, scheme string, req *sigv4.Request) []byte {
+	dst = append(dst, scheme...)
+	dst = append(dst, "://"...)
+	dst = append(dst, req.Host...)
+	if req.Path == "" {
+		dst = append(dst, '/')
+	}
+	dst = append(dst, req.Path...)
+	if req.Query != "" {
+		dst = append(dst, '?')
+		dst = append(dst, req.Query...)
+	}
+	return dst
+}
