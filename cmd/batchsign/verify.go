@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +17,7 @@ import (
 	"github.com/batchsign/batchsign/sigv4a"
 
 	"github.com/batchsign/batchsign/internal/awsconfig"
+	"github.com/batchsign/batchsign/internal/keyring"
 	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
@@ -47,25 +46,9 @@ type keysEntry struct {
 // file must not be readable by group or others. Errors never quote a
 // secret.
 func loadKeysFile(path string) (sigv4.SecretLookup, int, error) {
-	f, err := os.Open(path)
+	data, err := keyring.ReadPrivateFile(path, "--keys", maxKeysFile)
 	if err != nil {
-		return nil, 0, fmt.Errorf("--keys: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, 0, fmt.Errorf("--keys: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("--keys %s: not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); runtime.GOOS != "windows" && perm&0o077 != 0 {
-		return nil, 0, fmt.Errorf("--keys %s: permissions 0%s are too open: the file holds secret keys; run: chmod 600 %s",
-			path, strconv.FormatUint(uint64(perm), 8), path)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxKeysFile+1))
-	if err != nil {
-		return nil, 0, fmt.Errorf("--keys %s: %w", path, err)
+		return nil, 0, err
 	}
 	defer clear(data)
 	if len(data) > maxKeysFile {
