@@ -32,6 +32,9 @@ type batchOptions struct {
 	inFormat, outFormat      pipeline.Format
 	output, rejects, summary string // "" output: stdout; "" rejects: stderr
 	progress                 progressMode
+	// creds describes the AWS credentials of the run for its summaries;
+	// nil when the scheme signs with none (Azure, GCS, MACs).
+	creds *awsconfig.CredentialSummary
 
 	dest outputs // the checked files of -o, --rejects and --summary
 }
@@ -235,6 +238,8 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if err := o.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w (credentials from %s)", err, res.CredentialSource)
 	}
+	sum := res.Summary(t)
+	o.creds = &sum
 	return o, nil
 }
 
@@ -397,6 +402,9 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if code != exitFailed {
 		fmt.Fprintf(stderr, "%s: %s\n", name, st)
+		if o.creds != nil {
+			fmt.Fprintf(stderr, "%s: %s\n", name, o.creds)
+		}
 	}
 	if st.Rejected > 0 && code == exitRejected {
 		rows := "rows"
@@ -419,6 +427,9 @@ func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, code int) err
 	}
 	if s.Rejects == "" {
 		s.Rejects = "-"
+	}
+	if o.creds != nil {
+		s.Credentials = o.creds
 	}
 	return s.WriteJSON(w)
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -46,7 +48,10 @@ func TestPresignWithContainerCredentials(t *testing.T) {
 		t.Errorf("URL lacks the container's key or token:\n%s", out)
 	}
 
-	code, out, errs = runIn(t, "", "presign", m, "--time", pinned, "--clamp-expiry")
+	sumPath := filepath.Join(dir, "summary.json")
+	code, out, errs = runIn(t, "", "presign", m, "--time", pinned, "--clamp-expiry", "--summary", sumPath)
+	checkCredentialSummary(t, sumPath, errs, credentialSummary{Source: "container", Last4: "TEST", Expires: "2026-11-23T12:30:00Z", SecondsLeft: 1800},
+		"credentials: container, key …TEST, 30m0s left (until 2026-11-23T12:30:00Z)")
 	if code != exitOK || !strings.Contains(errs, "2 clamped to the credentials' expiry") || strings.Count(out, "X-Amz-Expires=1800&") != 2 {
 		t.Fatalf("with --clamp-expiry: exit %d\n%s\n%s", code, out, errs)
 	}
@@ -63,6 +68,51 @@ func TestPresignWithContainerCredentials(t *testing.T) {
 		t.Errorf("%d calls to the container endpoint for 3 runs, want 3", n)
 	}
 	if all := out + errs + vout + verrs; strings.Contains(all, secret) || strings.Contains(all, "pod-token") {
+		t.Error("a secret was printed")
+	}
+}
+
+// credentialSummary is the "credentials" object of --summary.
+type credentialSummary struct {
+	Source      string `json:"source"`
+	Last4       string `json:"access_key_id_last4"`
+	Expires     string `json:"expires"`
+	SecondsLeft int64  `json:"seconds_left"`
+}
+
+// checkCredentialSummary fails t unless the --summary file at path
+// describes want and stderr carries line.
+func checkCredentialSummary(t *testing.T, path, stderr string, want credentialSummary, line string) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Credentials *credentialSummary `json:"credentials"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil || doc.Credentials == nil || *doc.Credentials != want {
+		t.Errorf("--summary credentials %+v (%v), want %+v\n%s", doc.Credentials, err, want, raw)
+	}
+	if !strings.Contains(stderr, ": "+line+"\n") {
+		t.Errorf("stderr lacks %q:\n%s", line, stderr)
+	}
+}
+
+// TestSummaryNamesTheCredentials: long-term environment keys are named with
+// no expiry, in the JSON summary and on stderr, and never their secret.
+func TestSummaryNamesTheCredentials(t *testing.T) {
+	dir := cleanEnv(t)
+	m := writeFile(t, filepath.Join(dir, "m.ndjson"), goodManifest)
+	sumPath := filepath.Join(dir, "summary.json")
+	code, out, errs := runIn(t, "", "presign", m, "--time", pinned, "--summary", sumPath)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	checkCredentialSummary(t, sumPath, errs, credentialSummary{Source: "environment", Last4: "TEST"},
+		"credentials: environment, key …TEST, no expiry")
+	raw, _ := os.ReadFile(sumPath)
+	if all := out + errs + string(raw); strings.Contains(all, os.Getenv("AWS_SECRET_ACCESS_KEY")) {
 		t.Error("a secret was printed")
 	}
 }

@@ -63,7 +63,10 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	    The end-of-run summary as JSON: rows_read, signed, rejected, clamped,
 	    elapsed_seconds, rows_per_second, signing_time, shard_index,
 	    shard_count, output, rejects, exit_status (verify: valid, invalid,
-	    invalid_reasons).
+	    invalid_reasons), and for AWS credentials, credentials: source,
+	    access_key_id_last4, expires and seconds_left (from the signing
+	    instant; both absent for long-term keys) and refreshes (see
+	    Credentials). Never a secret.
 	--wait-lock DURATION
 	    When another run holds a destination's lock, wait up to DURATION
 	    for it instead of exiting 2 (see Output files).
@@ -396,7 +399,10 @@ without flock, runs are not kept apart and nothing is swept.
 	128+N    interrupted by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM); nothing is left at -o
 
 A one-line summary (rows read, signed, rejected, clamped, elapsed, rows/s)
-always ends stderr.
+always ends stderr; with AWS credentials a second line names them, as
+"credentials: container, key …WXYZ, 5h59m0s left (until
+2026-11-23T18:00:00Z)" (the source, the access key ID's last four
+characters, the time left from the signing instant).
 
 # Environment
 

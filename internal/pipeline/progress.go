@@ -121,6 +121,11 @@ type Summary struct {
 	Output         string           `json:"output"`
 	Rejects        string           `json:"rejects"`
 	ExitStatus     int              `json:"exit_status"`
+	// Credentials describes the credentials the run signed with, as JSON
+	// (the command gives its source, the access key ID's last four
+	// characters and their time left); nil when the scheme uses none. It
+	// must hold no secret.
+	Credentials any `json:"credentials,omitempty"`
 }
 
 // NewSummary fills the counts of a Summary from s.
