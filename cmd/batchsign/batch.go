@@ -235,6 +235,12 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		Region: res.Region, Endpoint: ep, Addressing: addressing,
 		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
 	}
+	if !pinned {
+		// A run on the clock that outlasts its credentials takes fresh
+		// ones; a pinned run signs everything with the first (its output
+		// is the same at every rerun).
+		o.cfg.Refresh, o.cfg.RefreshBefore = res.Provider, awsconfig.RefreshWindow
+	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w (credentials from %s)", err, res.CredentialSource)
 	}
@@ -387,6 +393,9 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = exitRejected
 	}
 
+	if o.creds != nil {
+		o.creds.Refreshes = st.Refreshes
+	}
 	// The summary, then every file at once: a summary that cannot be
 	// written leaves no output either.
 	if files.summary != nil {

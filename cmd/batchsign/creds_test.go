@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestPresignWithContainerCredentials: credentials from the container
@@ -78,6 +79,7 @@ type credentialSummary struct {
 	Last4       string `json:"access_key_id_last4"`
 	Expires     string `json:"expires"`
 	SecondsLeft int64  `json:"seconds_left"`
+	Refreshes   int64  `json:"refreshes"`
 }
 
 // checkCredentialSummary fails t unless the --summary file at path
@@ -113,6 +115,52 @@ func TestSummaryNamesTheCredentials(t *testing.T) {
 		"credentials: environment, key …TEST, no expiry")
 	raw, _ := os.ReadFile(sumPath)
 	if all := out + errs + string(raw); strings.Contains(all, os.Getenv("AWS_SECRET_ACCESS_KEY")) {
+		t.Error("a secret was printed")
+	}
+}
+
+// TestRunOnTheClockRefreshesCredentials: a run on the clock (no --time)
+// whose credentials are within five minutes of their expiry takes new ones
+// from the source before its first batch and signs every row with them;
+// the summary says so. The container endpoint is called twice in all,
+// whatever the number of rows.
+func TestRunOnTheClockRefreshesCredentials(t *testing.T) {
+	dir := cleanEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		ttl := 4 * time.Minute // inside the refresh window
+		if n > 1 {
+			ttl = time.Hour
+		}
+		exp := time.Now().Add(ttl).UTC().Format(time.RFC3339)
+		fmt.Fprintf(w, `{"AccessKeyId":"ASIAFIRSTKEY%d","SecretAccessKey":"secret%d/DoNotPrint","Token":"token%d","Expiration":%q}`, n, n, n, exp)
+	}))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", srv.URL+"/v2/credentials/task")
+	var m strings.Builder
+	for i := range 3000 {
+		fmt.Fprintf(&m, `{"id":"%d","bucket":"examplebucket","key":"k%d","expires":60}`+"\n", i, i)
+	}
+	man := writeFile(t, filepath.Join(dir, "m.ndjson"), m.String())
+	sumPath := filepath.Join(dir, "summary.json")
+	code, out, errs := runIn(t, "", "presign", man, "--summary", sumPath)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+	if n := strings.Count(out, "X-Amz-Credential=ASIAFIRSTKEY2%2F"); n != 3000 || strings.Contains(out, "token1") {
+		t.Errorf("%d of 3000 URLs signed with the refreshed key", n)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Errorf("%d calls to the container endpoint, want 2 (the first fetch and one refresh)", n)
+	}
+	raw, _ := os.ReadFile(sumPath)
+	if !strings.Contains(string(raw), `"refreshes": 1`) || !strings.Contains(errs, "; refreshed once\n") {
+		t.Errorf("summary does not count the refresh:\n%s\n%s", raw, errs)
+	}
+	if strings.Contains(out+errs+string(raw), "DoNotPrint") {
 		t.Error("a secret was printed")
 	}
 }

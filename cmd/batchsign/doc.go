@@ -347,7 +347,13 @@ Identity); else IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT;
 AWS_EC2_METADATA_DISABLED=true turns it off). They are fetched once per run,
 before anything is written; with static keys (environment or profile) there
 is no network call. Their expiry, from whichever source, bounds every URL
-(see --clamp-expiry). A config, credentials or token file that is not a
+(see --clamp-expiry). A run on the clock (no --time) that outlasts them (a
+long sign run hashing bodies) takes fresh ones from the same source, through
+the SDK's credentials cache, five minutes before they expire: the check is
+made before each batch and after each body_file hash, the rows from then on
+are signed with the new keys, and if the source has none by the time the old
+ones expire the run stops (exit 3) rather than sign with expired keys. A run
+pinned with --time signs every row with the credentials fetched first. A config, credentials or token file that is not a
 regular file or is over 4 MiB is a configuration error (exit 2). No secret
 ever appears in an output, a message or a panic.
 

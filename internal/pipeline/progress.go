@@ -20,7 +20,10 @@ type Stats struct {
 	Signed   int64 // rows signed and written (Verify: rows judged, valid or not)
 	Rejected int64 // rows written to the rejects stream
 	Clamped  int64 // presigns shortened to the credentials' lifetime
-	Elapsed  time.Duration
+	// Refreshes counts the times the run took new credentials from
+	// Config.Refresh.
+	Refreshes int64
+	Elapsed   time.Duration
 	// Verify holds the verdicts of a Verify run; nil for other modes.
 	Verify *VerifyStats
 }
