@@ -213,12 +213,16 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	case scheme == pipeline.SchemeGCSRSA || scheme == pipeline.SchemeGCSHMAC:
 		return resolveGCS(o, f, scheme, t, expires, getenv)
 	}
-	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint})
+	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint,
+		SigningEndpointURL: f.signingEndpoint})
 	if err != nil {
 		return nil, err
 	}
-	ep, err := pipeline.ParseEndpoint(res.EndpointURL)
+	ep, err := pipeline.ParseEndpoint(res.SigningEndpointURL)
 	if err != nil {
+		if f.signingEndpoint != "" {
+			return nil, fmt.Errorf("--signing-endpoint-url: %w", err)
+		}
 		return nil, err
 	}
 	style := f.addressing

@@ -164,3 +164,40 @@ func TestRunOnTheClockRefreshesCredentials(t *testing.T) {
 		t.Error("a secret was printed")
 	}
 }
+
+// TestSigningEndpointURL: --endpoint-url (and AWS_ENDPOINT_URL_S3) is where
+// the run talks to S3, and the signed URLs follow it, as before;
+// --signing-endpoint-url moves only the signed URLs ("aws": AWS's own
+// endpoints), and the I/O endpoint stays what the AWS CLI would use.
+func TestSigningEndpointURL(t *testing.T) {
+	const row = `{"id":"1","bucket":"examplebucket","key":"a/b.txt"}` + "\n"
+	for _, tc := range []struct {
+		name string
+		env  string // AWS_ENDPOINT_URL_S3
+		args []string
+		want string // the signed URL's start
+	}{
+		{"endpoint-url signs and reads", "", []string{"--endpoint-url", "http://127.0.0.1:9000"}, "http://127.0.0.1:9000/examplebucket/a/b.txt?"},
+		{"AWS_ENDPOINT_URL_S3 signs and reads", "http://127.0.0.1:7070", nil, "http://127.0.0.1:7070/examplebucket/a/b.txt?"},
+		{"signing endpoint apart", "", []string{"--endpoint-url", "http://127.0.0.1:9000", "--signing-endpoint-url", "https://files.example.com"},
+			"https://files.example.com/examplebucket/a/b.txt?"},
+		{"signing endpoint aws", "http://127.0.0.1:7070", []string{"--signing-endpoint-url", "aws"},
+			"https://examplebucket.s3.us-east-1.amazonaws.com/a/b.txt?"},
+		{"signing endpoint, virtual-hosted", "", []string{"--signing-endpoint-url", "https://s3.example.com", "--addressing-style", "virtual"},
+			"https://examplebucket.s3.example.com/a/b.txt?"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cleanEnv(t)
+			t.Setenv("AWS_ENDPOINT_URL_S3", tc.env)
+			code, out, errs := runIn(t, row, append([]string{"presign", "-", "--time", pinned}, tc.args...)...)
+			if code != exitOK || !strings.Contains(out, `"url":"`+tc.want) {
+				t.Errorf("exit %d, want a URL starting %s:\n%s%s", code, tc.want, out, errs)
+			}
+		})
+	}
+	cleanEnv(t)
+	code, _, errs := runIn(t, row, "presign", "-", "--time", pinned, "--signing-endpoint-url", "https://files.example.com/path")
+	if code != exitUsage || !strings.Contains(errs, "--signing-endpoint-url: endpoint URL must be scheme://host[:port]") {
+		t.Errorf("a signing endpoint with a path: exit %d\n%s", code, errs)
+	}
+}

@@ -85,7 +85,18 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	--region, --endpoint-url, --profile
 	    Override AWS_REGION/AWS_DEFAULT_REGION/the profile's region,
 	    AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL/the profile's endpoint_url, and
-	    AWS_PROFILE.
+	    AWS_PROFILE. As in the AWS CLI, the endpoint is where batchsign talks
+	    to S3 (s3:// manifests and outputs); the signed URLs point there too,
+	    unless --signing-endpoint-url says otherwise.
+	--signing-endpoint-url URL|aws
+	    presign and sign: the endpoint the signed URLs point at, when it is
+	    not the one the run reads and writes through (a public host name in
+	    front of a private S3-compatible server; a manifest kept on a local
+	    server for URLs on AWS). "aws" means AWS's own regional endpoints
+	    whatever --endpoint-url or AWS_ENDPOINT_URL_S3 says. Default: the
+	    endpoint above. --addressing-style auto is judged on this endpoint
+	    (path-style on a custom one). For gcs-hmac and gcs-rsa it replaces
+	    --endpoint-url as the signed URLs' endpoint.
 	--addressing-style auto|virtual|path
 	    auto: virtual-hosted (bucket.s3.REGION.amazonaws.com) on AWS;
 	    path-style on a custom endpoint and for bucket names that cannot be a
