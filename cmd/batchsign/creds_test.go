@@ -201,3 +201,95 @@ func TestSigningEndpointURL(t *testing.T) {
 		t.Errorf("a signing endpoint with a path: exit %d\n%s", code, errs)
 	}
 }
+
+// TestEveryTemporarySourceObeysTheExpiryRule: credentials from IMDSv2, STS
+// web identity (IRSA) and a credential_process, each expiring 30 minutes
+// after the signing instant, sign URLs that carry that source's key and
+// token and verify; the hour-long rows are rejected, or clamped to 30
+// minutes with --clamp-expiry (the container endpoint:
+// TestPresignWithContainerCredentials).
+func TestEveryTemporarySourceObeysTheExpiryRule(t *testing.T) {
+	const expires = "2026-11-23T12:30:00Z"
+	credsJSON := func(key string) string {
+		return fmt.Sprintf(`{"Code":"Success","Version":1,"AccessKeyId":%q,"SecretAccessKey":"secret-%s/DoNotPrint","Token":"token-%s+/=","SessionToken":"token-%s+/=","Expiration":%q}`,
+			key, key, key, key, expires)
+	}
+	for _, tc := range []struct {
+		name, key, source string
+		setup             func(t *testing.T, dir, key string)
+	}{
+		{"imds", "ASIAIMDSROLE", "imds", func(t *testing.T, dir, key string) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case r.Method == http.MethodPut && r.URL.Path == "/latest/api/token":
+					w.Header().Set("X-Aws-Ec2-Metadata-Token-Ttl-Seconds", r.Header.Get("X-Aws-Ec2-Metadata-Token-Ttl-Seconds"))
+					fmt.Fprint(w, "imds-session")
+				case r.Header.Get("X-Aws-Ec2-Metadata-Token") != "imds-session":
+					w.WriteHeader(http.StatusUnauthorized)
+				case r.URL.Path == "/latest/meta-data/iam/security-credentials/":
+					fmt.Fprint(w, "role")
+				case r.URL.Path == "/latest/meta-data/iam/security-credentials/role":
+					fmt.Fprint(w, credsJSON(key))
+				default:
+					w.WriteHeader(http.StatusNotFound)
+				}
+			}))
+			t.Cleanup(srv.Close)
+			t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+			t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", srv.URL)
+		}},
+		{"web identity", "ASIAIRSAROLE", "web identity", func(t *testing.T, dir, key string) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.ParseForm() != nil || r.PostForm.Get("Action") != "AssumeRoleWithWebIdentity" || r.PostForm.Get("WebIdentityToken") != "irsa.jwt" {
+					w.WriteHeader(http.StatusForbidden)
+					return
+				}
+				fmt.Fprintf(w, `<AssumeRoleWithWebIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleWithWebIdentityResult><Credentials>`+
+					`<AccessKeyId>%s</AccessKeyId><SecretAccessKey>secret-%s/DoNotPrint</SecretAccessKey><SessionToken>token-%s+/=</SessionToken><Expiration>%s</Expiration>`+
+					`</Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>`, key, key, key, expires)
+			}))
+			t.Cleanup(srv.Close)
+			t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", writeFile(t, filepath.Join(dir, "token"), "irsa.jwt"))
+			t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/irsa")
+			t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL)
+		}},
+		{"credential_process", "ASIAPROCESS1", "profile proc (process)", func(t *testing.T, dir, key string) {
+			script := filepath.Join(dir, "creds.sh")
+			if err := os.WriteFile(script, []byte("#!/bin/sh\ncat <<'EOF'\n"+credsJSON(key)+"\nEOF\n"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("AWS_CONFIG_FILE", writeFile(t, filepath.Join(dir, "config"), "[profile proc]\ncredential_process = "+script+"\n"))
+			t.Setenv("AWS_PROFILE", "proc")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := cleanEnv(t)
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			tc.setup(t, dir, tc.key)
+			m := writeFile(t, filepath.Join(dir, "m.ndjson"), goodManifest)
+			wantKey := "X-Amz-Credential=" + tc.key + "%2F20261123%2F"
+			wantToken := "X-Amz-Security-Token=token-" + tc.key + "%2B%2F%3D"
+
+			code, out, errs := runIn(t, "", "presign", m, "--time", pinned)
+			if code != exitRejected || strings.Count(errs, "outlive the temporary credentials") != 2 || strings.Count(out, "\n") != 1 {
+				t.Fatalf("without --clamp-expiry: exit %d\n%s\n%s", code, out, errs)
+			}
+			sumPath := filepath.Join(dir, "summary.json")
+			code, out, errs = runIn(t, "", "presign", m, "--time", pinned, "--clamp-expiry", "--summary", sumPath)
+			if code != exitOK || strings.Count(out, "X-Amz-Expires=1800&") != 2 || strings.Count(out, wantKey) != 3 || strings.Count(out, wantToken) != 3 {
+				t.Fatalf("with --clamp-expiry: exit %d\n%s\n%s", code, out, errs)
+			}
+			checkCredentialSummary(t, sumPath, errs, credentialSummary{Source: tc.source, Last4: tc.key[len(tc.key)-4:], Expires: expires, SecondsLeft: 1800},
+				"credentials: "+tc.source+", key …"+tc.key[len(tc.key)-4:]+", 30m0s left (until "+expires+")")
+			urls := writeFile(t, filepath.Join(dir, "urls.ndjson"), out)
+			code, vout, verrs := runIn(t, "", "verify", "--time", pinned, urls)
+			if code != exitOK || strings.Count(vout, `"valid":true`) != 3 {
+				t.Errorf("verify with the same source: exit %d\n%s\n%s", code, vout, verrs)
+			}
+			if strings.Contains(out+errs+vout+verrs, "DoNotPrint") {
+				t.Error("a secret was printed")
+			}
+		})
+	}
+}
