@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -203,7 +205,7 @@ func TestSigningEndpointURL(t *testing.T) {
 }
 
 // TestEveryTemporarySourceObeysTheExpiryRule: credentials from IMDSv2, STS
-// web identity (IRSA) and a credential_process, each expiring 30 minutes
+// web identity (IRSA), SSO and a credential_process, each expiring 30 minutes
 // after the signing instant, sign URLs that carry that source's key and
 // token and verify; the hour-long rows are rejected, or clamped to 30
 // minutes with --clamp-expiry (the container endpoint:
@@ -252,6 +254,32 @@ func TestEveryTemporarySourceObeysTheExpiryRule(t *testing.T) {
 			t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", writeFile(t, filepath.Join(dir, "token"), "irsa.jwt"))
 			t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/irsa")
 			t.Setenv("AWS_ENDPOINT_URL_STS", srv.URL)
+		}},
+		{"sso", "ASIASSOROLE1", "profile sso (sso)", func(t *testing.T, dir, key string) {
+			exp, _ := time.Parse(time.RFC3339, expires)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/federation/credentials" || r.Header.Get("X-Amz-Sso_bearer_token") != "sso-access-token" {
+					w.WriteHeader(http.StatusUnauthorized)
+					return
+				}
+				fmt.Fprintf(w, `{"roleCredentials":{"accessKeyId":%q,"secretAccessKey":"secret-%s/DoNotPrint","sessionToken":"token-%s+/=","expiration":%d}}`,
+					key, key, key, exp.UnixMilli())
+			}))
+			t.Cleanup(srv.Close)
+			t.Setenv("HOME", dir)
+			t.Setenv("AWS_CONFIG_FILE", writeFile(t, filepath.Join(dir, "config"),
+				"[profile sso]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Batch\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n"))
+			t.Setenv("AWS_PROFILE", "sso")
+			t.Setenv("AWS_ENDPOINT_URL_SSO", srv.URL)
+			// The token `aws sso login` leaves in the cache.
+			sum := sha1.Sum([]byte("corp"))
+			cache := filepath.Join(dir, ".aws", "sso", "cache")
+			if err := os.MkdirAll(cache, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			writeFile(t, filepath.Join(cache, hex.EncodeToString(sum[:])+".json"), fmt.Sprintf(
+				`{"accessToken":"sso-access-token","expiresAt":%q,"region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}`,
+				time.Now().Add(time.Hour).UTC().Format(time.RFC3339)))
 		}},
 		{"credential_process", "ASIAPROCESS1", "profile proc (process)", func(t *testing.T, dir, key string) {
 			script := filepath.Join(dir, "creds.sh")
