@@ -248,3 +248,21 @@ func TestSignRechecksCredentialsAfterHashingABody(t *testing.T) {
 		t.Errorf("after the hash the worker signs with %s, want the new %s", w.creds.AccessKeyID, src.issued[1].AccessKeyID)
 	}
 }
+
+// TestCredentialCheckAllocatesNothing: the per-batch check, when nothing
+// is due, is two atomic loads and a clock reading.
+func TestCredentialCheckAllocatesNothing(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	src := &shortLived{clock: clock, ttl: time.Hour, limit: 1}
+	first, _ := src.next()
+	cfg := Config{Mode: Presign, Credentials: first, Time: clock.Now(), Refresh: src, RefreshBefore: 5 * time.Minute, Clock: clock.Now}
+	w := newWorker(&cfg, sigv4.NewKeyCache(0), nil)
+	w.rc = newRunCreds(&cfg)
+	if n := testing.AllocsPerRun(1000, func() {
+		if err := w.checkCredentials(); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per check", n)
+	}
+}
