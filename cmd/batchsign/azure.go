@@ -20,6 +20,7 @@ func addSignSchemeFlags(fs *flag.FlagSet, f *batchFlags) {
 func resolveAzureSign(o *batchOptions, f *batchFlags, t time.Time, getenv func(string) string) (*batchOptions, error) {
 	for _, a := range []struct{ flag, value string }{
 		{"--region", f.region}, {"--endpoint-url", f.endpoint}, {"--addressing-style", f.addressing}, {"--profile", f.profile},
+		{"--signing-endpoint-url", f.signingEndpoint},
 	} {
 		if a.value != "" {
 			return nil, fmt.Errorf("%s does not apply to --scheme azure-hmac (the endpoint comes from the connection string)", a.flag)

@@ -32,6 +32,9 @@ type batchOptions struct {
 	inFormat, outFormat      pipeline.Format
 	output, rejects, summary string // "" output: stdout; "" rejects: stderr
 	progress                 progressMode
+	// creds describes the AWS credentials of the run for its summaries;
+	// nil when the scheme signs with none (Azure, GCS, MACs).
+	creds *awsconfig.CredentialSummary
 
 	dest outputs // the checked files of -o, --rejects and --summary
 }
@@ -210,12 +213,16 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	case scheme == pipeline.SchemeGCSRSA || scheme == pipeline.SchemeGCSHMAC:
 		return resolveGCS(o, f, scheme, t, expires, getenv)
 	}
-	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint})
+	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint,
+		SigningEndpointURL: f.signingEndpoint})
 	if err != nil {
 		return nil, err
 	}
-	ep, err := pipeline.ParseEndpoint(res.EndpointURL)
+	ep, err := pipeline.ParseEndpoint(res.SigningEndpointURL)
 	if err != nil {
+		if f.signingEndpoint != "" {
+			return nil, fmt.Errorf("--signing-endpoint-url: %w", err)
+		}
 		return nil, err
 	}
 	style := f.addressing
@@ -232,9 +239,17 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		Region: res.Region, Endpoint: ep, Addressing: addressing,
 		Expires: expires, ClampExpiry: f.clampExpiry, Workers: f.workers,
 	}
+	if !pinned {
+		// A run on the clock that outlasts its credentials takes fresh
+		// ones; a pinned run signs everything with the first (its output
+		// is the same at every rerun).
+		o.cfg.Refresh, o.cfg.RefreshBefore = res.Provider, awsconfig.RefreshWindow
+	}
 	if err := o.cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("%w (credentials from %s)", err, res.CredentialSource)
 	}
+	sum := res.Summary(t)
+	o.creds = &sum
 	return o, nil
 }
 
@@ -382,6 +397,9 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		code = exitRejected
 	}
 
+	if o.creds != nil {
+		o.creds.Refreshes = st.Refreshes
+	}
 	// The summary, then every file at once: a summary that cannot be
 	// written leaves no output either.
 	if files.summary != nil {
@@ -397,6 +415,9 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if code != exitFailed {
 		fmt.Fprintf(stderr, "%s: %s\n", name, st)
+		if o.creds != nil {
+			fmt.Fprintf(stderr, "%s: %s\n", name, o.creds)
+		}
 	}
 	if st.Rejected > 0 && code == exitRejected {
 		rows := "rows"
@@ -419,6 +440,9 @@ func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, code int) err
 	}
 	if s.Rejects == "" {
 		s.Rejects = "-"
+	}
+	if o.creds != nil {
+		s.Credentials = o.creds
 	}
 	return s.WriteJSON(w)
 }

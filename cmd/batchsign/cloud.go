@@ -8,6 +8,7 @@ import (
 
 	"github.com/batchsign/batchsign/gcs"
 
+	"github.com/batchsign/batchsign/internal/awsconfig"
 	"github.com/batchsign/batchsign/internal/keyring"
 	"github.com/batchsign/batchsign/internal/pipeline"
 )
@@ -114,7 +115,15 @@ func resolveGCS(o *batchOptions, f *batchFlags, scheme pipeline.Scheme, t time.T
 			return nil, fmt.Errorf("--%s does not apply to --scheme %s", a, scheme)
 		}
 	}
-	ep, err := pipeline.ParseEndpoint(f.endpoint)
+	endpoint := f.endpoint
+	switch f.signingEndpoint {
+	case "":
+	case awsconfig.SigningEndpointAWS:
+		return nil, fmt.Errorf("--signing-endpoint-url %s is for the AWS schemes, not --scheme %s", f.signingEndpoint, scheme)
+	default:
+		endpoint = f.signingEndpoint
+	}
+	ep, err := pipeline.ParseEndpoint(endpoint)
 	if err != nil {
 		return nil, err
 	}

@@ -63,7 +63,10 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	    The end-of-run summary as JSON: rows_read, signed, rejected, clamped,
 	    elapsed_seconds, rows_per_second, signing_time, shard_index,
 	    shard_count, output, rejects, exit_status (verify: valid, invalid,
-	    invalid_reasons).
+	    invalid_reasons), and for AWS credentials, credentials: source,
+	    access_key_id_last4, expires and seconds_left (from the signing
+	    instant; both absent for long-term keys) and refreshes (see
+	    Credentials). Never a secret.
 	--wait-lock DURATION
 	    When another run holds a destination's lock, wait up to DURATION
 	    for it instead of exiting 2 (see Output files).
@@ -82,7 +85,18 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	--region, --endpoint-url, --profile
 	    Override AWS_REGION/AWS_DEFAULT_REGION/the profile's region,
 	    AWS_ENDPOINT_URL_S3/AWS_ENDPOINT_URL/the profile's endpoint_url, and
-	    AWS_PROFILE.
+	    AWS_PROFILE. As in the AWS CLI, the endpoint is where batchsign talks
+	    to S3 (s3:// manifests and outputs); the signed URLs point there too,
+	    unless --signing-endpoint-url says otherwise.
+	--signing-endpoint-url URL|aws
+	    presign and sign: the endpoint the signed URLs point at, when it is
+	    not the one the run reads and writes through (a public host name in
+	    front of a private S3-compatible server; a manifest kept on a local
+	    server for URLs on AWS). "aws" means AWS's own regional endpoints
+	    whatever --endpoint-url or AWS_ENDPOINT_URL_S3 says. Default: the
+	    endpoint above. --addressing-style auto is judged on this endpoint
+	    (path-style on a custom one). For gcs-hmac and gcs-rsa it replaces
+	    --endpoint-url as the signed URLs' endpoint.
 	--addressing-style auto|virtual|path
 	    auto: virtual-hosted (bucket.s3.REGION.amazonaws.com) on AWS;
 	    path-style on a custom endpoint and for bucket names that cannot be a
@@ -344,7 +358,13 @@ Identity); else IMDSv2 (AWS_EC2_METADATA_SERVICE_ENDPOINT;
 AWS_EC2_METADATA_DISABLED=true turns it off). They are fetched once per run,
 before anything is written; with static keys (environment or profile) there
 is no network call. Their expiry, from whichever source, bounds every URL
-(see --clamp-expiry). A config, credentials or token file that is not a
+(see --clamp-expiry). A run on the clock (no --time) that outlasts them (a
+long sign run hashing bodies) takes fresh ones from the same source, through
+the SDK's credentials cache, five minutes before they expire: the check is
+made before each batch and after each body_file hash, the rows from then on
+are signed with the new keys, and if the source has none by the time the old
+ones expire the run stops (exit 3) rather than sign with expired keys. A run
+pinned with --time signs every row with the credentials fetched first. A config, credentials or token file that is not a
 regular file or is over 4 MiB is a configuration error (exit 2). No secret
 ever appears in an output, a message or a panic.
 
@@ -396,7 +416,10 @@ without flock, runs are not kept apart and nothing is swept.
 	128+N    interrupted by signal N (129 SIGHUP, 130 SIGINT, 143 SIGTERM); nothing is left at -o
 
 A one-line summary (rows read, signed, rejected, clamped, elapsed, rows/s)
-always ends stderr.
+always ends stderr; with AWS credentials a second line names them, as
+"credentials: container, key …WXYZ, 5h59m0s left (until
+2026-11-23T18:00:00Z)" (the source, the access key ID's last four
+characters, the time left from the signing instant).
 
 # Environment
 

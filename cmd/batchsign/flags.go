@@ -24,6 +24,7 @@ type batchFlags struct {
 	summary              string
 	at                   string // --time
 	region, endpoint     string
+	signingEndpoint      string // --signing-endpoint-url
 	addressing           string
 	expires              string
 	workers              int
@@ -61,6 +62,9 @@ func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
 	}
 	if mode == pipeline.Sign {
 		addSignSchemeFlags(fs, f)
+	}
+	if mode == pipeline.Presign || mode == pipeline.Sign {
+		fs.StringVar(&f.signingEndpoint, "signing-endpoint-url", "", "the endpoint `URL` the signed URLs point at, when not where the run reads and writes s3:// (--endpoint-url and the AWS settings, which it otherwise follows); \"aws\" for AWS's own endpoints")
 	}
 	if mode == pipeline.Verify {
 		fs.StringVar(&f.keys, "keys", "", "verify with the secrets in `FILE` (JSON or NDJSON mapping access key ids to secrets; mode 0600) instead of the resolved credentials")

@@ -51,7 +51,15 @@ type Inputs struct {
 	Profile     string // --profile; an explicit profile wins over environment keys
 	Region      string // --region
 	EndpointURL string // --endpoint-url
+	// SigningEndpointURL (--signing-endpoint-url) is where the signed URLs
+	// point when that is not where the run reads and writes S3: "" means
+	// the same endpoint as I/O, SigningEndpointAWS AWS's own endpoints.
+	SigningEndpointURL string
 }
+
+// SigningEndpointAWS, given as Inputs.SigningEndpointURL, signs URLs for
+// AWS's own S3 endpoints whatever endpoint the run's S3 I/O uses.
+const SigningEndpointAWS = "aws"
 
 // Resolved is what a run signs with.
 //
@@ -65,8 +73,14 @@ type Resolved struct {
 	Credentials sigv4.Credentials
 	// Region is "" when nothing names one; callers choose their default.
 	Region string
-	// EndpointURL is "" for AWS's own endpoints.
+	// EndpointURL is where the run reads and writes S3 (s3:// manifests and
+	// outputs), as the AWS CLI's --endpoint-url is: "" for AWS's own
+	// endpoints. See IOEndpoint.
 	EndpointURL string
+	// SigningEndpointURL is the endpoint the signed URLs point at:
+	// Inputs.SigningEndpointURL when given ("" for SigningEndpointAWS),
+	// else EndpointURL.
+	SigningEndpointURL string
 	// AddressingStyle is the profile's s3.addressing_style ("auto",
 	// "virtual", "path") or "".
 	AddressingStyle string
@@ -90,10 +104,18 @@ type Resolved struct {
 // AWS_ENDPOINT_URL or the profile), not --endpoint-url.
 func (r Resolved) AWSConfig() aws.Config { return r.aws }
 
+// IOEndpoint is the endpoint of the run's S3 client, for s3:// manifests
+// and outputs, resolved in the AWS CLI's order: --endpoint-url,
+// AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the profile's services s3
+// endpoint_url, the profile's endpoint_url (none but the first when
+// configured endpoints are ignored); "" means AWS's own regional endpoint.
+// It is never --signing-endpoint-url, which only moves the signed URLs.
+func (r Resolved) IOEndpoint() string { return r.EndpointURL }
+
 // String describes r without secrets.
 func (r Resolved) String() string {
 	return "awsconfig.Resolved{" + r.CredentialSource + ", AccessKeyID: " + r.Credentials.AccessKeyID +
-		", Region: " + r.Region + ", EndpointURL: " + r.EndpointURL + "}"
+		", Region: " + r.Region + ", EndpointURL: " + r.EndpointURL + ", SigningEndpointURL: " + r.SigningEndpointURL + "}"
 }
 
 // GoString is String, so %#v cannot print the secret.
@@ -210,6 +232,13 @@ func Resolve(ctx context.Context, in Inputs) (Resolved, error) {
 	out.EndpointURL = in.EndpointURL
 	if out.EndpointURL == "" {
 		out.EndpointURL = s3Endpoint(ctx, env, shared)
+	}
+	switch in.SigningEndpointURL {
+	case "":
+		out.SigningEndpointURL = out.EndpointURL
+	case SigningEndpointAWS:
+	default:
+		out.SigningEndpointURL = in.SigningEndpointURL
 	}
 	out.AddressingStyle = prof.get("s3.addressing_style")
 	out.aws = cfg

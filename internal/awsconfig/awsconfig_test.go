@@ -205,3 +205,27 @@ func TestResolveRefusesConfigFilesThatAreNotFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestIOAndSigningEndpoints: the S3 client's endpoint follows the AWS CLI's
+// rules whatever --signing-endpoint-url says; the signed URLs follow it
+// unless told otherwise.
+func TestIOAndSigningEndpoints(t *testing.T) {
+	env := map[string]string{"AWS_ACCESS_KEY_ID": "AKIDENDPOINTS", "AWS_SECRET_ACCESS_KEY": "s", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:7070"}
+	for _, tc := range []struct {
+		in          Inputs
+		io, signing string
+	}{
+		{Inputs{}, "http://127.0.0.1:7070", "http://127.0.0.1:7070"},
+		{Inputs{EndpointURL: "http://127.0.0.1:9000"}, "http://127.0.0.1:9000", "http://127.0.0.1:9000"},
+		{Inputs{SigningEndpointURL: "https://files.example.com"}, "http://127.0.0.1:7070", "https://files.example.com"},
+		{Inputs{SigningEndpointURL: SigningEndpointAWS}, "http://127.0.0.1:7070", ""},
+	} {
+		r, err := resolve(t, tc.in, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.IOEndpoint() != tc.io || r.SigningEndpointURL != tc.signing {
+			t.Errorf("%+v: I/O %q signing %q, want %q and %q", tc.in, r.IOEndpoint(), r.SigningEndpointURL, tc.io, tc.signing)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package awsconfig
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -17,6 +18,10 @@ type CredentialSummary struct {
 	// SecondsLeft is the time from the summary's instant to Expires, in
 	// whole seconds (negative once expired); absent without an expiry.
 	SecondsLeft *int64 `json:"seconds_left,omitempty"`
+	// Refreshes counts the times a run that outlasted these credentials
+	// took new ones from Provider (the caller sets it at the end of the
+	// run); the other fields describe the first.
+	Refreshes int64 `json:"refreshes"`
 }
 
 // Summary describes r's credentials at the instant at (the run's signing
@@ -37,11 +42,19 @@ func (s CredentialSummary) String() string {
 	line := "credentials: " + s.Source + ", key …" + s.AccessKeyIDLast4
 	switch {
 	case s.Expires.IsZero():
-		return line + ", no expiry"
+		line += ", no expiry"
 	case s.SecondsLeft == nil:
-		return line + ", until " + s.Expires.UTC().Format(time.RFC3339)
+		line += ", until " + s.Expires.UTC().Format(time.RFC3339)
 	case *s.SecondsLeft < 0:
-		return line + ", expired at " + s.Expires.UTC().Format(time.RFC3339)
+		line += ", expired at " + s.Expires.UTC().Format(time.RFC3339)
+	default:
+		line += ", " + (time.Duration(*s.SecondsLeft) * time.Second).String() + " left (until " + s.Expires.UTC().Format(time.RFC3339) + ")"
 	}
-	return line + ", " + (time.Duration(*s.SecondsLeft) * time.Second).String() + " left (until " + s.Expires.UTC().Format(time.RFC3339) + ")"
+	switch {
+	case s.Refreshes == 1:
+		line += "; refreshed once"
+	case s.Refreshes > 1:
+		line += "; refreshed " + strconv.FormatInt(s.Refreshes, 10) + " times"
+	}
+	return line
 }

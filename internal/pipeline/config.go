@@ -72,6 +72,18 @@ type Config struct {
 	// Expires is the default presign lifetime in seconds (rows may give
 	// their own); 0 means DefaultExpires.
 	Expires int64
+	// Refresh, when set, gives fresh credentials to a run that outlasts
+	// Credentials (sign and presign under the AWS schemes): once the clock
+	// reaches RefreshBefore ahead of their expiry, the next batch asks it,
+	// and rows from then on are signed with what it returns (and their
+	// lifetime bounded by its expiry). A Refresh error stops the run: no
+	// row is signed with credentials that have expired by the clock. Nil
+	// means Credentials sign every row, whatever the clock says (a run
+	// pinned to a signing instant).
+	Refresh       Refresher
+	RefreshBefore time.Duration
+	// Clock is the wall clock Refresh is judged by; nil means time.Now.
+	Clock func() time.Time
 	// ClampExpiry shortens a presign that would outlive temporary
 	// credentials to their remaining lifetime (and counts it) instead of
 	// rejecting the row.

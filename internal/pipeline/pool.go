@@ -112,10 +112,11 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 	}()
 
 	// Workers: sign batches in any order.
+	rc := newRunCreds(&cfg)
 	var wg sync.WaitGroup
 	for range workers {
 		w := newWorker(&cfg, keys, out)
-		w.ctx = ctx
+		w.ctx, w.rc = ctx, rc
 		wg.Add(1)
 		g.Go(func() error {
 			defer wg.Done()
@@ -183,6 +184,11 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 		err = readErr
 	}
 	st.Elapsed = time.Since(start)
+	if rc != nil {
+		rc.mu.Lock()
+		st.Refreshes = rc.refreshes
+		rc.mu.Unlock()
+	}
 	return st, err
 }
 

@@ -20,7 +20,10 @@ type Stats struct {
 	Signed   int64 // rows signed and written (Verify: rows judged, valid or not)
 	Rejected int64 // rows written to the rejects stream
 	Clamped  int64 // presigns shortened to the credentials' lifetime
-	Elapsed  time.Duration
+	// Refreshes counts the times the run took new credentials from
+	// Config.Refresh.
+	Refreshes int64
+	Elapsed   time.Duration
 	// Verify holds the verdicts of a Verify run; nil for other modes.
 	Verify *VerifyStats
 }
@@ -121,6 +124,11 @@ type Summary struct {
 	Output         string           `json:"output"`
 	Rejects        string           `json:"rejects"`
 	ExitStatus     int              `json:"exit_status"`
+	// Credentials describes the credentials the run signed with, as JSON
+	// (the command gives its source, the access key ID's last four
+	// characters and their time left); nil when the scheme uses none. It
+	// must hold no secret.
+	Credentials any `json:"credentials,omitempty"`
 }
 
 // NewSummary fills the counts of a Summary from s.

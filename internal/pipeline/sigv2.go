@@ -25,6 +25,7 @@ func sigV2Modes() []modeDef {
 type sigV2Presigner struct {
 	w      *worker
 	signer *sigv2.Signer
+	gen    uint64 // the worker's credGen when signer was made
 	query  []sigv2.Param
 }
 
@@ -49,15 +50,15 @@ func (st *sigV2Presigner) presign(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	if st.signer == nil {
-		c := w.cfg.Credentials
+	if st.signer == nil || st.gen != w.credGen {
+		c := w.creds
 		s, err := sigv2.NewSigner(c.AccessKeyID, c.SecretAccessKey)
 		if err != nil {
 			return err
 		}
-		st.signer = s
+		st.signer, st.gen = s, w.credGen
 	}
-	req := sigv2.PresignRequest{Method: method, SessionToken: w.cfg.Credentials.SessionToken,
+	req := sigv2.PresignRequest{Method: method, SessionToken: w.creds.SessionToken,
 		Expires: w.t.Unix() + expires}
 	st.query = st.query[:0]
 	if r.URL != "" {

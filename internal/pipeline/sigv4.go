@@ -226,6 +226,11 @@ func (w *worker) payloadHash(r *Row) (string, error) {
 	if err != nil {
 		return "", fieldErr(FieldBodyFile, err)
 	}
+	// Hashing a large body takes long: the credentials may have come
+	// due meanwhile, and the row is signed after this.
+	if err := w.checkCredentialsAt(r); err != nil {
+		return "", err
+	}
 	got := hex.EncodeToString(sum[:])
 	if given != "" && given != got {
 		return "", fieldErr(FieldContentSHA256, detail(sigerr.ErrInvalidValue, "does not match the SHA-256 of body_file ("+got+")"))

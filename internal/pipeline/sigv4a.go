@@ -86,6 +86,7 @@ type sigV4aRows struct {
 	fields  *fieldSet
 	keys    *sigv4a.KeyCache // the run's (Config.SigV4aKeys)
 	signers map[signerKey]*sigv4a.Signer
+	gen     uint64 // the worker's credGen when signers were made
 }
 
 func newSigV4aRows(w *worker) *sigV4aRows {
@@ -181,12 +182,16 @@ func (st *sigV4aRows) signer(r *Row, service string) (*sigv4a.Signer, error) {
 	if rs == "" {
 		rs = sigv4a.DefaultRegionSet
 	}
+	if st.gen != w.credGen {
+		clear(st.signers) // made with older credentials
+		st.gen = w.credGen
+	}
 	k := signerKey{rs, service}
 	if s := st.signers[k]; s != nil {
 		return s, nil
 	}
 	k = signerKey{strings.Clone(rs), strings.Clone(service)} // keep no batch text alive
-	c := w.cfg.Credentials
+	c := w.creds
 	key, err := st.keys.Get(c.AccessKeyID, c.SecretAccessKey)
 	if err != nil {
 		return nil, err

@@ -43,13 +43,20 @@ type worker struct {
 	headers bool
 	ctx     context.Context // the run's; nil outside Run
 	fatal   error           // stops the run (see MacBackend.Fatal)
+
+	// creds sign the worker's rows: the run's Credentials, or newer ones
+	// from rc (refresh.go), adopted between batches; credGen counts the
+	// changes, so that a mode's state made with older ones is remade.
+	creds   sigv4.Credentials
+	credGen uint64
+	rc      *runCreds // nil: the credentials never change
 }
 
 // newWorker returns a worker for cfg's mode, which must be valid (see
 // Config.Validate).
 func newWorker(cfg *Config, keys *sigv4.KeyCache, enc Writer) *worker {
 	w := &worker{
-		cfg: cfg, t: cfg.signingTime(), keys: keys, enc: enc,
+		cfg: cfg, t: cfg.signingTime(), keys: keys, enc: enc, creds: cfg.Credentials,
 		signers: make(map[signerKey]*sigv4.Signer),
 		addrs:   make(map[addrKey]Address),
 	}
@@ -66,6 +73,10 @@ func newWorker(cfg *Config, keys *sigv4.KeyCache, enc Writer) *worker {
 // process signs every row of b, appending encoded records to b.out and
 // rejects to b.rejects.
 func (w *worker) process(b *Batch) {
+	if err := w.checkCredentials(); err != nil {
+		w.fatal = err
+		return
+	}
 	for i := range b.rows {
 		r := &b.rows[i]
 		var err error
@@ -80,6 +91,9 @@ func (w *worker) process(b *Batch) {
 			err = w.row(r, b)
 		}
 		if err != nil {
+			if w.fatal != nil {
+				return // the batch is not written
+			}
 			b.rejects = append(b.rejects, rejectOf(r, err))
 			continue
 		}
@@ -117,7 +131,7 @@ func (w *worker) signer(region, service string) (*sigv4.Signer, error) {
 		return s, nil
 	}
 	k = signerKey{strings.Clone(region), strings.Clone(service)} // keep no batch text alive
-	c := w.cfg.Credentials
+	c := w.creds
 	s, err := sigv4.NewSigner(c, w.keys.Get(c.AccessKeyID, c.SecretAccessKey, w.t, k.region, k.service), w.t,
 		sigv4.Options{Region: k.region, Service: k.service})
 	if err != nil {
@@ -229,7 +243,7 @@ func (w *worker) expiresFor(r *Row) (e int64, clamped bool, err error) {
 	if e < 1 || e > sigv4.MaxExpires {
 		return 0, false, fieldErr(FieldExpires, detail(sigv4.ErrExpiresRange, "got "+strconv.FormatInt(e, 10)))
 	}
-	if ce := w.cfg.Credentials.Expires; !ce.IsZero() {
+	if ce := w.creds.Expires; !ce.IsZero() {
 		left := int64(ce.Sub(w.t) / time.Second)
 		if e > left {
 			if !w.cfg.ClampExpiry || left < 1 {
