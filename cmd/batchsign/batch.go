@@ -150,9 +150,6 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if o.inFormat, err = pipeline.ParseFormat(f.inputFormat); err != nil {
 		return nil, fmt.Errorf("--input-format: %w", err)
 	}
-	if o.inFormat == pipeline.FormatCSV {
-		return nil, errors.New("--input-format csv: manifests are ndjson or parquet")
-	}
 	if o.progress, err = parseProgress(f.progress); err != nil {
 		return nil, err
 	}

@@ -91,7 +91,7 @@ func newBatchFlagSet(name string, f *batchFlags, stderr io.Writer) *flag.FlagSet
 	fs.StringVar(&f.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
 	fs.DurationVar(&f.waitLock, "wait-lock", 0, "when another run is writing the same -o, --rejects or --summary, wait up to this `duration` for it to finish (default: exit 2 at once, naming its pid)")
 	fs.BoolVar(&f.clampExpiry, "clamp-expiry", false, "shorten presigns that would outlive temporary credentials instead of rejecting them")
-	fs.StringVar(&f.inputFormat, "input-format", "", "manifest `format`: ndjson or parquet (default: from the extension; ndjson on stdin)")
+	fs.StringVar(&f.inputFormat, "input-format", "", "manifest `format`: ndjson, csv or parquet (default: from the extension; ndjson on stdin)")
 	return fs
 }
 
