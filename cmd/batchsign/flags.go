@@ -31,6 +31,7 @@ type batchFlags struct {
 	profile              string
 	progress             string
 	clampExpiry          bool
+	includeNoncurrent    bool // presign, sign: inventory reports
 	waitLock             time.Duration
 
 	// Mode-specific flags (see addModeFlags).
@@ -56,6 +57,9 @@ func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
 		fs.StringVar(&f.scheme, "scheme", string(mode.DefaultScheme()), schemeUsage(mode))
 	}
 	addCloudFlags(mode, fs, &f.cloud)
+	if mode == pipeline.Presign || mode == pipeline.Sign {
+		fs.BoolVar(&f.includeNoncurrent, "include-noncurrent", false, "with an S3 Inventory manifest.json: also sign the versions that are not the latest (delete markers are always skipped)")
+	}
 	if mode == pipeline.Presign {
 		fs.StringVar(&f.signatureVersion, "signature-version", "", "`v4` or v2: an alias of --scheme sigv4 or --scheme sigv2, kept for compatibility")
 	}

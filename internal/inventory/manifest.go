@@ -115,7 +115,7 @@ const maxManifestSize = 64 << 20
 
 // Open reads the inventory manifest.json name from st and checks it (see
 // Parse). Its data files are named and found (for a local manifest.json,
-// each must exist) but not read.
+// each must exist) but not read. A report in ORC is ErrUnsupportedFormat.
 func Open(ctx context.Context, st store.Store, name string, opts Options) (*Manifest, error) {
 	obj, err := st.Stat(ctx, name)
 	if err != nil {
@@ -137,6 +137,9 @@ func Open(ctx context.Context, st store.Store, name string, opts Options) (*Mani
 	m, err := Parse(buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if m.Format == ORC {
+		return nil, fmt.Errorf("%s: %w", name, unsupported(m.Format))
 	}
 	m.Name, m.st, m.opts = name, st, opts
 	if err := m.nameFiles(ctx); err != nil {

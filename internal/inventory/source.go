@@ -161,7 +161,14 @@ func unsupported(f Format) error {
 
 // verify reads f whole and compares its length and MD5 with the manifest's.
 func (m *Manifest) verify(ctx context.Context, f File) error {
-	rc, err := m.st.OpenRange(ctx, store.Object{Name: f.Name, Size: f.Size}, 0, -1)
+	obj, err := m.st.Stat(ctx, f.Name)
+	if err != nil {
+		return fmt.Errorf("inventory data file %s: %w", f.Name, err)
+	}
+	if obj.Size != f.Size {
+		return fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrChecksum, f.Name, obj.Size, f.Size)
+	}
+	rc, err := m.st.OpenRange(ctx, obj, 0, -1)
 	if err != nil {
 		return fmt.Errorf("inventory data file %s: %w", f.Name, err)
 	}
