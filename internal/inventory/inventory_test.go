@@ -259,6 +259,8 @@ func TestParseIsStrict(t *testing.T) {
 		{`"size":1`, `"size":-1`, "files[0].size"},
 		{`f11166069f1990abeb9c97ace9cdfabc`, `f11166069f1990abeb9c97ace9cdfab`, "files[0].MD5checksum"},
 		{`f11166069f1990abeb9c97ace9cdfabc`, `zz1166069f1990abeb9c97ace9cdfabc`, "files[0].MD5checksum"},
+		{`f11166069f1990abeb9c97ace9cdfabc`, `f11166069f1990abeb9c97ace9cdfabc00`, "files[0].MD5checksum"}, // FuzzParseManifest's find: a panic
+		{`arn:aws:s3:::dest`, `arn::s3:::dest`, "destinationBucket"},
 		{good, `[]`, "invalid inventory manifest"},
 	} {
 		in := strings.Replace(good, tc.from, tc.to, 1)

@@ -242,7 +242,10 @@ func Parse(data []byte) (*Manifest, error) {
 			return nil, err
 		}
 		file := File{Key: key, Size: *f.Size, Format: m.Format}
-		if n, err := hex.Decode(file.MD5[:], []byte(sum)); err != nil || n != 16 || len(sum) != 32 {
+		if len(sum) != 2*len(file.MD5) {
+			return nil, bad(where+".MD5checksum", strconv.Quote(sum)+" is not 32 hex digits")
+		}
+		if _, err := hex.Decode(file.MD5[:], []byte(sum)); err != nil {
 			return nil, bad(where+".MD5checksum", strconv.Quote(sum)+" is not 32 hex digits")
 		}
 		m.files = append(m.files, file)
@@ -254,7 +257,7 @@ func Parse(data []byte) (*Manifest, error) {
 // (arn:aws-cn:s3:::NAME, arn:aws-us-gov:s3:::NAME).
 func cutARN(arn string) (string, bool) {
 	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "s3" || parts[3] != "" || parts[4] != "" || parts[5] == "" || strings.Contains(parts[5], "/") {
+	if len(parts) != 6 || parts[0] != "arn" || !strings.HasPrefix(parts[1], "aws") || parts[2] != "s3" || parts[3] != "" || parts[4] != "" || parts[5] == "" || strings.Contains(parts[5], "/") {
 		return "", false
 	}
 	return parts[5], true
