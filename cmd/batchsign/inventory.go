@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/batchsign/batchsign/internal/inventory"
@@ -13,30 +14,43 @@ import (
 )
 
 // openManifest opens the run's manifest: an S3 Inventory report when the
-// argument is a file named manifest.json that holds an inventory manifest,
-// else what pipeline.OpenManifest reads. skipped, for a report, counts the
-// records that became no row; nil otherwise.
+// argument's last element is manifest.json and the file holds an inventory
+// manifest, else what pipeline.OpenManifest reads. skipped, for a report,
+// counts the records that became no row; nil otherwise.
 func openManifest(o *batchOptions, stdin io.Reader) (src pipeline.Source, skipped func() inventory.Skipped, err error) {
-	if filepath.Base(o.manifest) == "manifest.json" && !store.IsURL(o.manifest) && isInventory(o.manifest) {
-		m, err := inventory.Open(context.Background(), localStore{}, o.manifest, inventory.Options{IncludeNoncurrent: o.includeNoncurrent})
-		if err != nil {
-			return nil, nil, err
+	if path.Base(filepath.ToSlash(o.manifest)) == "manifest.json" {
+		ctx := context.Background()
+		// A name no store serves here is left to OpenManifest.
+		if st, err := manifestStores().For(o.manifest); err == nil && isInventory(ctx, st, o.manifest) {
+			m, err := inventory.Open(ctx, st, o.manifest, inventory.Options{IncludeNoncurrent: o.includeNoncurrent})
+			if err != nil {
+				return nil, nil, err
+			}
+			s := m.Source(ctx, o.shard)
+			return s, s.Skipped, nil
 		}
-		s := m.Source(context.Background(), o.shard)
-		return s, s.Skipped, nil
 	}
 	src, err = pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
 	return src, nil, err
 }
 
-// isInventory reports whether the file at path is an inventory
+// manifestStores serves the names an inventory report is read from: local
+// files (s3:// joins when the S3 store is registered here).
+func manifestStores() *store.Router { return store.NewRouter(localStore{}) }
+
+// isInventory reports whether the object name is an inventory
 // manifest.json (an NDJSON manifest may have that name too).
-func isInventory(path string) bool {
-	fi, err := os.Stat(path)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > 64<<20 {
+func isInventory(ctx context.Context, st store.Store, name string) bool {
+	obj, err := st.Stat(ctx, name)
+	if err != nil || obj.Size > 64<<20 {
 		return false
 	}
-	data, err := os.ReadFile(path)
+	rc, err := st.OpenRange(ctx, obj, 0, -1)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
 	return err == nil && inventory.IsManifest(data)
 }
 
@@ -59,6 +73,9 @@ func (localStore) Stat(_ context.Context, name string) (store.Object, error) {
 	fi, err := os.Stat(name)
 	if err != nil {
 		return store.Object{}, err
+	}
+	if !fi.Mode().IsRegular() {
+		return store.Object{}, &os.PathError{Op: "open", Path: name, Err: errors.New("not a regular file")}
 	}
 	return store.Object{Name: name, Size: fi.Size()}, nil
 }
