@@ -133,7 +133,7 @@ Unknown fields are ignored. A field of the wrong type rejects that row,
 naming the field; a line that is not one JSON object rejects that row and
 reading goes on. In Parquet a type belongs to the column: a column of the
 wrong type is a configuration error for the file (exit 2). Row numbers are
-NDJSON line numbers (blank lines count, so "sed -n 812p" shows row 812) and
+NDJSON and CSV line numbers (blank lines count, so "sed -n 812p" shows row 812) and
 Parquet record numbers.
 
 # CSV manifests
