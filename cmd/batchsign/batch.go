@@ -20,6 +20,7 @@ import (
 	"github.com/batchsign/batchsign/sigv4a"
 
 	"github.com/batchsign/batchsign/internal/awsconfig"
+	"github.com/batchsign/batchsign/internal/inventory"
 	"github.com/batchsign/batchsign/internal/pipeline"
 )
 
@@ -34,7 +35,8 @@ type batchOptions struct {
 	progress                 progressMode
 	// creds describes the AWS credentials of the run for its summaries;
 	// nil when the scheme signs with none (Azure, GCS, MACs).
-	creds *awsconfig.CredentialSummary
+	creds             *awsconfig.CredentialSummary
+	includeNoncurrent bool // inventory reports: keep noncurrent versions
 
 	dest outputs // the checked files of -o, --rejects and --summary
 }
@@ -153,9 +155,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if o.inFormat, err = pipeline.ParseFormat(f.inputFormat); err != nil {
 		return nil, fmt.Errorf("--input-format: %w", err)
 	}
-	if o.inFormat == pipeline.FormatCSV {
-		return nil, errors.New("--input-format csv: manifests are ndjson or parquet")
-	}
+	o.includeNoncurrent = f.includeNoncurrent
 	if o.progress, err = parseProgress(f.progress); err != nil {
 		return nil, err
 	}
@@ -286,16 +286,13 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
-	src, err := pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
+	src, skipped, err := openManifest(o, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		if errors.Is(err, pipeline.ErrCorruptManifest) {
-			// The file exists and is a manifest, but its bytes are broken
-			// (a truncated or damaged upload): the manifest could not be
-			// read, as when that happens midway.
-			return exitFailed
-		}
-		return exitUsage
+		// A file that exists and is a manifest, but whose bytes are broken
+		// (a truncated or damaged upload), could not be read: exit 3, as
+		// when that happens midway.
+		return openManifestExit(err)
 	}
 	defer src.Close()
 
@@ -402,8 +399,12 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// The summary, then every file at once: a summary that cannot be
 	// written leaves no output either.
+	var skip inventory.Skipped
+	if skipped != nil {
+		skip = skipped()
+	}
 	if files.summary != nil {
-		if err := writeSummary(files.summary, o, st, code); err != nil {
+		if err := writeSummary(files.summary, o, st, skip, code); err != nil {
 			files.Abort()
 			fmt.Fprintf(stderr, "%s: --summary %s: %v; nothing written\n", name, o.summary, err)
 			return exitFailed
@@ -418,6 +419,10 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		if o.creds != nil {
 			fmt.Fprintf(stderr, "%s: %s\n", name, o.creds)
 		}
+		if skip.DeleteMarkers+skip.Noncurrent > 0 {
+			fmt.Fprintf(stderr, "%s: inventory: skipped %s and %s (--include-noncurrent keeps noncurrent versions)\n", name,
+				counted(skip.DeleteMarkers, "delete marker"), counted(skip.Noncurrent, "noncurrent version"))
+		}
 	}
 	if st.Rejected > 0 && code == exitRejected {
 		rows := "rows"
@@ -430,8 +435,9 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // writeSummary writes the end-of-run summary to w.
-func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, code int) error {
+func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, skip inventory.Skipped, code int) error {
 	s := pipeline.NewSummary(o.mode.String(), st)
+	s.SkippedDeleteMarkers, s.SkippedNoncurrent = skip.DeleteMarkers, skip.Noncurrent
 	s.SigningTime = o.cfg.Time.UTC().Truncate(time.Second).Format(time.RFC3339)
 	s.ShardIndex, s.ShardCount = o.shard.Index, max(o.shard.Count, 1)
 	s.Output, s.Rejects, s.ExitStatus = o.output, o.rejects, code
@@ -445,4 +451,12 @@ func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, code int) err
 		s.Credentials = o.creds
 	}
 	return s.WriteJSON(w)
+}
+
+// counted writes n and noun, plural unless n is 1.
+func counted(n int64, noun string) string {
+	if n != 1 {
+		noun += "s"
+	}
+	return strconv.FormatInt(n, 10) + " " + noun
 }

@@ -534,15 +534,19 @@ func writeBadParquet(t *testing.T, path string) {
 	}
 }
 
-// TestBundledExamples runs the README's first command on both bundled
-// manifests: the same URLs from NDJSON and Parquet, and the one bad row
-// rejected (so the Parquet file is in step with the NDJSON one).
+// TestBundledExamples runs the README's first command on the three bundled
+// manifests: the same URLs from NDJSON, Parquet and CSV, and the one bad row
+// rejected (so the Parquet and CSV files are in step with the NDJSON one).
+// The CSV rows are lines 2–11, one more than the NDJSON's (the header).
 func TestBundledExamples(t *testing.T) {
 	cleanEnv(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
 	var first string
-	for _, m := range []string{"../../examples/manifest.ndjson", "../../examples/manifest.parquet"} {
+	for _, m := range []string{"../../examples/manifest.ndjson", "../../examples/manifest.parquet", "../../examples/manifest.csv"} {
 		code, out, errs := runIn(t, "", "presign", m, "--time", pinned)
+		if strings.HasSuffix(m, ".csv") {
+			errs = strings.Replace(errs, `{"row":11,`, `{"row":10,`, 1)
+		}
 		if code != exitRejected {
 			t.Fatalf("%s: exit %d: %s", m, code, errs)
 		}
@@ -556,7 +560,7 @@ func TestBundledExamples(t *testing.T) {
 		if first == "" {
 			first = out
 		} else if out != first {
-			t.Errorf("Parquet and NDJSON examples give different output:\n%s\n%s", first, out)
+			t.Errorf("%s and the NDJSON example give different output:\n%s\n%s", m, first, out)
 		}
 	}
 }

@@ -63,10 +63,11 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	    The end-of-run summary as JSON: rows_read, signed, rejected, clamped,
 	    elapsed_seconds, rows_per_second, signing_time, shard_index,
 	    shard_count, output, rejects, exit_status (verify: valid, invalid,
-	    invalid_reasons), and for AWS credentials, credentials: source,
-	    access_key_id_last4, expires and seconds_left (from the signing
-	    instant; both absent for long-term keys) and refreshes (see
-	    Credentials). Never a secret.
+	    invalid_reasons; an inventory report: skipped_delete_markers,
+	    skipped_noncurrent when not 0), and for AWS credentials,
+	    credentials: source, access_key_id_last4, expires and seconds_left
+	    (from the signing instant; both absent for long-term keys) and
+	    refreshes (see Credentials). Never a secret.
 	--wait-lock DURATION
 	    When another run holds a destination's lock, wait up to DURATION
 	    for it instead of exiting 2 (see Output files).
@@ -108,13 +109,17 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	--progress auto|always|never
 	    Progress on stderr: redrawn every second on a terminal (auto), a
 	    line every 10 s with always.
-	--input-format ndjson|parquet
+	--input-format ndjson|csv|parquet
 	    Manifest format (from the extension; ndjson on stdin; a Parquet stdin
 	    is spooled to an unlinked temporary file).
+	--include-noncurrent
+	    presign, sign: with an S3 Inventory manifest.json, also sign the
+	    versions that are not the latest (see S3 Inventory reports).
 
 # Manifest rows
 
-NDJSON keys are Parquet columns. Every field is optional but the address:
+NDJSON keys are Parquet columns and CSV header names (see CSV manifests).
+Every field is optional but the address:
 
 	id              string (or a number, kept as written)
 	method          GET (default), HEAD, PUT, DELETE, POST; any case
@@ -142,8 +147,73 @@ Unknown fields are ignored. A field of the wrong type rejects that row,
 naming the field; a line that is not one JSON object rejects that row and
 reading goes on. In Parquet a type belongs to the column: a column of the
 wrong type is a configuration error for the file (exit 2). Row numbers are
-NDJSON line numbers (blank lines count, so "sed -n 812p" shows row 812) and
+NDJSON and CSV line numbers (blank lines count, so "sed -n 812p" shows row 812) and
 Parquet record numbers.
+
+# CSV manifests
+
+A .csv manifest (or --input-format csv) is RFC 4180 CSV whose first line
+names the columns: the NDJSON keys above (id, method, url, bucket, key,
+region, service, expires, content_sha256, body_file, payload, body,
+region_set, and the mac fields), plus one column per header to sign,
+named header:NAME, and one per query parameter, named query:NAME:
+
+	id,bucket,key,expires,header:Content-Type,query:versionId
+	inv-1,acme,"reports/Q3, final.pdf",3600,,
+	up-2,acme,incoming/scan 001.tiff,900,image/tiff,
+	old-3,acme,reports/Q2.pdf,,,3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY
+
+A column named headers or query (a JSON object in a cell) is refused:
+headers and query parameters are columns of their own. An empty cell is a
+field not given (as a JSON null), so a header or query parameter with an
+empty value needs NDJSON or Parquet. Columns with other names are ignored,
+as unknown NDJSON keys are; a column named twice or without a name is a
+configuration error (exit 2). Fields may be quoted, with "" for a quote;
+lines end in LF or CRLF; a byte order mark before the header is ignored.
+
+A row is one line: a quoted field may hold commas, not line breaks (sharding
+splits manifests at line boundaries). A quoted field left open at the end of
+its line rejects that row, naming the field, and the next line is read as a
+row of its own; keys with line breaks need an NDJSON or Parquet manifest. A
+line with more or fewer fields than the header, a quote inside an unquoted
+field or text after a closing quote rejects that row (field empty for a
+count mismatch). Row numbers are line numbers, the header being line 1.
+examples/manifest.csv is the bundled example as CSV; it gives the NDJSON
+example's URLs byte for byte.
+
+# S3 Inventory reports
+
+A manifest argument that is a file named manifest.json holding an S3
+Inventory manifest (sourceBucket, fileFormat, files) is read as the report
+it describes: each data file of files[], in order, becomes rows to presign
+or sign. For a local manifest.json, a data file is found as KEY under the
+nearest directory above manifest.json that holds it, so a downloaded copy of
+the destination bucket's tree (or of its inventory prefix) works as it is;
+for s3://BUCKET/…/manifest.json it is s3://DESTINATION-BUCKET/KEY, the
+bucket named by destinationBucket. manifest.json is checked strictly (every
+field S3 writes, version 2016-11-30, a bucket ARN, 32-hex-digit MD5s): an
+invalid one ends the run with exit 3.
+
+Before any row of a data file is used, the whole file is read once and its
+size and MD5 compared with manifest.json's: a mismatch ends the run with
+exit 3 and nothing at -o (the rows of earlier files are never delivered
+alone). Each file is thus read twice.
+
+CSV reports (gzip'd, no header line, columns from fileSchema) have their
+keys URL-encoded as HTML forms are (a space is "+", a literal "+" is
+"%2B"), decoded here; a key that is not valid encoding rejects its row,
+field key. Parquet reports (snake_case columns bucket, key, version_id,
+is_latest, is_delete_marker, …) carry raw keys. ORC reports are refused,
+exit 2, naming the format: configure the inventory as CSV or Parquet.
+
+Each object becomes a row with its bucket and key; id is the key, with
+"?versionId=ID" appended for a report with versions, whose versionId goes
+in the signed query. Delete markers are skipped, and so are versions that
+are not the latest unless --include-noncurrent; both are counted on stderr
+("inventory: skipped 1 delete marker and 2 noncurrent versions") and in the
+summary (skipped_delete_markers, skipped_noncurrent). Method, expiry, region
+and the rest come from the command's flags. Row numbers count every record
+of the report from 1, across its files in order, the skipped ones included.
 
 Size limits: an NDJSON row (one line) is at most 16 MiB; a longer line
 rejects that row and reading goes on. Memory is bounded by bytes as well as

@@ -32,6 +32,7 @@ type batchFlags struct {
 	profile              string
 	progress             string
 	clampExpiry          bool
+	includeNoncurrent    bool // presign, sign: inventory reports
 	waitLock             time.Duration
 
 	// Mode-specific flags (see addModeFlags).
@@ -57,6 +58,9 @@ func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
 		fs.StringVar(&f.scheme, "scheme", string(mode.DefaultScheme()), schemeUsage(mode))
 	}
 	addCloudFlags(mode, fs, &f.cloud)
+	if mode == pipeline.Presign || mode == pipeline.Sign {
+		fs.BoolVar(&f.includeNoncurrent, "include-noncurrent", false, "with an S3 Inventory manifest.json: also sign the versions that are not the latest (delete markers are always skipped)")
+	}
 	if mode == pipeline.Presign {
 		fs.StringVar(&f.signatureVersion, "signature-version", "", "`v4` or v2: an alias of --scheme sigv4 or --scheme sigv2, kept for compatibility")
 	}
@@ -95,7 +99,7 @@ func newBatchFlagSet(name string, f *batchFlags, stderr io.Writer) *flag.FlagSet
 	fs.StringVar(&f.summary, "summary", "", "also write the end-of-run summary as JSON to `FILE`")
 	fs.DurationVar(&f.waitLock, "wait-lock", 0, "when another run is writing the same -o, --rejects or --summary, wait up to this `duration` for it to finish (default: exit 2 at once, naming its pid)")
 	fs.BoolVar(&f.clampExpiry, "clamp-expiry", false, "shorten presigns that would outlive temporary credentials instead of rejecting them")
-	fs.StringVar(&f.inputFormat, "input-format", "", "manifest `format`: ndjson or parquet (default: from the extension; ndjson on stdin)")
+	fs.StringVar(&f.inputFormat, "input-format", "", "manifest `format`: ndjson, csv or parquet (default: from the extension; ndjson on stdin)")
 	return fs
 }
 

@@ -55,6 +55,10 @@ func goldenRuns() []goldenRun {
 		{name: "presign-gcs-rsa-csv", args: []string{"presign", "--scheme", "gcs-rsa", "--gcs-key-file", "{dir}/sa.json", "{golden}/gcs.ndjson", "--time", pinned, "--format", "csv", "--rejects", "{dir}/csv.rejects.ndjson"}},
 		{name: "presign-gcs-hmac", args: []string{"presign", "--scheme", "gcs-hmac", "--addressing-style", "virtual", "{golden}/gcs.ndjson", "--time", pinned, "-o", "{dir}/gcsh.ndjson"},
 			env: gcsHMACEnv, files: []string{"gcsh.ndjson", "gcsh.rejects.ndjson"}},
+		{name: "presign-csv-manifest", args: []string{"presign", "{examples}/manifest.csv", "--time", pinned, "-o", "{dir}/fromcsv.ndjson"},
+			files: []string{"fromcsv.ndjson", "fromcsv.rejects.ndjson"}},
+		{name: "presign-inventory", args: []string{"presign", inventoryCSV, "--time", pinned, "--include-noncurrent", "-o", "{dir}/inv.ndjson"},
+			files: []string{"inv.ndjson", "inv.rejects.ndjson"}},
 	}
 }
 

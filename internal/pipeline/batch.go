@@ -98,6 +98,10 @@ func newBatch(size int) *Batch {
 	return &Batch{max: size, maxBytes: DefaultBatchBytes}
 }
 
+// NewBatch returns an empty batch of up to size rows (DefaultBatchSize when
+// size <= 0), for the tests of Sources written outside this package.
+func NewBatch(size int) *Batch { return newBatch(size) }
+
 // reset empties the batch for reuse as sequence number seq.
 func (b *Batch) reset(seq int64) {
 	b.seq = seq

@@ -1,5 +1,5 @@
 // Package pipeline turns a manifest of requests into presigned URLs or signed
-// request headers, in bulk: it reads manifest rows (NDJSON or Parquet) in
+// request headers, in bulk: it reads manifest rows (NDJSON, CSV or Parquet) in
 // batches, keeps the rows of this shard, signs them on a bounded pool of
 // workers with the engine's zero-allocation hot path, and writes the results
 // (NDJSON, CSV or Parquet) in manifest order, with a rejects stream naming

@@ -15,7 +15,8 @@ const (
 	FormatAuto Format = iota
 	// FormatNDJSON is one JSON object per line (.ndjson, .jsonl, .json).
 	FormatNDJSON
-	// FormatCSV is RFC 4180 CSV with a header line (.csv); output only.
+	// FormatCSV is RFC 4180 CSV with a header line (.csv), one record per
+	// line (csv.go).
 	FormatCSV
 	// FormatParquet is Apache Parquet (.parquet).
 	FormatParquet

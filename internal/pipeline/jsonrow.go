@@ -272,13 +272,9 @@ func (d *jsonDecoder) expires(r *Row) *sigerr.FieldError {
 		if err != nil {
 			return err
 		}
-		n, perr := strconv.ParseInt(v, 10, 64)
-		if perr != nil {
-			f, ferr := strconv.ParseFloat(v, 64)
-			if ferr != nil || f != float64(int64(f)) || f < -1<<62 || f > 1<<62 {
-				return fieldErr(FieldExpires, detail(ErrWrongType, "want whole seconds, got "+v))
-			}
-			n = int64(f)
+		n, ok := parseSeconds(v)
+		if !ok {
+			return fieldErr(FieldExpires, detail(ErrWrongType, "want whole seconds, got "+v))
 		}
 		r.Expires, r.HasExpires = n, true
 		return nil

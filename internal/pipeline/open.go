@@ -8,7 +8,7 @@ import (
 
 // OpenManifest opens the manifest at path ("-" for stdin) as a Source of
 // shard's rows. The format is f, or, for FormatAuto, the one path's
-// extension names (.ndjson, .jsonl, .json, .parquet); stdin defaults to
+// extension names (.ndjson, .jsonl, .json, .csv, .parquet); stdin defaults to
 // NDJSON.
 //
 // Parquet needs random access to its footer, so a Parquet manifest on stdin
@@ -18,7 +18,7 @@ func OpenManifest(path string, f Format, shard Shard, stdin io.Reader) (Source, 
 		if path == "-" {
 			f = FormatNDJSON
 		} else if f = FormatOf(path); f == FormatAuto {
-			return nil, errors.New("manifest " + path + ": cannot tell its format from the extension; pass --input-format ndjson or parquet")
+			return nil, errors.New("manifest " + path + ": cannot tell its format from the extension; pass --input-format ndjson, csv or parquet")
 		}
 	}
 	switch f {
@@ -33,6 +33,22 @@ func OpenManifest(path string, f Format, shard Shard, stdin io.Reader) (Source, 
 			return nil, err
 		}
 		return NewNDJSONReader(file, shard), nil
+	// CSV manifests (csv.go): the header line, then the rows.
+	case FormatCSV:
+		var r io.Reader = struct{ io.Reader }{stdin} // stdin is not closed
+		if path != "-" {
+			file, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			r = file
+		}
+		cr, err := OpenCSV(r, shard)
+		if err != nil {
+			return nil, errors.New("manifest " + path + ": " + err.Error())
+		}
+		return cr, nil
+	// End of CSV.
 	case FormatParquet:
 		var file *os.File
 		var err error
@@ -60,7 +76,7 @@ func OpenManifest(path string, f Format, shard Shard, stdin io.Reader) (Source, 
 		}
 		return pr, nil
 	}
-	return nil, errors.New("manifest format " + f.String() + " is not readable (want ndjson or parquet)")
+	return nil, errors.New("manifest format " + f.String() + " is not readable (want ndjson, csv or parquet)")
 }
 
 // spool copies r to an unlinked temporary file and returns it rewound.

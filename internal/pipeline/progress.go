@@ -121,9 +121,13 @@ type Summary struct {
 	SigningTime    string           `json:"signing_time"`
 	ShardIndex     int64            `json:"shard_index"`
 	ShardCount     int64            `json:"shard_count"`
-	Output         string           `json:"output"`
-	Rejects        string           `json:"rejects"`
-	ExitStatus     int              `json:"exit_status"`
+	// Inventory reports only: the records that became no row (delete
+	// markers; versions not the latest, without --include-noncurrent).
+	SkippedDeleteMarkers int64  `json:"skipped_delete_markers,omitempty"`
+	SkippedNoncurrent    int64  `json:"skipped_noncurrent,omitempty"`
+	Output               string `json:"output"`
+	Rejects              string `json:"rejects"`
+	ExitStatus           int    `json:"exit_status"`
 	// Credentials describes the credentials the run signed with, as JSON
 	// (the command gives its source, the access key ID's last four
 	// characters and their time left); nil when the scheme uses none. It

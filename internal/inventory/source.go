@@ -1,0 +1,391 @@
+package inventory
+
+import (
+	"compress/gzip"
+	"context"
+	"crypto/md5"
+	"crypto/subtle"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/batchsign/batchsign/internal/pipeline"
+	"github.com/batchsign/batchsign/internal/store"
+	"github.com/batchsign/batchsign/sigerr"
+	"github.com/batchsign/batchsign/sigv4"
+)
+
+// Skipped counts the records of a report that became no row.
+type Skipped struct {
+	// DeleteMarkers: records with IsDeleteMarker true.
+	DeleteMarkers int64
+	// Noncurrent: versions with IsLatest false (kept, and not counted,
+	// with Options.IncludeNoncurrent).
+	Noncurrent int64
+}
+
+// record is one object of a report, as a data file gives it.
+type record struct {
+	bucket, key, versionID string
+	keyErr                 error // the key could not be decoded
+	notLatest, deleteMark  bool
+}
+
+// recordReader reads the records of one data file; io.EOF at the end.
+type recordReader interface {
+	next(*record) error
+	close() error
+}
+
+// Source is a pipeline.Source of a whole report: the rows of its data
+// files, in manifest order. Row numbers count every record of the report
+// from 1, the skipped ones included, so a number names one record whatever
+// the options; the shard keeps the rows whose number it owns.
+type Source struct {
+	m       *Manifest
+	ctx     context.Context
+	shard   pipeline.Shard
+	next    int // index of the next file to open
+	cur     *FileSource
+	num     int64 // records of the files before cur
+	skipped Skipped
+}
+
+// Source returns the report's rows as one pipeline.Source. Each data file
+// is checked against its MD5 when the reading reaches it; a mismatch is an
+// error wrapping ErrChecksum from ReadBatch, before any row of that file.
+func (m *Manifest) Source(ctx context.Context, shard pipeline.Shard) *Source {
+	return &Source{m: m, ctx: ctx, shard: shard}
+}
+
+// ReadBatch fills b with the next rows, opening the data files in turn.
+func (s *Source) ReadBatch(b *pipeline.Batch) error {
+	for !b.Full() {
+		if s.cur == nil {
+			if s.next >= len(s.m.files) {
+				return io.EOF
+			}
+			f, err := s.m.OpenFile(s.ctx, s.m.files[s.next], s.num+1, s.shard)
+			if err != nil {
+				return err
+			}
+			s.next++
+			s.cur = f
+		}
+		err := s.cur.ReadBatch(b)
+		if errors.Is(err, io.EOF) {
+			s.num = s.cur.num
+			s.skipped.DeleteMarkers += s.cur.skipped.DeleteMarkers
+			s.skipped.Noncurrent += s.cur.skipped.Noncurrent
+			s.cur.Close()
+			s.cur = nil
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Skipped returns the records skipped so far.
+func (s *Source) Skipped() Skipped {
+	k := s.skipped
+	if s.cur != nil {
+		k.DeleteMarkers += s.cur.skipped.DeleteMarkers
+		k.Noncurrent += s.cur.skipped.Noncurrent
+	}
+	return k
+}
+
+// Total returns -1: the records are counted only by reading them.
+func (s *Source) Total() int64 { return -1 }
+
+// Close closes the data file being read.
+func (s *Source) Close() error {
+	if s.cur != nil {
+		err := s.cur.Close()
+		s.cur = nil
+		return err
+	}
+	return nil
+}
+
+// FileSource is a pipeline.Source of one data file of a report.
+type FileSource struct {
+	file    File
+	opts    Options
+	shard   pipeline.Shard
+	r       recordReader
+	num     int64 // number of the last record read
+	skipped Skipped
+	rec     record
+	query   []sigv4.QueryParam // versionId pairs; rows keep sub-slices
+}
+
+// OpenFile checks the data file f against its size and MD5 (reading it
+// whole once), then opens it for its rows, numbered from firstRecord. A
+// mismatch is an error wrapping ErrChecksum; an ORC file is
+// ErrUnsupportedFormat.
+func (m *Manifest) OpenFile(ctx context.Context, f File, firstRecord int64, shard pipeline.Shard) (*FileSource, error) {
+	if f.Format == ORC {
+		return nil, unsupported(f.Format)
+	}
+	if err := m.verify(ctx, f); err != nil {
+		return nil, err
+	}
+	obj := store.Object{Name: f.Name, Size: f.Size}
+	fs := &FileSource{file: f, opts: m.opts, shard: shard, num: firstRecord - 1}
+	var err error
+	switch f.Format {
+	case CSV:
+		fs.r, err = m.openCSV(ctx, obj)
+	case Parquet:
+		fs.r, err = openParquet(ctx, m.st, obj)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("inventory data file %s: %w", f.Name, err)
+	}
+	return fs, nil
+}
+
+func unsupported(f Format) error {
+	return fmt.Errorf("%w: the report's fileFormat is %s, which batchsign cannot read (no well-kept Go %s reader); configure the inventory to write CSV or Parquet", ErrUnsupportedFormat, f, f)
+}
+
+// verify reads f whole and compares its length and MD5 with the manifest's.
+func (m *Manifest) verify(ctx context.Context, f File) error {
+	obj, err := m.st.Stat(ctx, f.Name)
+	if err != nil {
+		return fmt.Errorf("inventory data file %s: %w", f.Name, err)
+	}
+	if obj.Size != f.Size {
+		return fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrChecksum, f.Name, obj.Size, f.Size)
+	}
+	rc, err := m.st.OpenRange(ctx, obj, 0, -1)
+	if err != nil {
+		return fmt.Errorf("inventory data file %s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	h := md5.New()
+	n, err := io.Copy(h, rc)
+	if err != nil {
+		return fmt.Errorf("inventory data file %s: %w", f.Name, err)
+	}
+	if n != f.Size {
+		return fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrChecksum, f.Name, n, f.Size)
+	}
+	if subtle.ConstantTimeCompare(h.Sum(nil), f.MD5[:]) != 1 {
+		return fmt.Errorf("%w: %s has MD5 %x, the manifest says %x", ErrChecksum, f.Name, h.Sum(nil), f.MD5)
+	}
+	return nil
+}
+
+// Total returns -1: the records are counted only by reading them.
+func (s *FileSource) Total() int64 { return -1 }
+
+// Close closes the data file.
+func (s *FileSource) Close() error {
+	if s.r == nil {
+		return nil
+	}
+	err := s.r.close()
+	s.r = nil
+	return err
+}
+
+// Skipped returns the records of this file skipped so far.
+func (s *FileSource) Skipped() Skipped { return s.skipped }
+
+// ReadBatch fills b with the next rows of the file.
+func (s *FileSource) ReadBatch(b *pipeline.Batch) error {
+	for !b.Full() {
+		rec := &s.rec
+		*rec = record{}
+		if err := s.r.next(rec); err != nil {
+			if errors.Is(err, io.EOF) {
+				return io.EOF
+			}
+			return fmt.Errorf("inventory data file %s, report record %d: %w", s.file.Name, s.num+1, err)
+		}
+		s.num++
+		switch {
+		case rec.deleteMark:
+			s.skipped.DeleteMarkers++
+			continue
+		case rec.notLatest && !s.opts.IncludeNoncurrent:
+			s.skipped.Noncurrent++
+			continue
+		}
+		if !s.shard.Owns(s.num) {
+			continue
+		}
+		row := b.Append()
+		row.Num = s.num
+		row.Bucket, row.Key, row.ID = rec.bucket, rec.key, rec.key
+		if rec.keyErr != nil {
+			row.Err = &sigerr.FieldError{Field: pipeline.FieldKey, Err: rec.keyErr}
+			continue
+		}
+		if rec.versionID != "" {
+			row.ID = rec.key + "?versionId=" + rec.versionID
+			if len(s.query) == cap(s.query) {
+				s.query = make([]sigv4.QueryParam, 0, 256) // the rows keep the old one
+			}
+			s.query = append(s.query, sigv4.QueryParam{Key: "versionId", Value: rec.versionID})
+			n := len(s.query)
+			row.Query = s.query[n-1 : n : n]
+		}
+	}
+	return nil
+}
+
+// csvRecords reads a gzip'd CSV data file.
+type csvRecords struct {
+	rc                                io.ReadCloser
+	gz                                *gzip.Reader
+	r                                 *csv.Reader
+	bucket, key, version, latest, del int
+}
+
+func (m *Manifest) openCSV(ctx context.Context, obj store.Object) (recordReader, error) {
+	rc, err := m.st.OpenRange(ctx, obj, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	gz, err := gzip.NewReader(rc)
+	if err != nil {
+		rc.Close()
+		return nil, err
+	}
+	r := csv.NewReader(gz)
+	r.FieldsPerRecord = len(m.columns)
+	r.ReuseRecord = true
+	return &csvRecords{rc: rc, gz: gz, r: r,
+		bucket: columnIndex(m.columns, "Bucket"), key: columnIndex(m.columns, "Key"),
+		version: columnIndex(m.columns, "VersionId"), latest: columnIndex(m.columns, "IsLatest"),
+		del: columnIndex(m.columns, "IsDeleteMarker")}, nil
+}
+
+func (c *csvRecords) next(rec *record) error {
+	f, err := c.r.Read()
+	if err != nil {
+		return err
+	}
+	rec.bucket = f[c.bucket]
+	rec.key, rec.keyErr = decodeKey(f[c.key])
+	if c.version >= 0 {
+		rec.versionID = f[c.version]
+	}
+	if c.latest >= 0 {
+		rec.notLatest = f[c.latest] == "false"
+	}
+	if c.del >= 0 {
+		rec.deleteMark = f[c.del] == "true"
+	}
+	return nil
+}
+
+func (c *csvRecords) close() error {
+	c.gz.Close()
+	return c.rc.Close()
+}
+
+// decodeKey decodes a CSV report's key: URL-encoded as a form value, "+"
+// for space and %XX for other bytes (a literal "+" is "%2B").
+func decodeKey(k string) (string, error) {
+	if !strings.ContainsAny(k, "%+") {
+		return k, nil
+	}
+	d, err := url.QueryUnescape(k)
+	if err != nil {
+		return k, errors.New("not URL-encoded as S3 Inventory writes keys: " + strconv.Quote(k))
+	}
+	return d, nil
+}
+
+// pqRecord is the part of a Parquet report's schema a row needs.
+type pqRecord struct {
+	Bucket         string  `parquet:"bucket,optional"`
+	Key            string  `parquet:"key,optional"`
+	VersionID      *string `parquet:"version_id,optional"`
+	IsLatest       *bool   `parquet:"is_latest,optional"`
+	IsDeleteMarker *bool   `parquet:"is_delete_marker,optional"`
+}
+
+// pqRecords reads a Parquet data file.
+type pqRecords struct {
+	ra   store.ReaderAt
+	r    *parquet.GenericReader[pqRecord]
+	buf  []pqRecord
+	i, n int
+}
+
+func openParquet(ctx context.Context, st store.Store, obj store.Object) (_ recordReader, err error) {
+	ra, err := st.OpenReaderAt(ctx, obj)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("parquet: %v", v)
+		}
+		if err != nil {
+			ra.Close()
+		}
+	}()
+	f, err := parquet.OpenFile(ra, ra.Size())
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range []string{"bucket", "key"} {
+		if !hasColumn(f.Schema(), c) {
+			return nil, errors.New("no " + c + " column")
+		}
+	}
+	return &pqRecords{ra: ra, r: parquet.NewGenericReader[pqRecord](f), buf: make([]pqRecord, 256)}, nil
+}
+
+func hasColumn(s *parquet.Schema, name string) bool {
+	_, ok := s.Lookup(name)
+	return ok
+}
+
+func (p *pqRecords) next(rec *record) (err error) {
+	if p.i == p.n {
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("parquet: %v", v)
+			}
+		}()
+		clear(p.buf)
+		n, err := p.r.Read(p.buf)
+		p.i, p.n = 0, n
+		if n == 0 {
+			if err == nil {
+				err = io.EOF
+			}
+			return err
+		}
+	}
+	r := &p.buf[p.i]
+	p.i++
+	rec.bucket, rec.key = r.Bucket, r.Key
+	if r.VersionID != nil {
+		rec.versionID = *r.VersionID
+	}
+	rec.notLatest = r.IsLatest != nil && !*r.IsLatest
+	rec.deleteMark = r.IsDeleteMarker != nil && *r.IsDeleteMarker
+	return nil
+}
+
+func (p *pqRecords) close() error {
+	p.r.Close()
+	return p.ra.Close()
+}
