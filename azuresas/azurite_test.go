@@ -120,6 +120,16 @@ func TestAgainstAzurite(t *testing.T) {
 
 	name := "dir/sub dir/file name.txt"
 	get := sign("GET", name, "", expiry)
+
+	// A container SAS (sr=c) reads any blob of the container.
+	csas := sign("GET", "", "r", expiry)
+	cget := strings.Replace(csas, "/"+srv.Bucket+"?", "/"+srv.Bucket+"/dir/sub%20dir/file%20name.txt?", 1)
+	if code, got := do("GET", cget, nil); code != http.StatusOK || !bytes.HasPrefix(got, []byte("contents of "+name)) {
+		t.Errorf("container SAS for a blob: GET %s: %d %q", cget, code, got)
+	}
+	if err := v.PresignedURL("GET", cget); err != nil {
+		t.Errorf("Verifier refuses the container SAS for a blob: %v", err)
+	}
 	i := strings.Index(get, "&sig=") + len("&sig=")
 	flip := map[byte]byte{'A': 'B'}
 	c := get[i]

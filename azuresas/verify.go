@@ -140,13 +140,17 @@ func (v *Verifier) PresignedURL(method, rawURL string) error {
 	if err != nil || len(got) != sha256.Size {
 		return sigcore.Fail(scheme, sigerr.ErrSignatureMismatch, "sig", "")
 	}
-	sts := appendStringToSign(make([]byte, 0, 256), &q, account, container, blob)
+	signed := blob
+	if q.sr == "c" {
+		signed = "" // a container SAS signs the container, and works for its blobs
+	}
+	sts := appendStringToSign(make([]byte, 0, 256), &q, account, container, signed)
 	mac := hmac.New(sha256.New, cred.key.Bytes())
 	mac.Write(sts)
 	if !sigcore.ConstantTimeEqual(mac.Sum(nil), got) {
 		return sigcore.Fail(scheme, sigerr.ErrSignatureMismatch, "sig", "")
 	}
-	if u.Scheme == "http" && q.spr != "https,http" {
+	if u.Scheme == "http" && q.spr == "https" { // no spr: both protocols
 		return sigcore.Fail(scheme, sigerr.ErrWrongScope, "spr", "the SAS allows https only")
 	}
 	if !strings.ContainsAny(q.sp, need) {
