@@ -8,6 +8,7 @@
 #   s3rver     npm ci from the committed lock file into .cache/s3rver (4 s cold)
 #   MinIO      only with BATCHSIGN_WITH_MINIO=1: go install, pinned   (246 s; up to ~9 min)
 #   @google-cloud/storage  npm ci into .cache/gcs-node (about 10 s cold)
+#   azurite, @azure/storage-blob  npm ci into .cache/azurite, .cache/azure-sas-node
 #
 # Times measured on the 2-core dev machine with empty build and npm caches;
 # the no-op run takes about 0.02 s.
@@ -90,3 +91,9 @@ fi
 # Google's Cloud Storage Node client, the second implementation gcs's HMAC
 # URLs are compared with (gcs.TestHMACMatchesGoogleNodeClientLive).
 ./testdata/gcs-hmac-node/install.sh
+
+# Azure: Azurite, the emulator azuresas's integration tests start
+# (internal/testservers), and Microsoft's @azure/storage-blob, the second
+# implementation azuresas's SAS tokens are compared with.
+./internal/testservers/azurite/install.sh
+./testdata/azure-sas-node/install.sh

@@ -241,33 +241,11 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 	fail := func(msg string) (ConnectionString, error) {
 		return ConnectionString{}, fmt.Errorf("%w: connection string: %s", ErrRequest, msg)
 	}
-	var endpoint, accessKey string
-	var haveEndpoint, haveKey bool
-	field := 0
-	for part := range strings.SplitSeq(s, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		field++
-		name, value, ok := strings.Cut(part, "=")
-		if !ok {
-			return fail(fmt.Sprintf("field %d is not name=value", field))
-		}
-		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
-		switch {
-		case strings.EqualFold(name, "endpoint"):
-			if haveEndpoint {
-				return fail("endpoint given twice")
-			}
-			endpoint, haveEndpoint = value, true
-		case strings.EqualFold(name, "accesskey"):
-			if haveKey {
-				return fail("accesskey given twice")
-			}
-			accessKey, haveKey = value, true
-		}
+	v, found, err := sigcore.ConnectionStringFields(s, "endpoint", "accesskey")
+	if err != nil {
+		return fail(err.Error())
 	}
+	endpoint, accessKey, haveEndpoint, haveKey := v[0], v[1], found[0], found[1]
 	if !haveEndpoint {
 		return fail("no endpoint field")
 	}
@@ -287,12 +265,9 @@ func ParseConnectionString(s string) (ConnectionString, error) {
 // decodeAccessKey decodes a base64 access key (as found in a connection
 // string or the portal). Errors never quote the input.
 func decodeAccessKey(accessKey string) ([]byte, error) {
-	key, err := base64.StdEncoding.DecodeString(accessKey)
+	key, err := sigcore.DecodeBase64Key("accesskey", accessKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: accesskey is not valid standard base64 (%d characters)", ErrRequest, len(accessKey))
-	}
-	if len(key) == 0 {
-		return nil, fmt.Errorf("%w: accesskey is empty", ErrRequest)
+		return nil, fmt.Errorf("%w: %s", ErrRequest, err.Error())
 	}
 	return key, nil
 }

@@ -9,10 +9,10 @@ import (
 
 // peerSigners are the peers' signing packages: only this module may import
 // them.
-var peerSigners = []string{"github.com/aws/aws-sdk-go-v2/aws/signer/", "github.com/minio/minio-go/"}
+var peerSigners = []string{"github.com/aws/aws-sdk-go-v2/aws/signer/", "github.com/minio/minio-go/", "github.com/Azure/azure-sdk-for-go/"}
 
 // peerModules are the peers' modules as a whole.
-var peerModules = []string{"github.com/aws/", "github.com/minio/minio-go/"}
+var peerModules = []string{"github.com/aws/", "github.com/minio/minio-go/", "github.com/Azure/"}
 
 // signingPackages are the main module's packages that sign, verify and hash:
 // what this module measures must be batchsign's own code all the way down.

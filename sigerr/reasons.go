@@ -44,6 +44,9 @@ const (
 	// does not match the body (Azure x-ms-content-sha256, SigV4
 	// x-amz-content-sha256): the request is authentic, its body is not.
 	ErrContentHashMismatch
+	// ErrWrongPermission: the signature is good but does not grant what the
+	// request does (an Azure SAS with read permission used for a PUT).
+	ErrWrongPermission
 )
 
 // Error returns the reason in words, so a bare reason is already a usable
@@ -82,6 +85,8 @@ func (r VerifyReason) words() (text, code string) {
 		return "malformed", "malformed"
 	case ErrContentHashMismatch:
 		return "content hash mismatch", "content_hash_mismatch"
+	case ErrWrongPermission:
+		return "permission does not allow the method", "wrong_permission"
 	case 0:
 		return "no reason", "none"
 	}

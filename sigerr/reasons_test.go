@@ -7,7 +7,7 @@ import (
 )
 
 func TestVerifyErrorIsItsReason(t *testing.T) {
-	reasons := []VerifyReason{ErrSignatureMismatch, ErrExpired, ErrNotYetValid, ErrClockSkew, ErrUnknownKey, ErrWrongScope, ErrUnsignedHeader, ErrMalformed, ErrContentHashMismatch}
+	reasons := []VerifyReason{ErrSignatureMismatch, ErrExpired, ErrNotYetValid, ErrClockSkew, ErrUnknownKey, ErrWrongScope, ErrUnsignedHeader, ErrMalformed, ErrContentHashMismatch, ErrWrongPermission}
 	codes := map[string]bool{}
 	for _, r := range reasons {
 		err := fmt.Errorf("row 7: %w", &VerifyError{Scheme: "sigv2", Reason: r, Field: "Expires", Detail: "detail"})

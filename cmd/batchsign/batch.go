@@ -212,6 +212,8 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 		return resolveAzureSign(o, f, t, getenv)
 	case scheme == pipeline.SchemeGCSRSA || scheme == pipeline.SchemeGCSHMAC:
 		return resolveGCS(o, f, scheme, t, expires, getenv)
+	case scheme == pipeline.SchemeAzureSAS:
+		return resolveAzureSAS(o, f, t, expires, getenv)
 	}
 	res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile, Region: f.region, EndpointURL: f.endpoint,
 		SigningEndpointURL: f.signingEndpoint})

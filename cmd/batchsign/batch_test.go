@@ -41,6 +41,7 @@ func cleanEnv(t *testing.T) string {
 		"AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
 		"JOB_COMPLETION_INDEX", "BATCHSIGN_SHARD_COUNT", "AWS_BATCH_JOB_ARRAY_INDEX", "AWS_BATCH_JOB_ARRAY_SIZE",
 		envGoogleCredentials, envGCSHMACAccessID, envGCSHMACSecret,
+		envAzureStorageConnectionString, envAzureStorageAccount, envAzureStorageKey,
 	} {
 		t.Setenv(k, "")
 	}

@@ -19,9 +19,9 @@ README.md has a worked example.
 
 Every command that signs or verifies names its scheme with --scheme:
 
-	presign  --scheme sigv4 (default) | sigv2 | sigv4a | gcs-rsa | gcs-hmac
+	presign  --scheme sigv4 (default) | sigv2 | sigv4a | gcs-rsa | gcs-hmac | azure-sas
 	sign     --scheme sigv4 (default) | azure-hmac | sigv4a
-	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac | sigv4a | gcs-rsa | gcs-hmac
+	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac | sigv4a | gcs-rsa | gcs-hmac | azure-sas
 
 	scheme      signs                                        keys
 	sigv4       AWS SigV4 (AWS4-HMAC-SHA256)                 the AWS credentials (see Credentials)
@@ -31,6 +31,8 @@ Every command that signs or verifies names its scheme with --scheme:
 	azure-hmac  Azure Communication Services HMAC-SHA256     COMMUNICATION_SERVICES_CONNECTION_STRING
 	gcs-rsa     Google Cloud Storage V4, GOOG4-RSA-SHA256    --gcs-key-file or GOOGLE_APPLICATION_CREDENTIALS
 	gcs-hmac    Google Cloud Storage V4, GOOG4-HMAC-SHA256   GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET
+	azure-sas   Azure Blob Storage service SAS (shared key)  AZURE_STORAGE_CONNECTION_STRING, or
+	                                                         AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY
 
 Scheme names are exact lower case. A scheme a command does not support is
 a usage error (exit 2, nothing written) whose message lists the schemes that
@@ -324,6 +326,52 @@ content-md5, x-goog-content-sha256, x-goog-resumable; in Parquet a map).
 --region, --profile and --clamp-expiry are usage errors under these schemes;
 sign has no GCS scheme.
 
+# Azure Blob Storage
+
+presign --scheme azure-sas writes Azure Blob Storage service SAS URLs signed
+with the storage account's key, as Microsoft's client libraries sign them
+(signed version sv=2022-11-02; the sixteen-line string to sign of versions
+2020-12-06 and later; query sv, spr, se, sr, sp, the overrides, sig).
+
+Key, from the environment only (the names the Azure CLI reads; no flag takes
+the key, so it stays out of the process list):
+
+	AZURE_STORAGE_CONNECTION_STRING   AccountName=…;AccountKey=…, with
+	                                  BlobEndpoint=… or DefaultEndpointsProtocol
+	                                  and EndpointSuffix (default
+	                                  https://ACCOUNT.blob.core.windows.net);
+	                                  UseDevelopmentStorage=true is the
+	                                  emulator's development account
+	AZURE_STORAGE_ACCOUNT, AZURE_STORAGE_KEY   otherwise: the account name and
+	                                  its base64 key, on the public endpoint
+
+Rows: id; method (GET default, HEAD, PUT, DELETE); bucket (the container)
+and key (the blob name, raw UTF-8, at most 1,024 characters, no '\'; without
+key the URL is for the container, sr=c), or url
+(https://ACCOUNT.blob.core.windows.net/CONTAINER/BLOB, or path-style
+http://HOST:PORT/ACCOUNT/CONTAINER/BLOB on an IP address or localhost; the
+account must be the key's); permissions (SAS letters, blob racwdxtmeiy,
+container racwdxltmeiyf, written in that order) instead of the method's: r
+for GET and HEAD, cw for PUT, d for DELETE; expires (1…604800 seconds; se is
+--time plus expires, and there is no st); query: the response headers to
+override, by their S3 names (response-cache-control,
+response-content-disposition, response-content-encoding,
+response-content-language, response-content-type) or Azure's (rscc, rscd,
+rsce, rscl, rsct). Any other query parameter, headers, region, service and
+body fields are rejects naming the field.
+
+The blob name is percent-encoded in the URL (every byte but A-Z a-z 0-9 - .
+_ ~, '/' kept) and signed unescaped (/blob/ACCOUNT/CONTAINER/BLOB).
+spr=https, or https,http when the endpoint is http (the emulator).
+--endpoint-url replaces the connection string's endpoint: path-style
+(http://127.0.0.1:10000 → http://127.0.0.1:10000/ACCOUNT) on an IP address or
+localhost. --region, --profile, --clamp-expiry and --addressing-style are
+usage errors under azure-sas; sign has no SAS scheme.
+
+Output: id, method, url, expires_at and headers, the headers the client must
+send: x-ms-blob-type: BlockBlob for a PUT (Put Blob needs it), {} otherwise
+(in CSV the column x-ms-blob-type; in Parquet a map).
+
 # sign
 
 Emits the URL and X-Amz-Security-Token (temporary credentials), X-Amz-Date,
@@ -366,11 +414,13 @@ are put back). With --scheme auto each row's scheme is told from the row:
 	Authorization starting AWS4-ECDSA-P256-SHA256              sigv4a (URL or header auth)
 	X-Goog-Algorithm (any case) GOOG4-HMAC-SHA256              gcs-hmac
 	X-Goog-Algorithm otherwise                                 gcs-rsa
+	no Authorization, query has sv and sig                     azure-sas
 	Authorization otherwise                                    sigv4 header auth (15 minutes of clock skew)
 
 Output rows: id, valid, reason ("" when valid, else a stable code:
 signature_mismatch, expired, not_yet_valid, clock_skew, unknown_key,
-wrong_scope, unsigned_header, malformed, content_hash_mismatch), scheme. An
+wrong_scope, unsigned_header, malformed, content_hash_mismatch,
+wrong_permission), scheme. An
 invalid signature is an answer, not a reject; a row that cannot be judged is
 a reject. The signature is checked before the time, so expired means
 authentic but expired.
@@ -393,6 +443,15 @@ authentic but expired.
 	--connection-string CS
 	    The Azure key for azure-hmac rows
 	    (COMMUNICATION_SERVICES_CONNECTION_STRING).
+
+azure-sas URLs are checked with the storage account key of
+AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and
+AZURE_STORAGE_KEY (URLs of another account: unknown_key), as the service
+would: the signature, then spr against the URL's scheme (an https-only SAS on
+http: wrong_scope), the permissions against the row's method
+(wrong_permission: r for GET and HEAD, c or w for PUT, d for DELETE), se
+(expired) and st (not_yet_valid). Signed versions before 2020-12-06, stored
+access policies (si) and resources other than b and c are malformed.
 
 Exit status: 0 every row valid; 1 some rows invalid or rejected.
 
@@ -495,6 +554,8 @@ characters, the time left from the signing instant).
 
 	GOOGLE_APPLICATION_CREDENTIALS   gcs-rsa's service-account key file (see Google Cloud Storage)
 	GCS_HMAC_ACCESS_ID, GCS_HMAC_SECRET   gcs-hmac's HMAC key
+	AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY
+	                        azure-sas's storage account key (see Azure Blob Storage)
 	BATCHSIGN_SHA256        force a SHA-256 backend: block, stdlib or simd (default: chosen per CPU)
 	BATCHSIGN_CPUPROFILE    write a CPU profile of the run to this file
 */

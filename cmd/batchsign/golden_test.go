@@ -59,8 +59,14 @@ func goldenRuns() []goldenRun {
 			files: []string{"fromcsv.ndjson", "fromcsv.rejects.ndjson"}},
 		{name: "presign-inventory", args: []string{"presign", inventoryCSV, "--time", pinned, "--include-noncurrent", "-o", "{dir}/inv.ndjson"},
 			files: []string{"inv.ndjson", "inv.rejects.ndjson"}},
+		{name: "presign-azure-sas", args: []string{"presign", "--scheme", "azure-sas", "{golden}/azure-sas.ndjson", "--time", pinned, "-o", "{dir}/sas.ndjson"},
+			env: azureSASEnv, files: []string{"sas.ndjson", "sas.rejects.ndjson"}},
 	}
 }
+
+// azureSASEnv is the storage account key of the azure-sas golden runs
+// (made up).
+var azureSASEnv = map[string]string{envAzureStorageAccount: "batchsignexample", envAzureStorageKey: "Z29sZGVuLXRlc3QtYXp1cmUtc3RvcmFnZS1rZXktbm90LXJlYWw="}
 
 // gcsHMACEnv is the HMAC key of the GCS golden runs.
 var gcsHMACEnv = map[string]string{envGCSHMACAccessID: "GOOG1EEXAMPLEACCESSID", envGCSHMACSecret: "golden-test-hmac-secret-not-a-real-key"}
@@ -81,6 +87,7 @@ func goldenFollowUps() []goldenRun {
 		{name: "verify-gcs-rsa", args: []string{"verify", "--gcs-key-file", "{dir}/sa.json", "{dir}/gcs.ndjson", "--time", "2026-11-23T12:10:00Z"}},
 		{name: "verify-gcs-hmac-expired", args: []string{"verify", "--scheme", "gcs-hmac", "{dir}/gcsh.ndjson", "--time", "2026-11-23T13:10:00Z"},
 			env: gcsHMACEnv},
+		{name: "verify-azure-sas", args: []string{"verify", "{dir}/sas.ndjson", "--time", "2026-11-23T12:10:00Z"}, env: azureSASEnv},
 	}
 }
 

@@ -21,6 +21,7 @@ func TestSchemeFlagOnEveryCommand(t *testing.T) {
 	t.Setenv("COMMUNICATION_SERVICES_CONNECTION_STRING", azCS)
 	t.Setenv(envGCSHMACAccessID, "GOOG1ETEST")
 	t.Setenv(envGCSHMACSecret, "gcs-test-secret")
+	t.Setenv(envAzureStorageConnectionString, "UseDevelopmentStorage=true")
 	out := filepath.Join(dir, "out.ndjson")
 	for _, tc := range []struct {
 		cmd       string
@@ -28,11 +29,11 @@ func TestSchemeFlagOnEveryCommand(t *testing.T) {
 		refused   []string
 		lists     string
 	}{
-		{"presign", []string{"sigv4", "sigv2", "sigv4a", "gcs-hmac"}, []string{"azure-hmac", "auto", "kms-mac", "SigV4", "v2", "gcs", ""},
-			"presign supports sigv4, sigv2, sigv4a, gcs-rsa or gcs-hmac"},
+		{"presign", []string{"sigv4", "sigv2", "sigv4a", "gcs-hmac", "azure-sas"}, []string{"azure-hmac", "auto", "kms-mac", "SigV4", "v2", "gcs", ""},
+			"presign supports sigv4, sigv2, sigv4a, gcs-rsa, gcs-hmac or azure-sas"},
 		{"sign", []string{"sigv4", "azure-hmac", "sigv4a"}, []string{"sigv2", "auto", "azure", "gcs-rsa", "gcs-hmac"}, "sign supports sigv4, azure-hmac or sigv4a"},
-		{"verify", []string{"auto", "sigv4", "sigv2", "azure-hmac", "sigv4a", "gcs-hmac"}, []string{"kms-mac", "sigv4A", ""},
-			"verify supports auto, sigv4, sigv2, azure-hmac, sigv4a, gcs-rsa or gcs-hmac"},
+		{"verify", []string{"auto", "sigv4", "sigv2", "azure-hmac", "sigv4a", "gcs-hmac", "azure-sas"}, []string{"kms-mac", "sigv4A", ""},
+			"verify supports auto, sigv4, sigv2, azure-hmac, sigv4a, gcs-rsa, gcs-hmac or azure-sas"},
 	} {
 		for _, s := range tc.supported {
 			input := manifest

@@ -155,6 +155,16 @@ func resolveVerify(o *batchOptions, f *batchFlags, scheme pipeline.Scheme, t tim
 	if err := resolveVerifyGCS(&o.cfg, f, scheme, getenv); err != nil {
 		return nil, err
 	}
+	if scheme == pipeline.SchemeAuto || scheme == pipeline.SchemeAzureSAS {
+		cred, ok, err := azureStorageFromEnv(getenv)
+		switch {
+		case err != nil:
+			return nil, err
+		case !ok && scheme == pipeline.SchemeAzureSAS:
+			return nil, errNoAzureStorageKey
+		}
+		o.cfg.AzureSAS.Credential = cred
+	}
 	if azure {
 		cs, ok, err := azureConnection(f.connectionString, getenv)
 		if err != nil {
@@ -176,7 +186,7 @@ func resolveVerify(o *batchOptions, f *batchFlags, scheme pipeline.Scheme, t tim
 		o.cfg.Lookup = lookup
 	default:
 		res, err := awsconfig.Resolve(context.Background(), awsconfig.Inputs{Profile: f.profile})
-		if err != nil && o.cfg.AzureKey == nil && o.cfg.GCS.Account == nil && o.cfg.GCS.HMACLookup == nil {
+		if err != nil && o.cfg.AzureKey == nil && o.cfg.GCS.Account == nil && o.cfg.GCS.HMACLookup == nil && o.cfg.AzureSAS.Credential == nil {
 			return nil, fmt.Errorf("%w (or give --keys FILE)", err)
 		}
 		if err == nil {

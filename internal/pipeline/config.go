@@ -58,6 +58,9 @@ type Config struct {
 	// GCS holds the keys and settings of the Google Cloud Storage schemes
 	// (gcs.go).
 	GCS GCSConfig
+	// AzureSAS holds the storage account key of the azure-sas scheme
+	// (azuresas.go).
+	AzureSAS AzureSASConfig
 	// Time is the signing instant (in Verify mode, "now"), for every row of the run (X-Amz-Date has
 	// one-second resolution; the fraction is dropped). Read the clock once
 	// and pass it in, or pin it for reproducible output.

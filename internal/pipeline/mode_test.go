@@ -65,6 +65,7 @@ func modeSamples(t *testing.T) []struct {
 			manifest = `{"id":"1","url":"/identities"}`
 		}
 		cfg.GCS = testGCSConfig(t)
+		cfg.AzureSAS = testAzureSASConfig(t)
 		samples = append(samples, struct {
 			d        modeDef
 			cfg      Config
@@ -133,7 +134,7 @@ func TestModesRefuseWhatTheyDeclare(t *testing.T) {
 	values := map[string]string{
 		FieldBucket: `"b"`, FieldKey: `"k"`, FieldRegion: `"eu-west-1"`, FieldService: `"s3"`, FieldExpires: `60`,
 		FieldHeaders: `{"X-A":"1"}`, FieldQuery: `{"q":"1"}`, FieldContentSHA256: `"` + strings.Repeat("0", 64) + `"`,
-		FieldBodyFile: `"/nonexistent"`, FieldBody: `"b"`,
+		FieldBodyFile: `"/nonexistent"`, FieldBody: `"b"`, FieldPayload: `"unsigned"`,
 	}
 	for _, s := range modeSamples(t) {
 		for _, f := range s.d.refuses {

@@ -17,7 +17,8 @@ func TestParquetSchemasMatchRecordTypes(t *testing.T) {
 	types := map[string]any{
 		"PresignRecord": PresignRecord{}, "SignRecord": SignRecord{}, "VerifyRecord": VerifyRecord{},
 		"MacGenerateRecord": MacGenerateRecord{}, "MacVerifyRecord": MacVerifyRecord{},
-		"GCSPresignRecord": GCSPresignRecord{},
+		"GCSPresignRecord":      GCSPresignRecord{},
+		"AzureSASPresignRecord": AzureSASPresignRecord{},
 	}
 	for _, d := range modeDefs() {
 		typ, ok := types[d.out.name]

@@ -38,6 +38,9 @@ const (
 	// GOOG4-HMAC-SHA256 with an HMAC key (gcs.go).
 	SchemeGCSRSA  Scheme = "gcs-rsa"
 	SchemeGCSHMAC Scheme = "gcs-hmac"
+	// SchemeAzureSAS is Azure Blob Storage service SAS URLs signed with
+	// the storage account's key (azuresas.go).
+	SchemeAzureSAS Scheme = "azure-sas"
 	// SchemeKMSMac is the KMS-style MACs of mac generate and mac verify
 	// (GenerateMac / VerifyMac semantics).
 	SchemeKMSMac Scheme = "kms-mac"

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/batchsign/batchsign/azurehmac"
+	"github.com/batchsign/batchsign/azuresas"
 	"github.com/batchsign/batchsign/gcs"
 	"github.com/batchsign/batchsign/sigerr"
 	"github.com/batchsign/batchsign/sigv2"
@@ -26,7 +27,7 @@ func verifyModes() []modeDef {
 			out: verifyTable()}
 	}
 	return []modeDef{
-		verify(SchemeAuto, "each row by the scheme it shows: sigv2 when the query has AWSAccessKeyId and Signature, azure-hmac when the Authorization is HMAC-SHA256, sigv4a for AWS4-ECDSA-P256-SHA256, gcs-rsa or gcs-hmac by X-Goog-Algorithm, else sigv4",
+		verify(SchemeAuto, "each row by the scheme it shows: sigv2 when the query has AWSAccessKeyId and Signature, azure-hmac when the Authorization is HMAC-SHA256, sigv4a for AWS4-ECDSA-P256-SHA256, gcs-rsa or gcs-hmac by X-Goog-Algorithm, azure-sas when the query has sv and sig, else sigv4",
 			(*Config).validateVerify),
 		verify(SchemeSigV4, "SigV4 presigned URLs and Authorization headers only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
 		verify(SchemeSigV2, "S3 SigV2 presigned URLs only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
@@ -34,6 +35,7 @@ func verifyModes() []modeDef {
 		verify(SchemeSigV4a, "SigV4a presigned URLs and Authorization headers only; other rows are invalid (malformed)", (*Config).validateVerifyAWS),
 		verify(SchemeGCSRSA, "GCS GOOG4-RSA-SHA256 signed URLs only; other rows are invalid (malformed)", (*Config).validateVerifyGCS),
 		verify(SchemeGCSHMAC, "GCS GOOG4-HMAC-SHA256 signed URLs only; other rows are invalid (malformed)", (*Config).validateVerifyGCS),
+		verify(SchemeAzureSAS, "Azure Blob service SAS URLs only; other rows are invalid (malformed)", (*Config).validateVerifyAzureSAS),
 	}
 }
 
@@ -48,7 +50,7 @@ func verifyTable() table {
 // validateVerify is modeDef.validate for Verify under SchemeAuto: the keys
 // (Lookup, an Azure key, or Credentials) and the clock.
 func (c *Config) validateVerify() error {
-	if c.Lookup == nil && c.AzureKey == nil && c.GCS.Account == nil && c.GCS.HMACLookup == nil {
+	if c.Lookup == nil && c.AzureKey == nil && c.GCS.Account == nil && c.GCS.HMACLookup == nil && c.AzureSAS.Credential == nil {
 		if err := c.validateKey(); err != nil {
 			return err
 		}
@@ -99,6 +101,18 @@ func (c *Config) validateVerifyGCS() error {
 	return nil
 }
 
+// validateVerifyAzureSAS is modeDef.validate for Verify under azure-sas:
+// the storage account key and the clock. It never mentions the key.
+func (c *Config) validateVerifyAzureSAS() error {
+	if c.AzureSAS.Credential == nil {
+		return errors.New("no storage account key: give a connection string (AccountName=…;AccountKey=…) or the account and key")
+	}
+	if c.Time.IsZero() {
+		return errSigningTime
+	}
+	return nil
+}
+
 // verifier is a worker's Verify-mode state: its own SigV4 and SigV2
 // verifiers and Azure signer (none is safe for concurrent use), made on
 // first use.
@@ -112,6 +126,7 @@ type verifier struct {
 	az     *azurehmac.Signer
 	v4a    *sigv4a.Verifier
 	gcs    *gcs.Verifier
+	sas    *azuresas.Verifier
 }
 
 // credentialsLookup knows the one access key of c.
@@ -138,6 +153,7 @@ func (v *verifier) init() {
 	v.v2 = sigv2.NewVerifier(v.lookup)
 	v.v4a = sigv4a.NewVerifier(v.lookup, sigv4a.VerifyOptions{Now: w.t, Region: w.cfg.Region, Service: w.cfg.Service, Keys: w.cfg.SigV4aKeys})
 	v.gcs = gcs.NewVerifier(w.cfg.gcsKeys(), gcs.VerifyOptions{Now: w.t})
+	v.sas = azuresas.NewVerifier(w.cfg.azureSASLookup(), w.t)
 	if len(w.cfg.AzureKey) > 0 {
 		v.az, _ = azurehmac.NewSigner(w.cfg.AzureKey)
 	}
@@ -179,6 +195,8 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 		err = v.v2.Verify(r.URL, w.t, &sigv2.VerifyOptions{Method: method, Headers: r.Headers})
 	case scheme == SchemeGCSRSA || scheme == SchemeGCSHMAC:
 		err = v.gcs.PresignedURL(method, r.URL, r.Headers)
+	case scheme == SchemeAzureSAS:
+		err = v.sas.PresignedURL(method, r.URL)
 	case scheme == SchemeSigV4a && auth == "":
 		err = v.v4a.PresignedURL(method, r.URL, r.Headers, "")
 	case scheme == SchemeSigV4a:
@@ -215,7 +233,8 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 // auth and no Authorization, Azure HMAC for an Azure HMAC-SHA256
 // Authorization, SigV4a for AWS4-ECDSA-P256-SHA256 (X-Amz-Algorithm or the
 // Authorization), GCS for a URL with X-Goog-Algorithm (gcs-hmac when it is
-// GOOG4-HMAC-SHA256, else gcs-rsa), else SigV4 (query auth or an
+// GOOG4-HMAC-SHA256, else gcs-rsa), Azure SAS for a URL whose query has
+// sv and sig, else SigV4 (query auth or an
 // Authorization header).
 func rowScheme(rawURL, auth string) Scheme {
 	switch {
@@ -225,6 +244,9 @@ func rowScheme(rawURL, auth string) Scheme {
 		return SchemeAzureHMAC
 	case isSigV4aRow(rawURL, auth):
 		return SchemeSigV4a
+	}
+	if auth == "" && isAzureSASURL(rawURL) {
+		return SchemeAzureSAS
 	}
 	if auth == "" {
 		switch gcsAlgorithm(rawURL) {

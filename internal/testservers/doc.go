@@ -25,6 +25,10 @@
 //     hash. Starts in ~0.3 s.
 //   - MinIO, only when installed with BATCHSIGN_WITH_MINIO=1: SigV4 and
 //     SigV2, the closest to S3. Starts in ~0.5 s.
+//   - Azurite (azurite 3.37.0, Node), Microsoft's Azure Storage emulator,
+//     blob service only (StartAzurite): Shared Key and SAS, checked as
+//     Azure does, for the development account on path-style URLs. Not an
+//     S3 server. Starts in 1–20 s (node loading its modules).
 //
 // All three canonicalise the object path by decoding and re-encoding it, so
 // none of them proves that a URL's path is spelled canonically on the wire.

@@ -24,6 +24,9 @@ const (
 	Versity Kind = "versitygw"
 	S3rver  Kind = "s3rver"
 	MinIO   Kind = "minio"
+	// Azurite is Microsoft's Azure Storage emulator (blob service only):
+	// an Azure server, not an S3 one (azurite.go).
+	Azurite Kind = "azurite"
 )
 
 // DefaultBucket is the bucket a server is started with when Config.Bucket is
@@ -123,6 +126,8 @@ func Start(t testing.TB, kind Kind, cfg Config) *Server {
 		return startS3rver(t, cfg)
 	case MinIO:
 		return startMinIO(t, cfg)
+	case Azurite:
+		return startAzurite(t, cfg)
 	}
 	t.Fatalf("testservers: unknown server kind %q", kind)
 	return nil
