@@ -7,21 +7,17 @@ import (
 	"encoding/pem"
 	"errors"
 	"net/netip"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/vectors"
 	"github.com/batchsign/batchsign/sigerr"
 )
 
 func readFile(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return vectors.Read(t, "cloudfront/"+name)
 }
 
 func testSigner(t testing.TB) *Signer {

@@ -12,7 +12,7 @@ import (
 )
 
 func newSigner() *cloudfront.Signer {
-	pemBytes, err := os.ReadFile("testdata/private_key.pem") // mode 0600 in real use
+	pemBytes, err := os.ReadFile("../testdata/cloudfront/private_key.pem") // mode 0600 in real use
 	if err != nil {
 		log.Fatal(err)
 	}

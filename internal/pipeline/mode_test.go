@@ -65,6 +65,13 @@ func modeSamples(t *testing.T) []struct {
 			manifest = `{"id":"1","url":"/identities"}`
 		}
 		cfg.GCS = testGCSConfig(t)
+		if d.scheme == SchemeCloudFront {
+			cfg.CloudFront = testCloudFrontConfig(t)
+			manifest = `{"id":"1","key":"k"}`
+			if d.mode == Verify {
+				manifest = `{"id":"1","url":"` + cloudFrontSample(t) + `"}`
+			}
+		}
 		samples = append(samples, struct {
 			d        modeDef
 			cfg      Config

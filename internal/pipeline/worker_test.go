@@ -33,6 +33,8 @@ func TestHeaderInjectionRejected(t *testing.T) {
 			cfg.AzureKey = []byte("azure test key")
 		case SchemeGCSRSA, SchemeGCSHMAC:
 			cfg.GCS = testGCSConfig(t)
+		case SchemeCloudFront:
+			cfg.CloudFront = testCloudFrontConfig(t)
 		}
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("%v %v: give the test a config that runs: %v", d.mode, d.scheme, err)
