@@ -55,6 +55,9 @@ func goldenRuns() []goldenRun {
 		{name: "presign-gcs-rsa-csv", args: []string{"presign", "--scheme", "gcs-rsa", "--gcs-key-file", "{dir}/sa.json", "{golden}/gcs.ndjson", "--time", pinned, "--format", "csv", "--rejects", "{dir}/csv.rejects.ndjson"}},
 		{name: "presign-gcs-hmac", args: []string{"presign", "--scheme", "gcs-hmac", "--addressing-style", "virtual", "{golden}/gcs.ndjson", "--time", pinned, "-o", "{dir}/gcsh.ndjson"},
 			env: gcsHMACEnv, files: []string{"gcsh.ndjson", "gcsh.rejects.ndjson"}},
+		{name: "presign-cloudfront", args: []string{"presign", "--scheme", "cloudfront", "--key-pair-id", "K2JCJMDEHXQW5F", "--private-key", "{dir}/private_key.pem",
+			"--cloudfront-domain", "d111111abcdef8.cloudfront.net", "{golden}/cloudfront.ndjson", "--time", pinned, "-o", "{dir}/cf.ndjson"},
+			files: []string{"cf.ndjson", "cf.rejects.ndjson"}},
 	}
 }
 
@@ -77,6 +80,7 @@ func goldenFollowUps() []goldenRun {
 		{name: "verify-gcs-rsa", args: []string{"verify", "--gcs-key-file", "{dir}/sa.json", "{dir}/gcs.ndjson", "--time", "2026-11-23T12:10:00Z"}},
 		{name: "verify-gcs-hmac-expired", args: []string{"verify", "--scheme", "gcs-hmac", "{dir}/gcsh.ndjson", "--time", "2026-11-23T13:10:00Z"},
 			env: gcsHMACEnv},
+		{name: "verify-cloudfront", args: []string{"verify", "--scheme", "cloudfront", "--public-key", "{dir}/public_key.pem", "{dir}/cf.ndjson", "--time", "2026-11-23T12:10:00Z"}},
 	}
 }
 
@@ -90,6 +94,8 @@ func TestGoldenOutputs(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "keyring.json"), string(ring))
 	privateCopy(t, dir, gcsSuiteKey) // {dir}/sa.json, 0600
+	cfKey(t, dir, "private_key.pem", 0o600)
+	cfKey(t, dir, "public_key.pem", 0o644)
 	examples, _ := filepath.Abs("../../examples")
 	golden, _ := filepath.Abs("testdata/golden")
 	for _, r := range append(goldenRuns(), goldenFollowUps()...) {
