@@ -329,6 +329,8 @@ func TestMatchResource(t *testing.T) {
 		{"https://d/*a*b", "https://d/xaxxbxb", true},
 		{"https://D/a", "https://d/a", false},
 		{"http*://d/a", "https://d/a", true},
+		{"*", "*x", true}, // a '*' in the pattern is a wildcard even facing a '*'
+		{"*0*", "*0", true},
 	} {
 		if got := matchResource(tc.pattern, tc.s); got != tc.want {
 			t.Errorf("match(%q, %q) = %v", tc.pattern, tc.s, got)
