@@ -304,8 +304,9 @@ the field.
 	    worker), instead of one each. What it grants: each URL, and each
 	    cookie, opens every object under its folder, sub-folders and any
 	    query string included, until the expiry, to whoever holds it. Use it
-	    where a folder's files go to one recipient; a folder whose path
-	    holds '*' is signed per URL.
+	    where a folder's files go to one recipient. Rows at the
+	    distribution's root (whose pattern would grant all of it), and rows
+	    whose folder holds '*', are signed per URL.
 
 Output: id, method, url, expires_at and cookies ({} for signed URLs).
 --region, --profile, --clamp-expiry, --endpoint-url and --addressing-style

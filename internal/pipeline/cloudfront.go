@@ -32,7 +32,8 @@ import (
 // last '/') followed by '*': one RSA signature per folder and expiry (and
 // ip_address, not_before) in each worker, reused for every row of that
 // folder. That policy grants every URL under the folder, sub-folders and
-// any query included, to whoever holds one of its URLs.
+// any query included, to whoever holds one of its URLs. Rows at the
+// distribution's root, and rows whose folder holds a '*', are signed alone.
 //
 // With CloudFrontConfig.Cookies, the output url is the URL unsigned and the
 // cookies column holds CloudFront-Policy, CloudFront-Signature and
@@ -293,11 +294,13 @@ func (st *cloudFrontPresigner) signCookies(key cloudFrontPolicyKey, p *cloudfron
 
 // folderPattern is the wildcard resource of url's folder: the URL up to the
 // last '/' of its path, then '*'. "" (sign the URL alone) when the folder
-// holds a '*', which the pattern would read as a wildcard.
+// is the distribution's root, whose pattern would grant everything it
+// serves, or holds a '*', which the pattern would read as a wildcard.
 func folderPattern(url string) string {
 	path, _, _ := strings.Cut(url, "?")
 	i := strings.LastIndexByte(path, '/')
-	if i < 0 || strings.Contains(path[:i], "*") || strings.Index(path, "://")+2 >= i {
+	root := strings.Index(path, "://") + 3
+	if root < 3 || i < 0 || strings.IndexByte(path[root:], '/')+root >= i || strings.Contains(path[:i], "*") {
 		return ""
 	}
 	return path[:i+1] + "*"

@@ -259,3 +259,19 @@ func BenchmarkCloudFrontPresign(b *testing.B) {
 		})
 	}
 }
+
+func TestCloudFrontFolderPattern(t *testing.T) {
+	for url, want := range map[string]string{
+		"https://d.example.com/a/b.csv?x=1":  "https://d.example.com/a/*",
+		"https://d.example.com/a/b/c.csv":    "https://d.example.com/a/b/*",
+		"https://d.example.com//b.csv":       "https://d.example.com//*",
+		"https://d.example.com/b.csv":        "", // the root: all the distribution
+		"https://d.example.com/":             "",
+		"https://d.example.com/a*b/c.csv":    "", // '*' would be a wildcard
+		"https://d.example.com:8443/a/b.csv": "https://d.example.com:8443/a/*",
+	} {
+		if got := folderPattern(url); got != want {
+			t.Errorf("folderPattern(%q) = %q, want %q", url, got, want)
+		}
+	}
+}
