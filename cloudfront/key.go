@@ -4,6 +4,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -15,7 +16,7 @@ import (
 // not a key CloudFront can use (no PEM block, an encrypted key, a key that
 // is not RSA or is shorter than MinKeyBits). Errors wrap it with detail
 // about the structure only, never a byte of the key.
-const ErrNotKey = sigcore.ConstError("not a usable CloudFront RSA key")
+var ErrNotKey = errors.New("not a usable CloudFront RSA key")
 
 // MinKeyBits is the shortest RSA key accepted: CloudFront key groups take
 // 2048-bit RSA public keys.

@@ -71,7 +71,7 @@ func (s *Signer) SignedURL(rawURL string, p *Policy) (string, error) {
 
 // AppendSignedURL appends the signed URL SignedURL returns to dst.
 func (s *Signer) AppendSignedURL(dst []byte, rawURL string, p *Policy) ([]byte, error) {
-	u, err := CheckURL(rawURL)
+	u, err := checkURL(rawURL)
 	if err != nil {
 		return dst, err
 	}
@@ -97,7 +97,7 @@ func (s *Signer) AppendSignedURL(dst []byte, rawURL string, p *Policy) ([]byte, 
 // resource covers, which is how a batch signs a folder once.
 func (s *Signer) AppendSignature(dst []byte, rawURL string, p *Policy) ([]byte, error) {
 	if p.canned() || p.Resource == "" {
-		if _, err := CheckURL(rawURL); err != nil {
+		if err := CheckURL(rawURL); err != nil {
 			return dst, err
 		}
 	}
@@ -166,11 +166,17 @@ func (s *Signer) SignedCookies(p *Policy) (Cookies, error) {
 }
 
 // CheckURL checks that rawURL can be signed as written: an absolute http or
-// https URL under the shared rules (sigcore.SplitURL: no raw spaces,
-// quotes, fragment or user information), without an empty trailing query
-// ('?' or '&' at the end) and without the parameters a signature adds. It
-// returns the URL's parts. Errors name the field "url".
-func CheckURL(rawURL string) (sigcore.URL, error) {
+// https URL under batchsign's shared URL rules (no raw spaces, quotes,
+// fragment or user information), without an empty trailing query ('?' or
+// '&' at the end) and without the parameters a signature adds. Errors are
+// *sigerr.FieldError values naming the field "url".
+func CheckURL(rawURL string) error {
+	_, err := checkURL(rawURL)
+	return err
+}
+
+// checkURL is CheckURL, returning the URL's parts.
+func checkURL(rawURL string) (sigcore.URL, error) {
 	u, err := sigcore.SplitURL(rawURL)
 	if err != nil {
 		return u, err

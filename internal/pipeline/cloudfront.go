@@ -231,7 +231,7 @@ func (st *cloudFrontPresigner) presign(r *Row, b *Batch) error {
 		cookies = append(cookies, sigv4.Header{Name: cloudfront.CookiePolicy, Value: c.Policy},
 			sigv4.Header{Name: cloudfront.CookieSignature, Value: c.Signature}, sigv4.Header{Name: cloudfront.CookieKeyPairID, Value: c.KeyPairID})
 	} else {
-		if _, err := cloudfront.CheckURL(url); err != nil {
+		if err := cloudfront.CheckURL(url); err != nil {
 			return err
 		}
 		if strings.IndexByte(url, '?') >= 0 {
