@@ -7,6 +7,7 @@ replace github.com/batchsign/batchsign => ../
 require (
 	github.com/Azure/azure-sdk-for-go/sdk/storage/azblob v1.8.3
 	github.com/aws/aws-sdk-go-v2 v1.48.0
+	github.com/aws/aws-sdk-go-v2/feature/cloudfront/sign v1.9.16
 	github.com/aws/smithy-go v1.28.9
 	github.com/batchsign/batchsign v0.0.0-00010101000000-000000000000
 	github.com/minio/minio-go/v7 v7.4.1

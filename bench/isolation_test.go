@@ -9,7 +9,7 @@ import (
 
 // peerSigners are the peers' signing packages: only this module may import
 // them.
-var peerSigners = []string{"github.com/aws/aws-sdk-go-v2/aws/signer/", "github.com/minio/minio-go/", "github.com/Azure/azure-sdk-for-go/"}
+var peerSigners = []string{"github.com/aws/aws-sdk-go-v2/aws/signer/", "github.com/aws/aws-sdk-go-v2/feature/cloudfront/", "github.com/minio/minio-go/", "github.com/Azure/azure-sdk-for-go/"}
 
 // peerModules are the peers' modules as a whole.
 var peerModules = []string{"github.com/aws/", "github.com/minio/minio-go/", "github.com/Azure/"}
@@ -20,7 +20,7 @@ var peerModules = []string{"github.com/aws/", "github.com/minio/minio-go/", "git
 // STS and SSO clients sign their own calls with the SDK's signer; nothing
 // listed here may reach it.)
 var signingPackages = []string{
-	"./sigv4/...", "./sigv2/...", "./azurehmac/...", "./sigerr/...",
+	"./sigv4/...", "./sigv2/...", "./azurehmac/...", "./sigerr/...", "./cloudfront/...",
 	"./internal/sigcore/...", "./internal/sha256block/...", "./internal/keyring/...", "./internal/kmsremote/...",
 }
 

@@ -2,9 +2,7 @@ package gcs
 
 import (
 	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -109,34 +107,10 @@ func ParseServiceAccountJSON(data []byte) (*ServiceAccount, error) {
 }
 
 // parseRSAPrivateKeyPEM decodes the first PEM block of b as a PKCS #8 or
-// PKCS #1 RSA private key. Its errors describe the structure only.
+// PKCS #1 RSA private key (sigcore.ParseRSAPrivateKeyPEM). Its errors
+// describe the structure only.
 func parseRSAPrivateKeyPEM(b []byte) (*rsa.PrivateKey, error) {
-	block, _ := pem.Decode(b)
-	if block == nil {
-		return nil, sigcore.WithDetail(ErrNotServiceAccountKey, "no PEM block")
-	}
-	if len(block.Headers) != 0 {
-		return nil, sigcore.WithDetail(ErrNotServiceAccountKey, "encrypted PEM keys are not supported")
-	}
-	switch block.Type {
-	case "PRIVATE KEY":
-		k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, sigcore.WithDetail(ErrNotServiceAccountKey, "PKCS #8: "+err.Error())
-		}
-		rk, ok := k.(*rsa.PrivateKey)
-		if !ok {
-			return nil, sigcore.WithDetail(ErrNotServiceAccountKey, fmt.Sprintf("PKCS #8 key is %T, not RSA", k))
-		}
-		return rk, nil
-	case "RSA PRIVATE KEY":
-		k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
-		if err != nil {
-			return nil, sigcore.WithDetail(ErrNotServiceAccountKey, "PKCS #1: "+err.Error())
-		}
-		return k, nil
-	}
-	return nil, sigcore.WithDetail(ErrNotServiceAccountKey, "PEM block is "+sigcore.QuoteForError(block.Type)+", want \"PRIVATE KEY\" or \"RSA PRIVATE KEY\"")
+	return sigcore.ParseRSAPrivateKeyPEM(b, ErrNotServiceAccountKey)
 }
 
 // minRSABits is the smallest key NewServiceAccount accepts: Google issues

@@ -75,13 +75,15 @@ func batchUsage(mode pipeline.Mode, fs *flag.FlagSet, w io.Writer) {
 		fmt.Fprint(w, `usage: batchsign presign [flags] MANIFEST|-
 
 Writes one presigned URL per manifest row, under --scheme sigv4 (the default),
-sigv2 (--signature-version v2 is an alias of --scheme sigv2), sigv4a, gcs-rsa
-or gcs-hmac. Under sigv4, rows that address an S3 Multi-Region Access Point
+sigv2 (--signature-version v2 is an alias of --scheme sigv2), sigv4a, gcs-rsa,
+gcs-hmac or cloudfront. Under sigv4, rows that address an S3 Multi-Region Access Point
 (a url host *.accesspoint.s3-global.amazonaws.com, or a bucket
 arn:aws:s3::ACCOUNT:accesspoint/ALIAS.mrap) are signed with SigV4a, which an
 MRAP requires. Keys: the AWS credentials for sigv4, sigv2 and sigv4a; a
 service-account JSON key (--gcs-key-file or GOOGLE_APPLICATION_CREDENTIALS,
-mode 0600) for gcs-rsa; GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac.
+mode 0600) for gcs-rsa; GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac;
+--key-pair-id and --private-key (PEM, mode 0600) or
+BATCHSIGN_CLOUDFRONT_PRIVATE_KEY for cloudfront (no 7-day cap).
 `)
 	case pipeline.Sign:
 		fmt.Fprint(w, `usage: batchsign sign [flags] MANIFEST|-
@@ -106,7 +108,8 @@ Under one --scheme only rows of that scheme can be valid; others are
 invalid, reason malformed. Keys: the resolved credentials or --keys FILE for
 SigV4, SigV2 and SigV4a; the connection string's key for Azure HMAC;
 --gcs-key-file or GOOGLE_APPLICATION_CREDENTIALS for gcs-rsa;
-GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac.
+GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac; --public-key FILE for
+cloudfront (which --scheme auto does not recognise: name it).
 `)
 	}
 	fmt.Fprintf(w, "\nRow fields, by --scheme:\n")
@@ -159,7 +162,11 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if o.progress, err = parseProgress(f.progress); err != nil {
 		return nil, err
 	}
-	expires, err := parseExpires(f.expires)
+	maxExpires := int64(sigv4.MaxExpires)
+	if isCloudFront(f) {
+		maxExpires = pipeline.MaxCloudFrontExpires
+	}
+	expires, err := parseExpires(f.expires, maxExpires)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +212,12 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	if err := checkCloudFlags(mode, scheme, f); err != nil {
 		return nil, err
 	}
+	if err := checkCloudFrontFlags(scheme, f); err != nil {
+		return nil, err
+	}
 	switch {
+	case scheme == pipeline.SchemeCloudFront:
+		return resolveCloudFront(o, f, t, expires, getenv)
 	case mode == pipeline.Verify:
 		return resolveVerify(o, f, scheme, t, getenv)
 	case scheme == pipeline.SchemeAzureHMAC:

@@ -19,9 +19,9 @@ README.md has a worked example.
 
 Every command that signs or verifies names its scheme with --scheme:
 
-	presign  --scheme sigv4 (default) | sigv2 | sigv4a | gcs-rsa | gcs-hmac | azure-sas
+	presign  --scheme sigv4 (default) | sigv2 | sigv4a | gcs-rsa | gcs-hmac | azure-sas | cloudfront
 	sign     --scheme sigv4 (default) | azure-hmac | sigv4a
-	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac | sigv4a | gcs-rsa | gcs-hmac | azure-sas
+	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac | sigv4a | gcs-rsa | gcs-hmac | azure-sas | cloudfront
 
 	scheme      signs                                        keys
 	sigv4       AWS SigV4 (AWS4-HMAC-SHA256)                 the AWS credentials (see Credentials)
@@ -33,6 +33,8 @@ Every command that signs or verifies names its scheme with --scheme:
 	gcs-hmac    Google Cloud Storage V4, GOOG4-HMAC-SHA256   GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET
 	azure-sas   Azure Blob Storage service SAS (shared key)  AZURE_STORAGE_CONNECTION_STRING, or
 	                                                         AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY
+	cloudfront  Amazon CloudFront signed URLs and cookies    --key-pair-id and --private-key (or
+	            (RSA-SHA1, a key group's key pair)           BATCHSIGN_CLOUDFRONT_PRIVATE_KEY)
 
 Scheme names are exact lower case. A scheme a command does not support is
 a usage error (exit 2, nothing written) whose message lists the schemes that
@@ -372,6 +374,88 @@ Output: id, method, url, expires_at and headers, the headers the client must
 send: x-ms-blob-type: BlockBlob for a PUT (Put Blob needs it), {} otherwise
 (in CSV the column x-ms-blob-type; in Parquet a map).
 
+# Amazon CloudFront
+
+presign --scheme cloudfront writes CloudFront signed URLs (or, with
+--cookies, signed cookies) for a distribution whose behaviour trusts a key
+group: signed with the key group's RSA key pair, not with AWS credentials
+(which are not read), so a URL may live past 7 days and past the job's
+credentials, on the distribution's own domain. Signatures are RSA-SHA1
+PKCS #1 v1.5 and deterministic: a pinned --time gives the same URLs byte
+for byte.
+
+Keys:
+
+	--key-pair-id ID   the public key's ID in CloudFront (K2JCJMDEHXQW5F),
+	                   default BATCHSIGN_CLOUDFRONT_KEY_PAIR_ID
+	--private-key FILE the key pair's private key, PEM: PKCS #1 ("BEGIN RSA
+	                   PRIVATE KEY", what "openssl genrsa" writes) or PKCS #8
+	                   ("BEGIN PRIVATE KEY"), unencrypted, RSA of at least
+	                   2048 bits. Like a keyring it must be a regular file
+	                   that group and others cannot read (chmod 600). Without
+	                   the flag, the PEM itself is read from
+	                   BATCHSIGN_CLOUDFRONT_PRIVATE_KEY. An encrypted PEM, an
+	                   EC key or a public key is exit 2, naming the problem,
+	                   never quoting the key.
+
+Rows: id; method (GET default, or HEAD); url, the distribution URL signed
+exactly as written, so its path must be percent-encoded as the viewer will
+send it (a space as %20, '#' as %23, UTF-8 as %XX), or key, joined to
+--cloudfront-domain as https://DOMAIN/KEY with every byte but
+A-Z a-z 0-9 - . _ ~ / percent-encoded; expires, seconds from the signing
+instant (--time pins it), 1 second to 100 years: no 7-day cap (--expires
+likewise, up to 36500d); and optionally ip_address (a CIDR: 192.0.2.0/24;
+one address is 192.0.2.7/32), not_before (RFC 3339) and resource (a URL
+pattern: '*' any run of characters, '/' included; '?' one character), any
+of which makes a custom policy. Without them the URL carries the canned
+policy, {"Statement":[{"Resource":"URL","Condition":{"DateLessThan":
+{"AWS:EpochTime":N}}}]}, as Expires, Signature and Key-Pair-Id; with them,
+Policy, Signature and Key-Pair-Id. The parameters follow a '?', or a '&'
+when the url has a query. A url with a fragment, user information, raw
+spaces or quotes, an empty trailing query, or Expires, Policy, Signature,
+Key-Pair-Id or Hash-Algorithm already in its query is a reject naming url;
+bucket, region, service, headers, query and body fields are rejects naming
+the field.
+
+	--cloudfront-domain HOST
+	    The distribution's host (d111111abcdef8.cloudfront.net, or an
+	    alternate domain name): key rows are placed on it, and a url row on
+	    another host is a reject naming url. Without it only url rows sign.
+	--cookies
+	    Write signed cookies instead of signed URLs: the url column is the
+	    URL unsigned and the cookies column holds CloudFront-Policy,
+	    CloudFront-Signature and CloudFront-Key-Pair-Id (CSV: three columns)
+	    for the row's resource, else its folder under --policy-per-prefix,
+	    else the URL alone. Cookies always carry a custom policy.
+	--policy-per-prefix
+	    Rows without resource are signed under a custom policy whose
+	    resource is the row's folder: the URL up to the last '/' of its
+	    path, then '*' (https://DOMAIN/exports/42/*). Rows of one folder
+	    with the same expiry (and ip_address, not_before) share one RSA
+	    signature, signed once per worker and cached (4096 folders per
+	    worker), instead of one each. What it grants: each URL, and each
+	    cookie, opens every object under its folder, sub-folders and any
+	    query string included, until the expiry, to whoever holds it. Use it
+	    where a folder's files go to one recipient. Rows at the
+	    distribution's root (whose pattern would grant all of it), and rows
+	    whose folder holds '*', are signed per URL.
+
+Output: id, method, url, expires_at and cookies ({} for signed URLs).
+--region, --profile, --clamp-expiry, --endpoint-url and --addressing-style
+are usage errors under this scheme; sign has no CloudFront scheme.
+
+verify --scheme cloudfront judges rows as CloudFront would: the key pair id
+(--key-pair-id, else any) with --public-key FILE (PEM, "BEGIN PUBLIC KEY",
+the key uploaded to CloudFront); the signature over the canned policy
+(rebuilt from the url without its signature parameters) or over Policy; the
+policy's resource against the url, wildcards included (wrong_scope); the
+expiry (expired) and DateGreaterThan (not_yet_valid). A row's ip_address is
+there the viewer's address (192.0.2.7), judged against the policy's range
+(wrong_scope); without it the range is not judged. A row may give signed
+cookies instead, as headers {"Cookie": "CloudFront-Policy=…;
+CloudFront-Signature=…; CloudFront-Key-Pair-Id=…"}. Under --scheme auto
+CloudFront URLs are not recognised: name the scheme.
+
 # sign
 
 Emits the URL and X-Amz-Security-Token (temporary credentials), X-Amz-Date,
@@ -556,6 +640,8 @@ characters, the time left from the signing instant).
 	GCS_HMAC_ACCESS_ID, GCS_HMAC_SECRET   gcs-hmac's HMAC key
 	AZURE_STORAGE_CONNECTION_STRING, or AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY
 	                        azure-sas's storage account key (see Azure Blob Storage)
+	BATCHSIGN_CLOUDFRONT_PRIVATE_KEY   cloudfront's private key, the PEM itself (see Amazon CloudFront)
+	BATCHSIGN_CLOUDFRONT_KEY_PAIR_ID   cloudfront's key pair id, when --key-pair-id is not given
 	BATCHSIGN_SHA256        force a SHA-256 backend: block, stdlib or simd (default: chosen per CPU)
 	BATCHSIGN_CPUPROFILE    write a CPU profile of the run to this file
 */

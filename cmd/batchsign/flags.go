@@ -43,7 +43,8 @@ type batchFlags struct {
 	keyring          string // mac (mac.go)
 	kmsEndpoint      string // mac
 
-	cloud cloudFlags // sigv4a and gcs (cloud.go)
+	cloud cloudFlags      // sigv4a and gcs (cloud.go)
+	cf    cloudFrontFlags // cloudfront (cloudfront.go)
 
 	// set names the flags given on the command line (flag.FlagSet.Visit),
 	// for the checks that tell a flag given from its default.
@@ -61,6 +62,7 @@ func addModeFlags(mode pipeline.Mode, fs *flag.FlagSet, f *batchFlags) {
 	if mode == pipeline.Presign || mode == pipeline.Sign {
 		fs.BoolVar(&f.includeNoncurrent, "include-noncurrent", false, "with an S3 Inventory manifest.json: also sign the versions that are not the latest (delete markers are always skipped)")
 	}
+	addCloudFrontFlags(mode, fs, &f.cf)
 	if mode == pipeline.Presign {
 		fs.StringVar(&f.signatureVersion, "signature-version", "", "`v4` or v2: an alias of --scheme sigv4 or --scheme sigv2, kept for compatibility")
 	}
@@ -128,14 +130,15 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 // parseExpires reads --expires: a Go duration ("90m", "12h"), a number of
-// days ("7d") or plain seconds ("3600"); whole seconds, 1s to 7 days.
-func parseExpires(s string) (int64, error) {
+// days ("7d") or plain seconds ("3600"); whole seconds, 1s to max (7 days,
+// sigv4.MaxExpires, but for --scheme cloudfront, which has no such cap).
+func parseExpires(s string, max int64) (int64, error) {
 	var secs int64
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
 		secs = n
 	} else if d, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.ParseInt(d, 10, 64)
-		if err != nil || n > sigv4.MaxExpires {
+		if err != nil || n > max {
 			return 0, fmt.Errorf("--expires %q: want a duration such as 1h, 7d or 3600", s)
 		}
 		secs = n * 86400
@@ -149,7 +152,10 @@ func parseExpires(s string) (int64, error) {
 		}
 		secs = int64(d / time.Second)
 	}
-	if secs < 1 || secs > sigv4.MaxExpires {
+	if secs < 1 || secs > max {
+		if max != sigv4.MaxExpires {
+			return 0, fmt.Errorf("--expires %q: must be between 1s and %dd", s, max/86400)
+		}
 		return 0, fmt.Errorf("--expires %q: must be between 1s and 7d (604800s)", s)
 	}
 	return secs, nil

@@ -61,6 +61,9 @@ func goldenRuns() []goldenRun {
 			files: []string{"inv.ndjson", "inv.rejects.ndjson"}},
 		{name: "presign-azure-sas", args: []string{"presign", "--scheme", "azure-sas", "{golden}/azure-sas.ndjson", "--time", pinned, "-o", "{dir}/sas.ndjson"},
 			env: azureSASEnv, files: []string{"sas.ndjson", "sas.rejects.ndjson"}},
+		{name: "presign-cloudfront", args: []string{"presign", "--scheme", "cloudfront", "--key-pair-id", "K2JCJMDEHXQW5F", "--private-key", "{dir}/private_key.pem",
+			"--cloudfront-domain", "d111111abcdef8.cloudfront.net", "{golden}/cloudfront.ndjson", "--time", pinned, "-o", "{dir}/cf.ndjson"},
+			files: []string{"cf.ndjson", "cf.rejects.ndjson"}},
 	}
 }
 
@@ -88,6 +91,7 @@ func goldenFollowUps() []goldenRun {
 		{name: "verify-gcs-hmac-expired", args: []string{"verify", "--scheme", "gcs-hmac", "{dir}/gcsh.ndjson", "--time", "2026-11-23T13:10:00Z"},
 			env: gcsHMACEnv},
 		{name: "verify-azure-sas", args: []string{"verify", "{dir}/sas.ndjson", "--time", "2026-11-23T12:10:00Z"}, env: azureSASEnv},
+		{name: "verify-cloudfront", args: []string{"verify", "--scheme", "cloudfront", "--public-key", "{dir}/public_key.pem", "{dir}/cf.ndjson", "--time", "2026-11-23T12:10:00Z"}},
 	}
 }
 
@@ -101,6 +105,8 @@ func TestGoldenOutputs(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "keyring.json"), string(ring))
 	privateCopy(t, dir, gcsSuiteKey) // {dir}/sa.json, 0600
+	cfKey(t, dir, "private_key.pem", 0o600)
+	cfKey(t, dir, "public_key.pem", 0o644)
 	examples, _ := filepath.Abs("../../examples")
 	golden, _ := filepath.Abs("testdata/golden")
 	for _, r := range append(goldenRuns(), goldenFollowUps()...) {

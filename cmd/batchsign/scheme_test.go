@@ -30,10 +30,10 @@ func TestSchemeFlagOnEveryCommand(t *testing.T) {
 		lists     string
 	}{
 		{"presign", []string{"sigv4", "sigv2", "sigv4a", "gcs-hmac", "azure-sas"}, []string{"azure-hmac", "auto", "kms-mac", "SigV4", "v2", "gcs", ""},
-			"presign supports sigv4, sigv2, sigv4a, gcs-rsa, gcs-hmac or azure-sas"},
+			"presign supports sigv4, sigv2, sigv4a, gcs-rsa, gcs-hmac, azure-sas or cloudfront"},
 		{"sign", []string{"sigv4", "azure-hmac", "sigv4a"}, []string{"sigv2", "auto", "azure", "gcs-rsa", "gcs-hmac"}, "sign supports sigv4, azure-hmac or sigv4a"},
 		{"verify", []string{"auto", "sigv4", "sigv2", "azure-hmac", "sigv4a", "gcs-hmac", "azure-sas"}, []string{"kms-mac", "sigv4A", ""},
-			"verify supports auto, sigv4, sigv2, azure-hmac, sigv4a, gcs-rsa, gcs-hmac or azure-sas"},
+			"verify supports auto, sigv4, sigv2, azure-hmac, sigv4a, gcs-rsa, gcs-hmac, azure-sas or cloudfront"},
 	} {
 		for _, s := range tc.supported {
 			input := manifest

@@ -61,6 +61,9 @@ type Config struct {
 	// AzureSAS holds the storage account key of the azure-sas scheme
 	// (azuresas.go).
 	AzureSAS AzureSASConfig
+	// CloudFront holds the keys and settings of the CloudFront scheme
+	// (cloudfront.go).
+	CloudFront CloudFrontConfig
 	// Time is the signing instant (in Verify mode, "now"), for every row of the run (X-Amz-Date has
 	// one-second resolution; the fraction is dropped). Read the clock once
 	// and pass it in, or pin it for reproducible output.
@@ -125,7 +128,10 @@ func (c *Config) Validate() error {
 			return errors.New("region " + c.Region + ": region names are a-z, 0-9 and '-'")
 		}
 	}
-	if c.Expires != 0 && (c.Expires < 1 || c.Expires > sigv4.MaxExpires) {
+	if c.Expires != 0 && (c.Expires < 1 || c.Expires > c.maxExpires()) {
+		if c.Scheme == SchemeCloudFront {
+			return errors.New("expires must be between 1s and 100 years")
+		}
 		return errors.New("expires must be between 1s and 7 days (604800s)")
 	}
 	if c.Workers < 0 || c.BatchSize < 0 || c.InFlight < 0 {

@@ -61,10 +61,10 @@ func requestFields() []field {
 }
 
 // maxOwnFields bounds the own fields of all modes together (Row.own): the
-// mac modes' five, SigV4a's region_set and azure-sas's permissions. A scheme that declares more raises it;
+// mac modes' five, SigV4a's region_set, azure-sas's permissions and CloudFront's three. A scheme that declares more raises it;
 // TestOwnFieldsFitTheRow says so. (Every Row of every batch carries the
 // array, so it is no larger than the declarations need.)
-const maxOwnFields = 7
+const maxOwnFields = 10
 
 // fieldSet is every manifest field, looked up by name without allocating.
 // The NDJSON decoder matches the request fields by a switch of its own (its

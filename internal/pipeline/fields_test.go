@@ -10,8 +10,8 @@ import (
 
 // TestManifestSchemaIsManifestRecords: the Parquet reader's schema is
 // ManifestRecord's columns (the request fields) and the modes' own fields,
-// which are SigV4a's region_set and the mac fields today, as
-// MacManifestRecord has them.
+// which are SigV4a's region_set, the mac fields (as MacManifestRecord has
+// them) and CloudFront's ip_address, not_before and resource today.
 func TestManifestSchemaIsManifestRecords(t *testing.T) {
 	req := (&fieldSet{fields: requestFields()}).manifestSchema(nil)
 	if got, want := req.String(), parquet.SchemaOf(ManifestRecord{}).String(); got != want {
@@ -29,7 +29,7 @@ func TestManifestSchemaIsManifestRecords(t *testing.T) {
 	for _, f := range parquet.SchemaOf(MacManifestRecord{}).Fields()[1:] {
 		mac = append(mac, f.Name())
 	}
-	mac = append(mac, FieldPermissions) // azure-sas's
+	mac = append(mac, FieldPermissions, FieldIPAddress, FieldNotBefore, FieldResource) // azure-sas's, CloudFront's
 	if !slices.Equal(own, mac) {
 		t.Errorf("own fields %v, want the mac fields %v", own, mac)
 	}

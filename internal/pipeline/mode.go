@@ -87,7 +87,7 @@ type rowFunc func(r *Row, b *Batch) error
 
 // modeDefs declares every mode, each command's default scheme first.
 func modeDefs() []modeDef {
-	return slices.Concat(sigV4Modes(), sigV2Modes(), azureHMACModes(), verifyModes(), macModes(), sigV4aModes(), gcsModes(), azureSASModes())
+	return slices.Concat(sigV4Modes(), sigV2Modes(), azureHMACModes(), verifyModes(), macModes(), sigV4aModes(), gcsModes(), azureSASModes(), cloudFrontModes())
 }
 
 // lookupMode returns the declaration of m under s ("" for m's default).

@@ -66,6 +66,13 @@ func modeSamples(t *testing.T) []struct {
 		}
 		cfg.GCS = testGCSConfig(t)
 		cfg.AzureSAS = testAzureSASConfig(t)
+		if d.scheme == SchemeCloudFront {
+			cfg.CloudFront = testCloudFrontConfig(t)
+			manifest = `{"id":"1","key":"k"}`
+			if d.mode == Verify {
+				manifest = `{"id":"1","url":"` + cloudFrontSample(t) + `"}`
+			}
+		}
 		samples = append(samples, struct {
 			d        modeDef
 			cfg      Config

@@ -17,8 +17,9 @@ func TestParquetSchemasMatchRecordTypes(t *testing.T) {
 	types := map[string]any{
 		"PresignRecord": PresignRecord{}, "SignRecord": SignRecord{}, "VerifyRecord": VerifyRecord{},
 		"MacGenerateRecord": MacGenerateRecord{}, "MacVerifyRecord": MacVerifyRecord{},
-		"GCSPresignRecord":      GCSPresignRecord{},
-		"AzureSASPresignRecord": AzureSASPresignRecord{},
+		"GCSPresignRecord":        GCSPresignRecord{},
+		"AzureSASPresignRecord":   AzureSASPresignRecord{},
+		"CloudFrontPresignRecord": CloudFrontPresignRecord{},
 	}
 	for _, d := range modeDefs() {
 		typ, ok := types[d.out.name]

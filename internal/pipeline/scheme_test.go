@@ -12,9 +12,9 @@ func TestModeSchemesDefaultFirst(t *testing.T) {
 		m    Mode
 		want []Scheme
 	}{
-		{Presign, []Scheme{SchemeSigV4, SchemeSigV2, SchemeSigV4a, SchemeGCSRSA, SchemeGCSHMAC, SchemeAzureSAS}},
+		{Presign, []Scheme{SchemeSigV4, SchemeSigV2, SchemeSigV4a, SchemeGCSRSA, SchemeGCSHMAC, SchemeAzureSAS, SchemeCloudFront}},
 		{Sign, []Scheme{SchemeSigV4, SchemeAzureHMAC, SchemeSigV4a}},
-		{Verify, []Scheme{SchemeAuto, SchemeSigV4, SchemeSigV2, SchemeAzureHMAC, SchemeSigV4a, SchemeGCSRSA, SchemeGCSHMAC, SchemeAzureSAS}},
+		{Verify, []Scheme{SchemeAuto, SchemeSigV4, SchemeSigV2, SchemeAzureHMAC, SchemeSigV4a, SchemeGCSRSA, SchemeGCSHMAC, SchemeAzureSAS, SchemeCloudFront}},
 		{MacGenerate, []Scheme{SchemeKMSMac}},
 		{MacVerify, []Scheme{SchemeKMSMac}},
 	} {
@@ -29,7 +29,7 @@ func TestModeSchemesDefaultFirst(t *testing.T) {
 
 // The schemes of presign and sign, as their errors list them.
 const (
-	presignSchemes = "sigv4, sigv2, sigv4a, gcs-rsa, gcs-hmac or azure-sas"
+	presignSchemes = "sigv4, sigv2, sigv4a, gcs-rsa, gcs-hmac, azure-sas or cloudfront"
 	signSchemes    = "sigv4, azure-hmac or sigv4a"
 )
 
@@ -52,7 +52,7 @@ func TestParseSchemeNamesWhatTheModeSupports(t *testing.T) {
 		{Sign, "gcs-rsa", `scheme "gcs-rsa": sign supports ` + signSchemes},
 		{Presign, "", `scheme "": presign supports ` + presignSchemes},
 		{MacGenerate, "sigv4", `scheme "sigv4": mac generate supports kms-mac`},
-		{Verify, "kms-mac", `scheme "kms-mac": verify supports auto, sigv4, sigv2, azure-hmac, sigv4a, gcs-rsa, gcs-hmac or azure-sas`},
+		{Verify, "kms-mac", `scheme "kms-mac": verify supports auto, sigv4, sigv2, azure-hmac, sigv4a, gcs-rsa, gcs-hmac, azure-sas or cloudfront`},
 		{Presign, "auto", `scheme "auto": presign supports ` + presignSchemes},
 	} {
 		_, err := tc.m.ParseScheme(tc.name)

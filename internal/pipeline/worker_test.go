@@ -35,6 +35,8 @@ func TestHeaderInjectionRejected(t *testing.T) {
 			cfg.GCS = testGCSConfig(t)
 		case SchemeAzureSAS:
 			cfg.AzureSAS = testAzureSASConfig(t)
+		case SchemeCloudFront:
+			cfg.CloudFront = testCloudFrontConfig(t)
 		}
 		if err := cfg.Validate(); err != nil {
 			t.Errorf("%v %v: give the test a config that runs: %v", d.mode, d.scheme, err)
