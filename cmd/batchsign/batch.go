@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +29,7 @@ type batchOptions struct {
 	mode                     pipeline.Mode
 	cfg                      pipeline.Config
 	shard                    pipeline.Shard
-	manifest                 string
+	manifests                []string // the manifest arguments, in order; "-" alone is stdin
 	inFormat, outFormat      pipeline.Format
 	output, rejects, summary string // "" output: stdout; "" rejects: stderr
 	progress                 progressMode
@@ -138,14 +139,13 @@ SIGHUP, 130 SIGINT, 143 SIGTERM; nothing left at -o).
 // endpoint and shard. Anything wrong here is a usage or configuration error.
 func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func(string) string) (*batchOptions, error) {
 	o := &batchOptions{mode: mode}
-	switch len(pos) {
-	case 0:
-		return nil, errors.New("no manifest: give a file, or - for stdin")
-	case 1:
-		o.manifest = pos[0]
-	default:
-		return nil, fmt.Errorf("one manifest at a time (got %d: %s)", len(pos), strings.Join(pos, " "))
+	if len(pos) == 0 {
+		return nil, errors.New("no manifest: give a file, a directory, a glob, or - for stdin")
 	}
+	if len(pos) > 1 && slices.Contains(pos, "-") {
+		return nil, fmt.Errorf("- (stdin) is a manifest on its own, not one of many (got %s)", strings.Join(pos, " "))
+	}
+	o.manifests = pos
 	var err error
 	if o.inFormat, err = pipeline.ParseFormat(f.inputFormat); err != nil {
 		return nil, fmt.Errorf("--input-format: %w", err)
@@ -271,7 +271,7 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
-	src, err := pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
+	src, err := pipeline.OpenManifest(context.Background(), manifestRouter(), o.manifests, o.inFormat, o.shard, stdin)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		if errors.Is(err, pipeline.ErrCorruptManifest) {
