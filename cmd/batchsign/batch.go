@@ -330,6 +330,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
+	if o.shard.Index > 0 {
+		// The header is shard 0's: concatenated in shard order, the
+		// shards' CSV outputs are the unsharded run's.
+		pipeline.OmitCSVHeader(out)
+	}
 	// Rejects go to their file through a buffer, or straight to stderr,
 	// one line per write, so that they interleave cleanly with progress.
 	var rejDst io.Writer = errw
@@ -385,7 +390,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	// The summary, then every file at once: a summary that cannot be
 	// written leaves no output either.
 	if files.summary != nil {
-		if err := writeSummary(files.summary, o, st, code); err != nil {
+		var rng *pipeline.ShardRange
+		if r, ok := pipeline.RangeOf(src); ok {
+			rng = &r
+		}
+		if err := writeSummary(files.summary, o, st, code, rng); err != nil {
 			files.Abort()
 			fmt.Fprintf(stderr, "%s: --summary %s: %v; nothing written\n", name, o.summary, err)
 			return exitFailed
@@ -409,8 +418,9 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // writeSummary writes the end-of-run summary to w.
-func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, code int) error {
+func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, code int, rng *pipeline.ShardRange) error {
 	s := pipeline.NewSummary(o.mode.String(), st)
+	s.Range = rng
 	s.SigningTime = o.cfg.Time.UTC().Truncate(time.Second).Format(time.RFC3339)
 	s.ShardIndex, s.ShardCount = o.shard.Index, max(o.shard.Count, 1)
 	s.Output, s.Rejects, s.ExitStatus = o.output, o.rejects, code

@@ -67,7 +67,7 @@ func OpenManifest(ctx context.Context, r *store.Router, args []string, f Format,
 	if err != nil {
 		return nil, err
 	}
-	return &manifestSource{ctx: ctx, router: r, files: plan.Files, pieces: pieces, named: len(files) > 1}, nil
+	return &manifestSource{ctx: ctx, router: r, files: plan.Files, pieces: pieces, named: len(files) > 1, rng: plan.rangeOf(shard.Index)}, nil
 }
 
 // openStdin reads a whole manifest from stdin.
@@ -105,6 +105,7 @@ type manifestSource struct {
 	files  []ManifestFile
 	pieces []Piece
 	named  bool
+	rng    ShardRange
 
 	k   int    // the next piece to open
 	cur Source // the piece being read

@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/bits"
 
 	"github.com/batchsign/batchsign/internal/store"
@@ -172,4 +174,178 @@ func readFooter(ctx context.Context, r *store.Router, f *ManifestFile) (err erro
 	}
 	f.Rows = pf.NumRows()
 	return nil
+}
+
+// ShardRange is where a shard's share lies in its logical manifest, as the
+// shard's --summary records it: bytes [Start, End) of the manifest's Bytes,
+// its files laid end to end in manifest order. The ranges of shards
+// 0…N-1 of one manifest follow one another from 0 to Bytes.
+type ShardRange struct {
+	Files int   `json:"files"`
+	Bytes int64 `json:"manifest_bytes"`
+	Start int64 `json:"start"`
+	End   int64 `json:"end"`
+}
+
+// rangeOf returns shard i's range of the plan's manifest.
+func (p *ShardPlan) rangeOf(i int64) ShardRange {
+	var total int64
+	for _, f := range p.Files {
+		total += max(f.Size, 0)
+	}
+	n := max(p.Count, 1)
+	return ShardRange{Files: len(p.Files), Bytes: total, Start: mulDiv(total, i, n), End: mulDiv(total, i+1, n)}
+}
+
+// RangeOf returns the range of the manifest a Source from OpenManifest
+// reads; false for stdin.
+func RangeOf(src Source) (ShardRange, bool) {
+	m, ok := src.(*manifestSource)
+	if !ok {
+		return ShardRange{}, false
+	}
+	return m.rng, true
+}
+
+// PlanReport is how a manifest splits into shards, as `batchsign plan`
+// prints it.
+type PlanReport struct {
+	ShardCount int64      `json:"shard_count"`
+	Files      []PlanFile `json:"files"`
+	Bytes      int64      `json:"bytes"`
+	// Rows is exact for Parquet files; for line formats it is estimated
+	// from the first 64 KiB of each file (RowsExact false).
+	Rows      int64       `json:"rows"`
+	RowsExact bool        `json:"rows_exact"`
+	Shards    []PlanShard `json:"shards"`
+}
+
+// PlanFile is one file of the manifest.
+type PlanFile struct {
+	Name      string `json:"name"`
+	Format    string `json:"format"`
+	Bytes     int64  `json:"bytes"`
+	Rows      int64  `json:"rows"`
+	RowGroups int    `json:"row_groups,omitempty"`
+}
+
+// PlanShard is one shard's share: its range of the manifest's bytes, the
+// pieces of files it reads, and its rows (exact for Parquet, estimated for
+// line formats).
+type PlanShard struct {
+	Index     int64       `json:"index"`
+	Range     [2]int64    `json:"range"`
+	Bytes     int64       `json:"bytes"`
+	Rows      int64       `json:"rows"`
+	RowsExact bool        `json:"rows_exact"`
+	Pieces    []PlanPiece `json:"pieces"`
+}
+
+// PlanPiece is the part of one file a shard reads: for a line format, the
+// lines that start in Bytes [start, end); for Parquet, records Records
+// [first, end) in row groups RowGroups [first, end).
+type PlanPiece struct {
+	File      string    `json:"file"`
+	Bytes     [2]int64  `json:"bytes"`
+	Records   *[2]int64 `json:"records,omitempty"`
+	RowGroups *[2]int   `json:"row_groups,omitempty"`
+	Rows      int64     `json:"rows"`
+}
+
+// lineSample is how much of a line-format file Describe reads to estimate
+// its rows.
+const lineSample = 64 << 10
+
+// Describe reads the footers of every Parquet file and the first 64 KiB of
+// every line-format file, and returns how the manifest splits.
+func (p *ShardPlan) Describe(ctx context.Context, r *store.Router) (*PlanReport, error) {
+	rep := &PlanReport{ShardCount: max(p.Count, 1), RowsExact: true}
+	perByte := make([]float64, len(p.Files)) // line formats: rows per byte
+	for k := range p.Files {
+		f := &p.Files[k]
+		pf := PlanFile{Name: f.Name, Format: f.Format.String(), Bytes: f.Size}
+		switch {
+		case f.Format == FormatParquet && f.Size > 0:
+			if f.Rows < 0 {
+				if err := readFooter(ctx, r, f); err != nil {
+					return nil, err
+				}
+			}
+			pf.Rows, pf.RowGroups = f.Rows, len(f.GroupRows)
+		case f.Size > 0:
+			rate, err := sampleLines(ctx, r, f.Object)
+			if err != nil {
+				return nil, err
+			}
+			perByte[k] = rate
+			pf.Rows = int64(rate*float64(f.Size) + 0.5)
+			rep.RowsExact = false
+		}
+		rep.Files = append(rep.Files, pf)
+		rep.Bytes += max(f.Size, 0)
+		rep.Rows += pf.Rows
+	}
+	for i := range rep.ShardCount {
+		pieces, err := p.Shard(ctx, r, i)
+		if err != nil {
+			return nil, err
+		}
+		rng := p.rangeOf(i)
+		sh := PlanShard{Index: i, Range: [2]int64{rng.Start, rng.End}, Bytes: rng.End - rng.Start, RowsExact: true, Pieces: []PlanPiece{}}
+		for _, pc := range pieces {
+			f := &p.Files[pc.File]
+			pp := PlanPiece{File: f.Name, Bytes: [2]int64{pc.Start, pc.End}}
+			if f.Format == FormatParquet {
+				pp.Records = &[2]int64{pc.FirstRow, pc.EndRow}
+				pp.RowGroups = &[2]int{groupOf(f.GroupRows, pc.FirstRow), groupOf(f.GroupRows, pc.EndRow-1) + 1}
+				pp.Rows = pc.EndRow - pc.FirstRow
+			} else {
+				pp.Rows = int64(perByte[pc.File]*float64(pc.End-pc.Start) + 0.5)
+				sh.RowsExact = false
+			}
+			sh.Rows += pp.Rows
+			sh.Pieces = append(sh.Pieces, pp)
+		}
+		rep.Shards = append(rep.Shards, sh)
+	}
+	return rep, nil
+}
+
+// groupOf returns the row group that holds record rec.
+func groupOf(groupRows []int64, rec int64) int {
+	var at int64
+	for g, n := range groupRows {
+		if rec < at+n {
+			return g
+		}
+		at += n
+	}
+	return max(len(groupRows)-1, 0)
+}
+
+// sampleLines estimates the rows per byte of a line-format file from its
+// first lineSample bytes (a final line without a newline counts).
+func sampleLines(ctx context.Context, r *store.Router, obj store.Object) (float64, error) {
+	st, err := r.For(obj.Name)
+	if err != nil {
+		return 0, err
+	}
+	end := min(obj.Size, lineSample)
+	rc, err := st.OpenRange(ctx, obj, 0, end)
+	if err != nil {
+		return 0, err
+	}
+	defer rc.Close()
+	buf, err := io.ReadAll(rc)
+	if err != nil {
+		return 0, err
+	}
+	lines := bytes.Count(buf, []byte{'\n'})
+	if len(buf) > 0 && buf[len(buf)-1] != '\n' && int64(len(buf)) == obj.Size {
+		lines++
+	}
+	if len(buf) == 0 {
+		return 0, nil
+	}
+	return float64(lines) / float64(len(buf)), nil
 }

@@ -118,9 +118,12 @@ type Summary struct {
 	SigningTime    string           `json:"signing_time"`
 	ShardIndex     int64            `json:"shard_index"`
 	ShardCount     int64            `json:"shard_count"`
-	Output         string           `json:"output"`
-	Rejects        string           `json:"rejects"`
-	ExitStatus     int              `json:"exit_status"`
+	// Range is the shard's share of the manifest (nil on stdin): `batchsign
+	// plan --check` tells from the summaries whether the shards covered it.
+	Range      *ShardRange `json:"range,omitempty"`
+	Output     string      `json:"output"`
+	Rejects    string      `json:"rejects"`
+	ExitStatus int         `json:"exit_status"`
 }
 
 // NewSummary fills the counts of a Summary from s.

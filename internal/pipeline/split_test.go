@@ -241,7 +241,7 @@ func TestShardsConcatenateToTheManifest(t *testing.T) {
 		return writeParquet(t, recs, parquet.MaxRowsPerRowGroup(7))
 	}
 	manifests := map[string]map[string][]byte{
-		"one ndjson": {"m/a.ndjson": ndjsonLines("a", 300, false, true)},
+		"one ndjson":                    {"m/a.ndjson": ndjsonLines("a", 300, false, true)},
 		"ndjson crlf, no final newline": {"m/a.ndjson": ndjsonLines("a", 200, true, false)},
 		"one parquet":                   {"m/a.parquet": pqRecs("p", 100)},
 		"parquet, fewer rows than shards": {
