@@ -204,10 +204,19 @@ func (m *manifestSource) open(pc Piece) (Source, error) {
 		}
 		return src, nil
 	case FormatCSV:
-		// CSV plugs in here, and only here: its header line is read from
-		// offset 0 of the file (every shard of a file reads it), its body is
-		// the lines of the piece, newLineRange(m.ctx, st, f.Object,
-		// max(pc.Start, headerEnd), pc.End), numbered as NDJSON's are.
+		// CSV PLUGS IN HERE, and only here (csv.go is another branch's).
+		// Every shard of a file reads its header line from offset 0 (say
+		// it ends at byte headerEnd, its newline included), then the rows
+		// of its piece: the lines that start in [max(pc.Start, headerEnd),
+		// pc.End), which newLineRange gives, numbered as NDJSON's are
+		// (nr.file, nr.base above: line numbers count the header):
+		//
+		//	body := newLineRange(m.ctx, st, f.Object, max(pc.Start, headerEnd), pc.End)
+		//	return NewCSVReader(body, header, …), nil
+		//
+		// A quoted field holding a newline would make a split point fall
+		// inside a row: CSV manifests with such fields cannot be split by
+		// bytes.
 		return nil, errors.New("manifest " + f.Name + ": CSV manifests are not readable in this build")
 	}
 	return nil, errors.New("manifest " + f.Name + ": format " + f.Format.String() + " is not readable")

@@ -77,9 +77,10 @@ func ceilMulDiv(a, b, c int64) int64 {
 // known (stdin, a pipe), which cannot be split into byte ranges.
 var ErrUnsplittable = errors.New("a manifest that is a pipe or stdin cannot be split into shards; write it to a file first")
 
-// Pieces returns the pieces of shard i, in manifest order, without their
-// Parquet record ranges: a Parquet piece has Start and End (its share of
-// the file's bytes) and needs Rows (ResolveRows) before it can be read.
+// bytePieces returns the pieces of shard i, in manifest order, without
+// their Parquet record ranges: a Parquet piece has Start and End (its share
+// of the file's bytes) and needs the file's Rows (rowsOf) before it can be
+// read.
 func (p *ShardPlan) bytePieces(i int64) ([]Piece, error) {
 	n := max(p.Count, 1)
 	var total int64
@@ -119,8 +120,8 @@ func rowsOf(pc *Piece, f *ManifestFile) {
 	pc.EndRow = ceilMulDiv(pc.End, f.Rows, f.Size)
 }
 
-// Shard returns the pieces shard i reads, reading the footers of the
-// Parquet files among them (through st) when their rows are not known yet.
+// Shard returns the pieces shard i reads, reading (through r) the footers
+// of the Parquet files among them whose rows are not known yet.
 // Empty pieces (a Parquet share holding no record) are left out.
 func (p *ShardPlan) Shard(ctx context.Context, r *store.Router, i int64) ([]Piece, error) {
 	pieces, err := p.bytePieces(i)

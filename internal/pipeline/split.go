@@ -32,6 +32,10 @@ type lineRange struct {
 	skipBuf []byte
 }
 
+// tailChunk is the size of the ranges a lineRange reads past its end to
+// finish its last line.
+const tailChunk = 16 << 10
+
 const (
 	lrStart uint8 = iota
 	lrBody
@@ -70,21 +74,29 @@ func (l *lineRange) Read(p []byte) (int, error) {
 				return n, err
 			}
 		case lrTail:
+			// The line that crosses end, read in chunks of tailChunk
+			// bytes, so a store asked for a range sends little more than
+			// the line.
 			if l.r == nil {
-				r, err := l.st.OpenRange(l.ctx, l.obj, l.end, -1)
+				if l.pos >= l.obj.Size {
+					l.phase = lrDone
+					continue
+				}
+				r, err := l.st.OpenRange(l.ctx, l.obj, l.pos, min(l.pos+tailChunk, l.obj.Size))
 				if err != nil {
 					return 0, err
 				}
 				l.r = r
 			}
 			n, err := l.r.Read(p)
+			l.pos += int64(n)
 			if i := bytes.IndexByte(p[:n], '\n'); i >= 0 {
-				n, err = i+1, io.EOF
+				n = i + 1
+				l.phase = lrDone
 			}
-			if errors.Is(err, io.EOF) {
+			if l.phase == lrDone || errors.Is(err, io.EOF) {
 				l.r.Close()
 				l.r = nil
-				l.phase = lrDone
 				err = nil
 			}
 			if n > 0 || err != nil {

@@ -138,9 +138,13 @@ func TestLineRangeReadsOnlyItsShare(t *testing.T) {
 	if want := data[5005:6006]; !bytes.Equal(got, want) {
 		t.Fatalf("got %d bytes, want %d", len(got), len(want))
 	}
-	if st.opened > 1001+int64(len(data))-6000 {
+	if st.opened > 1001+tailChunk {
 		t.Errorf("opened %d bytes", st.opened)
 	}
+	// A line longer than the tail's chunks, crossing the end.
+	long := []byte("a\n" + strings.Repeat("x", 3*tailChunk+5) + "\r\nb\n")
+	checkSplit(t, long, []int64{0, 5, int64(len(long))}, false)
+	checkSplit(t, long, []int64{0, 2, tailChunk, 2 * tailChunk, int64(len(long)) - 1, int64(len(long))}, false)
 }
 
 // FuzzLineSplit: random content cut at random points; every line is read
