@@ -55,6 +55,11 @@ func goldenRuns() []goldenRun {
 		{name: "presign-gcs-rsa-csv", args: []string{"presign", "--scheme", "gcs-rsa", "--gcs-key-file", "{dir}/sa.json", "{golden}/gcs.ndjson", "--time", pinned, "--format", "csv", "--rejects", "{dir}/csv.rejects.ndjson"}},
 		{name: "presign-gcs-hmac", args: []string{"presign", "--scheme", "gcs-hmac", "--addressing-style", "virtual", "{golden}/gcs.ndjson", "--time", pinned, "-o", "{dir}/gcsh.ndjson"},
 			env: gcsHMACEnv, files: []string{"gcsh.ndjson", "gcsh.rejects.ndjson"}},
+		// Shard 1 of 3 of a manifest of two files: the end of the NDJSON
+		// file and the start of the Parquet one (its rejects name the
+		// files by their absolute paths: not recorded).
+		{name: "presign-shard-1-of-3", args: []string{"presign", "{examples}/manifest.ndjson", "{examples}/manifest.parquet", "--time", pinned, "--shard-index", "1", "--shard-count", "3", "-o", "{dir}/shard1.ndjson"},
+			files: []string{"shard1.ndjson"}},
 	}
 }
 
