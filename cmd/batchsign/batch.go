@@ -68,7 +68,7 @@ func batchUsage(mode pipeline.Mode, fs *flag.FlagSet, w io.Writer) {
 	}
 	switch mode {
 	case pipeline.Presign:
-		fmt.Fprint(w, `usage: batchsign presign [flags] MANIFEST|-
+		fmt.Fprint(w, `usage: batchsign presign [flags] MANIFEST...|-
 
 Writes one presigned URL per manifest row, under --scheme sigv4 (the default),
 sigv2 (--signature-version v2 is an alias of --scheme sigv2), sigv4a, gcs-rsa
@@ -80,7 +80,7 @@ service-account JSON key (--gcs-key-file or GOOGLE_APPLICATION_CREDENTIALS,
 mode 0600) for gcs-rsa; GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac.
 `)
 	case pipeline.Sign:
-		fmt.Fprint(w, `usage: batchsign sign [flags] MANIFEST|-
+		fmt.Fprint(w, `usage: batchsign sign [flags] MANIFEST...|-
 
 Writes the headers that authorise each manifest row's request, under --scheme
 sigv4 (the default), azure-hmac (the key and endpoint from

@@ -5,8 +5,8 @@ signature someone else made, at the speed of the hardware.
 
 Usage:
 
-	batchsign presign [flags] MANIFEST|-        one presigned URL per row:          id, method, url, expires_at
-	batchsign sign    [flags] MANIFEST|-        the headers that authorise each row: id, method, url, headers
+	batchsign presign [flags] MANIFEST...|-     one presigned URL per row:          id, method, url, expires_at
+	batchsign sign    [flags] MANIFEST...|-     the headers that authorise each row: id, method, url, headers
 	batchsign verify  [flags] INPUT|-           each row's signature judged:         id, valid, reason, scheme
 	batchsign mac     generate|verify [flags] MANIFEST|-   KMS-style HMACs per row
 	batchsign plan    --shard-count N MANIFEST...   how the manifest splits into shards, without signing
