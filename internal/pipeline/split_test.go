@@ -297,3 +297,47 @@ func TestShardRejectNamesFileAndLine(t *testing.T) {
 		t.Errorf("last row %+v", rows[len(rows)-1])
 	}
 }
+
+// TestPlanOf64Files: a manifest of 64 files of mixed sizes (empty ones
+// too) splits into shards whose byte shares are within one byte of 1/N of
+// the manifest, and whose pieces cover every byte of every file once, in
+// order.
+func TestPlanOf64Files(t *testing.T) {
+	rng := rand.New(rand.NewPCG(64, 64))
+	var files []ManifestFile
+	var total int64
+	for i := range 64 {
+		size := rng.Int64N(1 << 20)
+		if i%9 == 0 {
+			size = 0
+		}
+		files = append(files, ManifestFile{Object: store.Object{Name: fmt.Sprintf("part-%02d.ndjson", i), Size: size}, Format: FormatNDJSON, Rows: -1})
+		total += size
+	}
+	for _, n := range []int64{1, 2, 3, 7, 16, 100} {
+		p := &ShardPlan{Files: files, Count: n}
+		next := make([]int64, len(files)) // the next byte of each file a piece must start at
+		for i := range n {
+			pieces, err := p.bytePieces(i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var share int64
+			for _, pc := range pieces {
+				if pc.Start != next[pc.File] || pc.End <= pc.Start {
+					t.Fatalf("N=%d shard %d: piece %+v, want it to start at %d", n, i, pc, next[pc.File])
+				}
+				next[pc.File] = pc.End
+				share += pc.End - pc.Start
+			}
+			if share < total/n || share > total/n+1 {
+				t.Errorf("N=%d shard %d: %d bytes of %d", n, i, share, total)
+			}
+		}
+		for k, f := range files {
+			if next[k] != f.Size {
+				t.Errorf("N=%d: %s covered to %d of %d", n, f.Name, next[k], f.Size)
+			}
+		}
+	}
+}
