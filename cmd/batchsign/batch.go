@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,7 +30,7 @@ type batchOptions struct {
 	mode                     pipeline.Mode
 	cfg                      pipeline.Config
 	shard                    pipeline.Shard
-	manifest                 string
+	manifests                []string // the manifest arguments, in order; "-" alone is stdin
 	inFormat, outFormat      pipeline.Format
 	output, rejects, summary string // "" output: stdout; "" rejects: stderr
 	progress                 progressMode
@@ -72,7 +73,7 @@ func batchUsage(mode pipeline.Mode, fs *flag.FlagSet, w io.Writer) {
 	}
 	switch mode {
 	case pipeline.Presign:
-		fmt.Fprint(w, `usage: batchsign presign [flags] MANIFEST|-
+		fmt.Fprint(w, `usage: batchsign presign [flags] MANIFEST...|-
 
 Writes one presigned URL per manifest row, under --scheme sigv4 (the default),
 sigv2 (--signature-version v2 is an alias of --scheme sigv2), sigv4a, gcs-rsa,
@@ -86,7 +87,7 @@ mode 0600) for gcs-rsa; GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac;
 BATCHSIGN_CLOUDFRONT_PRIVATE_KEY for cloudfront (no 7-day cap).
 `)
 	case pipeline.Sign:
-		fmt.Fprint(w, `usage: batchsign sign [flags] MANIFEST|-
+		fmt.Fprint(w, `usage: batchsign sign [flags] MANIFEST...|-
 
 Writes the headers that authorise each manifest row's request, under --scheme
 sigv4 (the default), azure-hmac (the key and endpoint from
@@ -146,14 +147,13 @@ SIGHUP, 130 SIGINT, 143 SIGTERM; nothing left at -o).
 // endpoint and shard. Anything wrong here is a usage or configuration error.
 func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func(string) string) (*batchOptions, error) {
 	o := &batchOptions{mode: mode}
-	switch len(pos) {
-	case 0:
-		return nil, errors.New("no manifest: give a file, or - for stdin")
-	case 1:
-		o.manifest = pos[0]
-	default:
-		return nil, fmt.Errorf("one manifest at a time (got %d: %s)", len(pos), strings.Join(pos, " "))
+	if len(pos) == 0 {
+		return nil, errors.New("no manifest: give a file, a directory, a glob, or - for stdin")
 	}
+	if len(pos) > 1 && slices.Contains(pos, "-") {
+		return nil, fmt.Errorf("- (stdin) is a manifest on its own, not one of many (got %s)", strings.Join(pos, " "))
+	}
+	o.manifests = pos
 	var err error
 	if o.inFormat, err = pipeline.ParseFormat(f.inputFormat); err != nil {
 		return nil, fmt.Errorf("--input-format: %w", err)
@@ -356,6 +356,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
+	if o.shard.Index > 0 {
+		// The header is shard 0's: concatenated in shard order, the
+		// shards' CSV outputs are the unsharded run's.
+		pipeline.OmitCSVHeader(out)
+	}
 	// Rejects go to their file through a buffer, or straight to stderr,
 	// one line per write, so that they interleave cleanly with progress.
 	var rejDst io.Writer = errw
@@ -418,7 +423,11 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		skip = skipped()
 	}
 	if files.summary != nil {
-		if err := writeSummary(files.summary, o, st, skip, code); err != nil {
+		var rng *pipeline.ShardRange
+		if r, ok := pipeline.RangeOf(src); ok {
+			rng = &r
+		}
+		if err := writeSummary(files.summary, o, st, skip, code, rng); err != nil {
 			files.Abort()
 			fmt.Fprintf(stderr, "%s: --summary %s: %v; nothing written\n", name, o.summary, err)
 			return exitFailed
@@ -449,8 +458,9 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // writeSummary writes the end-of-run summary to w.
-func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, skip inventory.Skipped, code int) error {
+func writeSummary(w io.Writer, o *batchOptions, st pipeline.Stats, skip inventory.Skipped, code int, rng *pipeline.ShardRange) error {
 	s := pipeline.NewSummary(o.mode.String(), st)
+	s.Range = rng
 	s.SkippedDeleteMarkers, s.SkippedNoncurrent = skip.DeleteMarkers, skip.Noncurrent
 	s.SigningTime = o.cfg.Time.UTC().Truncate(time.Second).Format(time.RFC3339)
 	s.ShardIndex, s.ShardCount = o.shard.Index, max(o.shard.Count, 1)

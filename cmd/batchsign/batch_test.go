@@ -188,7 +188,8 @@ func TestUsageErrorsWriteNothing(t *testing.T) {
 		want string
 	}{
 		{"no manifest", nil, []string{}, "no manifest"},
-		{"two manifests", nil, []string{"M", "M"}, "one manifest"},
+		{"stdin among manifests", nil, []string{"M", "-"}, "stdin) is a manifest on its own"},
+		{"manifest directory without files", nil, []string{t.TempDir()}, "no manifest files there"},
 		{"unknown flag", nil, []string{"M", "--frobnicate"}, "flag provided but not defined"},
 		{"bad time", nil, []string{"M", "--time", "yesterday"}, "RFC 3339"},
 		{"expires too long", nil, []string{"M", "--expires", "8d"}, "between 1s and 7d"},

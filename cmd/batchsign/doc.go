@@ -5,11 +5,16 @@ signature someone else made, at the speed of the hardware.
 
 Usage:
 
-	batchsign presign [flags] MANIFEST|-        one presigned URL per row:          id, method, url, expires_at
-	batchsign sign    [flags] MANIFEST|-        the headers that authorise each row: id, method, url, headers
+	batchsign presign [flags] MANIFEST...|-     one presigned URL per row:          id, method, url, expires_at
+	batchsign sign    [flags] MANIFEST...|-     the headers that authorise each row: id, method, url, headers
 	batchsign verify  [flags] INPUT|-           each row's signature judged:         id, valid, reason, scheme
 	batchsign mac     generate|verify [flags] MANIFEST|-   KMS-style HMACs per row
+	batchsign plan    --shard-count N MANIFEST...   how the manifest splits into shards, without signing
+	batchsign plan    --check SUMMARY...        did all shards of a run complete, and do the counts add up
 	batchsign version                           version, Go, CPU features, SHA-256 backends
+
+MANIFEST... is one or more files, directories or globs read as one
+manifest (see Manifests of many files); "-" alone is stdin.
 
 Flags and the manifest may come in any order; "batchsign COMMAND -h" lists
 every flag of a command. This page is the reference; the repository's
@@ -66,12 +71,13 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	--summary FILE
 	    The end-of-run summary as JSON: rows_read, signed, rejected, clamped,
 	    elapsed_seconds, rows_per_second, signing_time, shard_index,
-	    shard_count, output, rejects, exit_status (verify: valid, invalid,
-	    invalid_reasons; an inventory report: skipped_delete_markers,
-	    skipped_noncurrent when not 0), and for AWS credentials,
-	    credentials: source, access_key_id_last4, expires and seconds_left
-	    (from the signing instant; both absent for long-term keys) and
-	    refreshes (see Credentials). Never a secret.
+	    shard_count, range (the shard's bytes of the manifest: files,
+	    manifest_bytes, start, end; absent on stdin), output, rejects,
+	    exit_status (verify: valid, invalid, invalid_reasons; an inventory
+	    report: skipped_delete_markers, skipped_noncurrent when not 0), and
+	    for AWS credentials, credentials: source, access_key_id_last4,
+	    expires and seconds_left (from the signing instant; both absent for
+	    long-term keys) and refreshes (see Credentials). Never a secret.
 	--wait-lock DURATION
 	    When another run holds a destination's lock, wait up to DURATION
 	    for it instead of exiting 2 (see Output files).
@@ -216,8 +222,10 @@ in the signed query. Delete markers are skipped, and so are versions that
 are not the latest unless --include-noncurrent; both are counted on stderr
 ("inventory: skipped 1 delete marker and 2 noncurrent versions") and in the
 summary (skipped_delete_markers, skipped_noncurrent). Method, expiry, region
-and the rest come from the command's flags. Row numbers count every record
-of the report from 1, across its files in order, the skipped ones included.
+and the rest come from the command's flags. Rejects name the data file and
+the record's number in it (from 1, the skipped records included). Shards of
+a report read whole data files: a shard owns the files whose first byte,
+the files laid end to end by size in manifest order, lies in its share.
 
 Size limits: an NDJSON row (one line) is at most 16 MiB; a longer line
 rejects that row and reading goes on. Memory is bounded by bytes as well as
@@ -581,16 +589,65 @@ pinned with --time signs every row with the credentials fetched first. A config,
 regular file or is over 4 MiB is a configuration error (exit 2). No secret
 ever appears in an output, a message or a panic.
 
+# Manifests of many files
+
+The manifest may be several arguments, each a file, a directory or a glob
+(a name with * ? or [ that is not itself a file): a directory stands for
+its files at any depth, a glob for its matches, each in lexical byte order
+of the full name, skipping names that start with "_" or "." (_SUCCESS, .crc
+files, hidden directories); the arguments are read in the order given, as
+one manifest. Each file's format comes from its extension (.ndjson .jsonl
+.json .parquet), or --input-format for all. A directory or glob with no
+file is exit 2. With more than one file, each reject names its file first:
+
+	{"file":"parts/part-0003.ndjson","row":812,"id":"a-17","field":"key","error":"…"}
+
+"row" is always the line (NDJSON) or record (Parquet) number in that file,
+blank lines counted: `sed -n 812p parts/part-0003.ndjson` shows it. A shard
+that starts inside a file counts the lines before its range only when it
+rejects a row there (one read of that part of the file).
+
 # Sharding
 
-Row n belongs to shard (n-1) mod count: shards are disjoint and their union
-is the unsharded run. The index comes from --shard-index, else
-JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs), else
-AWS_BATCH_JOB_ARRAY_INDEX; the count from --shard-count, else
-BATCHSIGN_SHARD_COUNT, else AWS_BATCH_JOB_ARRAY_SIZE. An index without a
-count is an error. "{shard}" in -o, --rejects and --summary becomes the
-index. See examples/k8s-indexed-job.yaml and
+A sharded run signs a contiguous share of the manifest, planned from file
+sizes alone: the files are laid end to end in manifest order and shard i of
+N owns bytes [B·i/N, B·(i+1)/N) of their B bytes. An NDJSON file gives a
+shard the lines whose first byte lies in its share (a shard starting
+inside a file begins after the first newline at or past its start less
+one byte, and ends with the line that crosses its end), and it reads only
+those bytes and that one line; a Parquet file gives a shard the records in
+proportion to its bytes (record k of R sits at byte k·S/R of S), and it
+reads only the row groups that hold them, from the first of its records.
+With --time pinned, the outputs of shards 0…N-1 concatenated in shard order
+are byte for byte the unsharded run's output (NDJSON and CSV; Parquet: the
+same rows in the same order), and so are their rejects. In CSV output only
+shard 0 writes the header line. A manifest on stdin or a pipe cannot be
+sharded (exit 2).
+
+The index comes from --shard-index, else JOB_COMPLETION_INDEX (Kubernetes
+Indexed Jobs), else AWS_BATCH_JOB_ARRAY_INDEX; the count from
+--shard-count, else BATCHSIGN_SHARD_COUNT, else AWS_BATCH_JOB_ARRAY_SIZE. An
+index without a count is an error. "{shard}" in -o, --rejects and --summary
+becomes the index. See examples/k8s-indexed-job.yaml and
 examples/aws-batch-array-job.json.
+
+"batchsign plan --shard-count N MANIFEST..." prints, as JSON, how the
+manifest splits, without signing: the files (name, format, bytes, rows; row
+groups for Parquet), and per shard its range of the manifest's bytes, the
+pieces it reads (a file with a byte range: lines that start in it; for
+Parquet, records and row groups [first, end)) and its rows (exact for
+Parquet, estimated from each NDJSON file's first 64 KiB: rows_exact false).
+It reads sizes, Parquet footers and those samples only.
+
+"batchsign plan --check SUMMARY..." reads the --summary files of the shards
+of one run (files, directories, globs or an s3://bucket/prefix/ holding
+only summaries) and prints {"complete":…, "shard_count", "summaries",
+"rows_read", "signed", "rejected", "problems":[…]}: complete when every
+index 0…N-1 is there once, with one command, signing time and manifest,
+every exit status is 0 or 1, each shard's signed + rejected equals its
+rows read, and the shards' ranges follow one another from byte 0 to the
+manifest's end. Exit 0 when complete, 1 when not, 2 when a summary cannot
+be read.
 
 # Output files
 

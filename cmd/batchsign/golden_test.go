@@ -64,6 +64,11 @@ func goldenRuns() []goldenRun {
 		{name: "presign-cloudfront", args: []string{"presign", "--scheme", "cloudfront", "--key-pair-id", "K2JCJMDEHXQW5F", "--private-key", "{dir}/private_key.pem",
 			"--cloudfront-domain", "d111111abcdef8.cloudfront.net", "{golden}/cloudfront.ndjson", "--time", pinned, "-o", "{dir}/cf.ndjson"},
 			files: []string{"cf.ndjson", "cf.rejects.ndjson"}},
+		// Shard 1 of 3 of a manifest of two files: the end of the NDJSON
+		// file and the start of the Parquet one (its rejects name the
+		// files by their absolute paths: not recorded).
+		{name: "presign-shard-1-of-3", args: []string{"presign", "{examples}/manifest.ndjson", "{examples}/manifest.parquet", "--time", pinned, "--shard-index", "1", "--shard-count", "3", "-o", "{dir}/shard1.ndjson"},
+			files: []string{"shard1.ndjson"}},
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
 
@@ -14,15 +13,18 @@ import (
 )
 
 // openManifest opens the run's manifest: an S3 Inventory report when the
-// argument's last element is manifest.json and the file holds an inventory
-// manifest, else what pipeline.OpenManifest reads. skipped, for a report,
-// counts the records that became no row; nil otherwise.
+// one argument's last element is manifest.json and the object holds an
+// inventory manifest, else what pipeline.OpenManifest reads (one file or
+// many, this shard's share). skipped, for a report, counts the records that
+// became no row; nil otherwise.
 func openManifest(o *batchOptions, stdin io.Reader) (src pipeline.Source, skipped func() inventory.Skipped, err error) {
-	if path.Base(filepath.ToSlash(o.manifest)) == "manifest.json" {
-		ctx := context.Background()
+	ctx := context.Background()
+	r := manifestRouter()
+	if len(o.manifests) == 1 && path.Base(filepath.ToSlash(o.manifests[0])) == "manifest.json" {
+		name := o.manifests[0]
 		// A name no store serves here is left to OpenManifest.
-		if st, err := manifestStores().For(o.manifest); err == nil && isInventory(ctx, st, o.manifest) {
-			m, err := inventory.Open(ctx, st, o.manifest, inventory.Options{IncludeNoncurrent: o.includeNoncurrent})
+		if st, err := r.For(name); err == nil && isInventory(ctx, st, name) {
+			m, err := inventory.Open(ctx, st, name, inventory.Options{IncludeNoncurrent: o.includeNoncurrent})
 			if err != nil {
 				return nil, nil, err
 			}
@@ -30,13 +32,9 @@ func openManifest(o *batchOptions, stdin io.Reader) (src pipeline.Source, skippe
 			return s, s.Skipped, nil
 		}
 	}
-	src, err = pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
+	src, err = pipeline.OpenManifest(ctx, r, o.manifests, o.inFormat, o.shard, stdin)
 	return src, nil, err
 }
-
-// manifestStores serves the names an inventory report is read from: local
-// files (s3:// joins when the S3 store is registered here).
-func manifestStores() *store.Router { return store.NewRouter(localStore{}) }
 
 // isInventory reports whether the object name is an inventory
 // manifest.json (an NDJSON manifest may have that name too).
@@ -62,62 +60,4 @@ func openManifestExit(err error) int {
 		return exitFailed
 	}
 	return exitUsage
-}
-
-// localStore serves local files to the inventory reader. (The multi-file
-// manifests bring internal/store's own local Store; this one goes when
-// the inventory is routed through it.)
-type localStore struct{}
-
-func (localStore) Stat(_ context.Context, name string) (store.Object, error) {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return store.Object{}, err
-	}
-	if !fi.Mode().IsRegular() {
-		return store.Object{}, &os.PathError{Op: "open", Path: name, Err: errors.New("not a regular file")}
-	}
-	return store.Object{Name: name, Size: fi.Size()}, nil
-}
-
-func (s localStore) List(ctx context.Context, arg string) ([]store.Object, error) {
-	o, err := s.Stat(ctx, arg)
-	if err != nil {
-		return nil, err
-	}
-	return []store.Object{o}, nil
-}
-
-func (localStore) OpenRange(_ context.Context, obj store.Object, off, end int64) (io.ReadCloser, error) {
-	f, err := os.Open(obj.Name)
-	if err != nil {
-		return nil, err
-	}
-	if end < 0 {
-		end = obj.Size
-	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{io.NewSectionReader(f, off, end-off), f}, nil
-}
-
-type localReaderAt struct {
-	*os.File
-	size int64
-}
-
-func (f localReaderAt) Size() int64 { return f.size }
-
-func (localStore) OpenReaderAt(_ context.Context, obj store.Object) (store.ReaderAt, error) {
-	f, err := os.Open(obj.Name)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return localReaderAt{f, fi.Size()}, nil
 }

@@ -27,6 +27,7 @@ func commands() []command {
 		{"sign", "signed request headers per manifest row", runSign},
 		{"verify", "judge presigned URLs or signed requests: valid, or why not", runVerify},
 		{"mac", "KMS-style HMACs per row: mac generate | mac verify", runMac},
+		{"plan", "how a manifest splits into shards, without signing; --check: did all shards complete", runPlan},
 		{"version", "print version, Go version, CPU features and the SHA-256 backend", runVersion},
 	}
 }

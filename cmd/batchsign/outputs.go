@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/batchsign/batchsign/internal/outfile"
@@ -29,7 +30,7 @@ func checkOutputs(o *batchOptions, f *batchFlags) error {
 		return fmt.Errorf("--wait-lock %v: want 0 or more", f.waitLock)
 	}
 	o.dest.wait = f.waitLock
-	inputs := [][2]string{{"the manifest", o.manifest}, {"--keys", f.keys}, {"--keyring", f.keyring}} // what, path
+	inputs := append(manifestFiles(o.manifests), [2]string{"--keys", f.keys}, [2]string{"--keyring", f.keyring}) // what, path
 	type named struct {
 		flag string
 		d    **outfile.Dest
@@ -78,7 +79,7 @@ func checkOutputs(o *batchOptions, f *batchFlags) error {
 // (batchsign presign - -o m.ndjson < m.ndjson).
 func (o *batchOptions) checkStdin(stdin io.Reader) error {
 	f, ok := stdin.(interface{ Stat() (fs.FileInfo, error) })
-	if o.manifest != "-" || !ok {
+	if !slices.Equal(o.manifests, []string{"-"}) || !ok {
 		return nil
 	}
 	fi, err := f.Stat()

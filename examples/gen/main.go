@@ -31,14 +31,15 @@ func main() {
 	rows := flag.Int("rows", 0, "write a synthetic manifest of this many rows (0: convert the bundled example)")
 	out := flag.String("o", "", "output file; .ndjson or .parquet (default examples/manifest.parquet)")
 	in := flag.String("i", "examples/manifest.ndjson", "NDJSON manifest to convert to Parquet when -rows is 0")
+	group := flag.Int("row-group", 128*1024, "Parquet rows per row group")
 	flag.Parse()
-	if err := run(*rows, *in, *out); err != nil {
+	if err := run(*rows, *in, *out, *group); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rows int, in, out string) error {
+func run(rows int, in, out string, group int) error {
 	var recs func(yield func(pipeline.ManifestRecord) error) error
 	if rows > 0 {
 		recs = func(yield func(pipeline.ManifestRecord) error) error {
@@ -66,7 +67,7 @@ func run(rows int, in, out string) error {
 	switch pipeline.FormatOf(out) {
 	case pipeline.FormatParquet:
 		w := parquet.NewGenericWriter[pipeline.ManifestRecord](f,
-			parquet.Compression(&zstd.Codec{}), parquet.MaxRowsPerRowGroup(128*1024), parquet.CreatedBy("batchsign examples/gen", "", ""))
+			parquet.Compression(&zstd.Codec{}), parquet.MaxRowsPerRowGroup(int64(group)), parquet.CreatedBy("batchsign examples/gen", "", ""))
 		buf := make([]pipeline.ManifestRecord, 0, 4096)
 		flush := func() error {
 			_, err := w.Write(buf)

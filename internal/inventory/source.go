@@ -43,35 +43,64 @@ type recordReader interface {
 	close() error
 }
 
-// Source is a pipeline.Source of a whole report: the rows of its data
-// files, in manifest order. Row numbers count every record of the report
-// from 1, the skipped ones included, so a number names one record whatever
-// the options; the shard keeps the rows whose number it owns.
+// Source is a pipeline.Source of a report, or of a shard's share of it:
+// the rows of its data files, in manifest order, each named by its data
+// file and its record number there (from 1, the skipped records included,
+// so a number names one record whatever the options).
+//
+// A shard reads whole data files: the files laid end to end by their sizes
+// in the manifest, a shard owns those whose first byte lies in its
+// pipeline.Shard.ByteRange, so the shards' outputs, concatenated in shard
+// order, are the whole report's. (Inventory data files are gzip'd CSV,
+// which cannot be split, or Parquet of a few row groups; a report has as
+// many files as S3 chose to write.)
 type Source struct {
 	m       *Manifest
 	ctx     context.Context
-	shard   pipeline.Shard
-	next    int // index of the next file to open
+	files   []File // this shard's
+	next    int    // index of the next file to open
 	cur     *FileSource
-	num     int64 // records of the files before cur
 	skipped Skipped
 }
 
-// Source returns the report's rows as one pipeline.Source. Each data file
-// is checked against its MD5 when the reading reaches it; a mismatch is an
-// error wrapping ErrChecksum from ReadBatch, before any row of that file.
+// Source returns the shard's rows of the report as one pipeline.Source.
+// Each data file is checked against its MD5 when the reading reaches it; a
+// mismatch is an error wrapping ErrChecksum from ReadBatch, before any row
+// of that file.
 func (m *Manifest) Source(ctx context.Context, shard pipeline.Shard) *Source {
-	return &Source{m: m, ctx: ctx, shard: shard}
+	return &Source{m: m, ctx: ctx, files: m.shardFiles(shard)}
+}
+
+// shardFiles returns the data files the shard owns.
+func (m *Manifest) shardFiles(shard pipeline.Shard) []File {
+	if shard.Count <= 1 {
+		return m.files
+	}
+	var total int64
+	for _, f := range m.files {
+		total += f.Size
+	}
+	lo, hi := shard.ByteRange(total)
+	last := shard.Index == shard.Count-1
+	var files []File
+	var g int64 // the file's first byte
+	for _, f := range m.files {
+		if g >= lo && (g < hi || last) {
+			files = append(files, f)
+		}
+		g += f.Size
+	}
+	return files
 }
 
 // ReadBatch fills b with the next rows, opening the data files in turn.
 func (s *Source) ReadBatch(b *pipeline.Batch) error {
 	for !b.Full() {
 		if s.cur == nil {
-			if s.next >= len(s.m.files) {
+			if s.next >= len(s.files) {
 				return io.EOF
 			}
-			f, err := s.m.OpenFile(s.ctx, s.m.files[s.next], s.num+1, s.shard)
+			f, err := s.m.OpenFile(s.ctx, s.files[s.next])
 			if err != nil {
 				return err
 			}
@@ -80,7 +109,6 @@ func (s *Source) ReadBatch(b *pipeline.Batch) error {
 		}
 		err := s.cur.ReadBatch(b)
 		if errors.Is(err, io.EOF) {
-			s.num = s.cur.num
 			s.skipped.DeleteMarkers += s.cur.skipped.DeleteMarkers
 			s.skipped.Noncurrent += s.cur.skipped.Noncurrent
 			s.cur.Close()
@@ -121,7 +149,6 @@ func (s *Source) Close() error {
 type FileSource struct {
 	file    File
 	opts    Options
-	shard   pipeline.Shard
 	r       recordReader
 	num     int64 // number of the last record read
 	skipped Skipped
@@ -130,10 +157,10 @@ type FileSource struct {
 }
 
 // OpenFile checks the data file f against its size and MD5 (reading it
-// whole once), then opens it for its rows, numbered from firstRecord. A
-// mismatch is an error wrapping ErrChecksum; an ORC file is
+// whole once), then opens it for its rows, numbered from 1 and named by
+// the file. A mismatch is an error wrapping ErrChecksum; an ORC file is
 // ErrUnsupportedFormat.
-func (m *Manifest) OpenFile(ctx context.Context, f File, firstRecord int64, shard pipeline.Shard) (*FileSource, error) {
+func (m *Manifest) OpenFile(ctx context.Context, f File) (*FileSource, error) {
 	if f.Format == ORC {
 		return nil, unsupported(f.Format)
 	}
@@ -141,7 +168,7 @@ func (m *Manifest) OpenFile(ctx context.Context, f File, firstRecord int64, shar
 		return nil, err
 	}
 	obj := store.Object{Name: f.Name, Size: f.Size}
-	fs := &FileSource{file: f, opts: m.opts, shard: shard, num: firstRecord - 1}
+	fs := &FileSource{file: f, opts: m.opts}
 	var err error
 	switch f.Format {
 	case CSV:
@@ -212,7 +239,7 @@ func (s *FileSource) ReadBatch(b *pipeline.Batch) error {
 			if errors.Is(err, io.EOF) {
 				return io.EOF
 			}
-			return fmt.Errorf("inventory data file %s, report record %d: %w", s.file.Name, s.num+1, err)
+			return fmt.Errorf("inventory data file %s, record %d: %w", s.file.Name, s.num+1, err)
 		}
 		s.num++
 		switch {
@@ -223,11 +250,8 @@ func (s *FileSource) ReadBatch(b *pipeline.Batch) error {
 			s.skipped.Noncurrent++
 			continue
 		}
-		if !s.shard.Owns(s.num) {
-			continue
-		}
 		row := b.Append()
-		row.Num = s.num
+		row.Num, row.File = s.num, s.file.Name
 		row.Bucket, row.Key, row.ID = rec.bucket, rec.key, rec.key
 		if rec.keyErr != nil {
 			row.Err = &sigerr.FieldError{Field: pipeline.FieldKey, Err: rec.keyErr}

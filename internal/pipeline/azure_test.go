@@ -25,7 +25,7 @@ func TestBodyFieldDecodesFromNDJSONAndParquet(t *testing.T) {
 		t.Errorf("NDJSON body of the wrong type: %+v", r)
 	}
 	data := writeParquet(t, []ManifestRecord{{ID: "a", Body: "x,y"}, {ID: "b"}})
-	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
+	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestAzureSignCSVAndWorkerCounts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Run(t.Context(), cfg, NewNDJSONReader(strings.NewReader(b.String()), Shard{}), w, NewRejectWriter(&rej), nil); err != nil {
+		if _, err := Run(t.Context(), cfg, NewNDJSONReader(strings.NewReader(b.String())), w, NewRejectWriter(&rej), nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Close(); err != nil {

@@ -37,7 +37,7 @@ func TestNDJSONBatchEndsEarlyForBodyFiles(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		fmt.Fprintf(&m, `{"id":"r%d","method":"PUT","bucket":"b","key":"k%d","body_file":"/tmp/f%d"}`+"\n", i, i, i)
 	}
-	r := NewNDJSONReader(strings.NewReader(m.String()), Shard{})
+	r := NewNDJSONReader(strings.NewReader(m.String()))
 	b := newBatch(1024)
 	if err := r.ReadBatch(b); err != nil && err != io.EOF {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ func BenchmarkRunPresignNDJSON(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		w, _ := NewWriter(io.Discard, FormatNDJSON, Presign, "")
-		st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(manifest), Shard{}), w, NewRejectWriter(io.Discard), nil)
+		st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(manifest)), w, NewRejectWriter(io.Discard), nil)
 		if err != nil || st.Signed != rows {
 			b.Fatal(err, st)
 		}

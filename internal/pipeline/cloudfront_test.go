@@ -248,7 +248,7 @@ func BenchmarkCloudFrontPresign(b *testing.B) {
 			c0 := processCPU()
 			for b.Loop() {
 				w, _ := NewWriter(io.Discard, FormatNDJSON, Presign, SchemeCloudFront)
-				st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(manifest), Shard{}), w, NewRejectWriter(io.Discard), nil)
+				st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(manifest)), w, NewRejectWriter(io.Discard), nil)
 				if err != nil || st.Signed != rows {
 					b.Fatal(err, st)
 				}

@@ -122,8 +122,8 @@ func ParseCSVHeader(line []byte) (CSVHeader, error) {
 	return h, nil
 }
 
-// CSVReader reads the rows of a CSV manifest, streaming, one line per row,
-// keeping the rows of its shard. Row numbers are line numbers (the header
+// CSVReader reads the rows of a CSV manifest, streaming, one line per row.
+// Row numbers are line numbers (the header
 // is line 1; blank lines are skipped but counted), so `sed -n Np` shows a
 // rejected row. A bad row (a field count other than the header's, a
 // quoting error, a value of the wrong type) is rejected naming the row and
@@ -131,8 +131,9 @@ func ParseCSVHeader(line []byte) (CSVHeader, error) {
 type CSVReader struct {
 	lines *NDJSONReader // splits lines; its own decoding is not used
 	h     CSVHeader
-	shard Shard
-	line  int64 // number of the last line consumed
+	line  int64     // number of the last line consumed
+	file  string    // the file's name on its rows, for a manifest of many files
+	base  *lineBase // set when the reader starts mid-file (a shard's range)
 	spans []lineSpan
 }
 
@@ -141,15 +142,15 @@ type CSVReader struct {
 // body's first line (2 when body starts right after the header). This is
 // how a shard reads a byte range of a manifest after reading the header
 // line at offset 0. If body is an io.Closer, Close closes it.
-func NewCSVReader(body io.Reader, h CSVHeader, firstRow int64, shard Shard) *CSVReader {
-	return &CSVReader{lines: NewNDJSONReader(body, Shard{}), h: h, shard: shard, line: firstRow - 1}
+func NewCSVReader(body io.Reader, h CSVHeader, firstRow int64) *CSVReader {
+	return &CSVReader{lines: NewNDJSONReader(body), h: h, line: firstRow - 1}
 }
 
 // OpenCSV reads the header line of the CSV manifest r and returns a reader
 // of its rows. If r is an io.Closer, Close closes it (and OpenCSV does, on
 // error).
-func OpenCSV(r io.Reader, shard Shard) (*CSVReader, error) {
-	cr := NewCSVReader(r, CSVHeader{}, 1, shard)
+func OpenCSV(r io.Reader) (*CSVReader, error) {
+	cr := NewCSVReader(r, CSVHeader{}, 1)
 	line, tooLong, ok := cr.lines.next()
 	var err error
 	switch {
@@ -200,9 +201,6 @@ func (r *CSVReader) ReadBatch(b *Batch) error {
 			break
 		}
 		r.line++
-		if !r.shard.Owns(r.line) {
-			continue
-		}
 		if !tooLong && blank(line) {
 			continue
 		}
@@ -217,7 +215,7 @@ func (r *CSVReader) ReadBatch(b *Batch) error {
 		text := string(b.text)
 		for _, sp := range r.spans {
 			row := b.Append()
-			row.Num = sp.num
+			row.Num, row.File, row.base = sp.num, r.file, r.base
 			if sp.tooLong {
 				row.Err = fieldErr("", detail(ErrLineTooLong, "longer than "+strconv.Itoa(r.lines.maxLine)+" bytes"))
 				continue

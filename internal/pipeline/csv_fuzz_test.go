@@ -38,7 +38,7 @@ func FuzzDecodeCSVRow(f *testing.F) {
 			return
 		}
 		// The reader, on the header and the line (which may hold more lines).
-		cr, err := OpenCSV(strings.NewReader(header+"\n"+line), Shard{})
+		cr, err := OpenCSV(strings.NewReader(header + "\n" + line))
 		if err != nil {
 			t.Fatalf("header %q parsed alone but not by OpenCSV: %v", header, err)
 		}

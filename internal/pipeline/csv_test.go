@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+
+	"github.com/batchsign/batchsign/internal/store"
 )
 
 // csvManifest is a manifest with every kind of column and its NDJSON twin,
@@ -38,14 +41,14 @@ func joinLines(col func(i int) string, sep string) string {
 // with LF or CRLF line ends, a byte order mark, read whole or a byte at a
 // time.
 func TestCSVManifestDecodesAsItsNDJSONTwin(t *testing.T) {
-	nd := readAll(t, NewNDJSONReader(strings.NewReader(joinLines(func(i int) string { return csvManifest[i].ndjson }, "\n")), Shard{}), 10)[1:]
+	nd := readAll(t, NewNDJSONReader(strings.NewReader(joinLines(func(i int) string { return csvManifest[i].ndjson }, "\n"))), 10)[1:]
 	for _, sep := range []string{"\n", "\r\n"} {
 		for _, oneByte := range []bool{false, true} {
 			var r io.Reader = strings.NewReader("\xef\xbb\xbf" + joinLines(func(i int) string { return csvManifest[i].csv }, sep) + sep)
 			if oneByte {
 				r = iotest.OneByteReader(r)
 			}
-			cr, err := OpenCSV(r, Shard{})
+			cr, err := OpenCSV(r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -78,7 +81,7 @@ func TestCSVRejectsNameRowAndField(t *testing.T) {
 		"exp,a,soon\n" +
 		"cr,a\rb,60\n" +
 		"ok2,b,60\n"
-	cr, err := OpenCSV(strings.NewReader(in), Shard{})
+	cr, err := OpenCSV(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +156,7 @@ func TestCSVReaderReadsAByteRange(t *testing.T) {
 		t.Fatal(err)
 	}
 	off := strings.Index(file, "r3")
-	rows := readAll(t, NewCSVReader(strings.NewReader(file[off:]), h, 3, Shard{}), 10)
+	rows := readAll(t, NewCSVReader(strings.NewReader(file[off:]), h, 3), 10)
 	if len(rows) != 2 || rows[0].Num != 3 || rows[0].ID != "r3" || rows[1].Num != 4 || rows[1].Key != "c" {
 		t.Fatalf("rows %+v", rows)
 	}
@@ -162,29 +165,14 @@ func TestCSVReaderReadsAByteRange(t *testing.T) {
 	}
 }
 
-func TestCSVReaderKeepsItsShard(t *testing.T) {
-	in := "id\n2\n3\n4\n5\n6\n"
-	cr, err := OpenCSV(strings.NewReader(in), Shard{Index: 1, Count: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, r := range readAll(t, cr, 10) {
-		ids = append(ids, r.ID)
-	}
-	if !reflect.DeepEqual(ids, []string{"2", "4", "6"}) { // lines 2, 4, 6: (n-1) mod 2 == 1
-		t.Errorf("shard 1 of 2 read %q", ids)
-	}
-}
-
 func TestOpenCSVRefusesEmptyManifest(t *testing.T) {
-	if _, err := OpenCSV(strings.NewReader(""), Shard{}); err == nil || !strings.Contains(err.Error(), "no header line") {
+	if _, err := OpenCSV(strings.NewReader("")); err == nil || !strings.Contains(err.Error(), "no header line") {
 		t.Errorf("empty manifest: %v", err)
 	}
 }
 
 func TestOpenManifestReadsCSV(t *testing.T) {
-	src, err := OpenManifest("-", FormatCSV, Shard{}, strings.NewReader("id,key\nx,k\n"))
+	src, err := OpenManifest(context.Background(), store.NewRouter(store.Local{}), []string{"-"}, FormatCSV, Shard{}, strings.NewReader("id,key\nx,k\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +180,7 @@ func TestOpenManifestReadsCSV(t *testing.T) {
 	if rows := readAll(t, src, 10); len(rows) != 1 || rows[0].Key != "k" {
 		t.Errorf("rows %+v", rows)
 	}
-	if _, err := OpenManifest("-", FormatCSV, Shard{}, strings.NewReader("id,headers\n")); err == nil || !strings.Contains(err.Error(), "header:NAME") {
+	if _, err := OpenManifest(context.Background(), store.NewRouter(store.Local{}), []string{"-"}, FormatCSV, Shard{}, strings.NewReader("id,headers\n")); err == nil || !strings.Contains(err.Error(), "header:NAME") {
 		t.Errorf("a headers column: %v", err)
 	}
 }
@@ -244,9 +232,9 @@ func BenchmarkReadManifest(b *testing.B) {
 		data []byte
 		open func(io.Reader) Source
 	}{
-		{"NDJSON", benchManifest(rows), func(r io.Reader) Source { return NewNDJSONReader(r, Shard{}) }},
+		{"NDJSON", benchManifest(rows), func(r io.Reader) Source { return NewNDJSONReader(r) }},
 		{"CSV", benchCSVManifest(rows), func(r io.Reader) Source {
-			cr, err := OpenCSV(r, Shard{})
+			cr, err := OpenCSV(r)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -21,13 +21,16 @@ func containPanic(name string, err *error) {
 	}
 }
 
-// openParquet opens a Parquet manifest, containing a decoder panic.
-func openParquet(name string, r io.ReaderAt, size int64, shard Shard) (src Source, err error) {
+// openParquet opens records [first, end) of a Parquet manifest (end < 0:
+// to its end), containing a decoder panic. file is the name its rows
+// carry ("" for a manifest of one file).
+func openParquet(name string, r io.ReaderAt, size int64, first, end int64, file string) (src Source, err error) {
 	defer containPanic(name, &err)
-	pr, err := NewParquetReader(r, size, shard)
+	pr, err := newParquetRange(r, size, first, end)
 	if err != nil {
 		return nil, err
 	}
+	pr.file = file
 	return guardedSource{name: name, src: pr}, nil
 }
 

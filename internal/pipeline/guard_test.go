@@ -26,7 +26,7 @@ func footerFixture(t testing.TB) []byte {
 // readEverything opens data as OpenManifest does and reads every batch,
 // returning the first error.
 func readEverything(data []byte) (n int, err error) {
-	src, err := openParquet("fuzz.parquet", bytes.NewReader(data), int64(len(data)), Shard{})
+	src, err := openParquet("fuzz.parquet", bytes.NewReader(data), int64(len(data)), 0, -1, "")
 	if err != nil {
 		return 0, err
 	}

@@ -34,7 +34,7 @@ func signBodyFiles(t *testing.T, ctx context.Context, limit time.Duration, paths
 			done <- runResult{err: err}
 			return
 		}
-		st, err := Run(ctx, docConfig(Sign), NewNDJSONReader(strings.NewReader(m.String()), Shard{}), w, NewRejectWriter(&rej), nil)
+		st, err := Run(ctx, docConfig(Sign), NewNDJSONReader(strings.NewReader(m.String())), w, NewRejectWriter(&rej), nil)
 		done <- runResult{out.String(), rej.String(), st, err}
 	}()
 	select {

@@ -199,7 +199,8 @@ func (m *macRows) error(r *Row, err error) error {
 	w := m.w
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		(w.cfg.Mac.Fatal != nil && w.cfg.Mac.Fatal(err)) {
-		w.fatal = &rowFatal{row: r.Num, err: err}
+		num, _ := r.number()
+		w.fatal = &rowFatal{file: r.File, row: num, err: err}
 		return w.fatal
 	}
 	return fieldErr(macErrorField(&m.req, err), err)
@@ -207,12 +208,17 @@ func (m *macRows) error(r *Row, err error) error {
 
 // rowFatal is a fatal backend error met at a row.
 type rowFatal struct {
-	row int64
-	err error
+	file string
+	row  int64
+	err  error
 }
 
 func (e *rowFatal) Error() string {
-	return "row " + strconv.FormatInt(e.row, 10) + ": " + e.err.Error()
+	where := "row " + strconv.FormatInt(e.row, 10)
+	if e.file != "" {
+		where = e.file + ": " + where
+	}
+	return where + ": " + e.err.Error()
 }
 func (e *rowFatal) Unwrap() error { return e.err }
 

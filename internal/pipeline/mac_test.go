@@ -234,7 +234,7 @@ func TestParquetManifestCarriesMacColumns(t *testing.T) {
 		{ID: "1", KeyID: "k1", Algorithm: "HMAC_SHA_256", Message: b64s("hello"), MAC: hmac256("hello")},
 		{ID: "2", KeyID: "k1", Algorithm: "HMAC_SHA_256", MessageFile: "/nonexistent/m"},
 	})
-	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
+	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +253,7 @@ func TestParquetManifestCarriesMacColumns(t *testing.T) {
 		KeyID int64 `parquet:"key_id"`
 	}
 	data = writeParquet(t, []wrong{{1}})
-	if _, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{}); err == nil || !strings.Contains(err.Error(), "key_id") {
+	if _, err := NewParquetReader(bytes.NewReader(data), int64(len(data))); err == nil || !strings.Contains(err.Error(), "key_id") {
 		t.Errorf("int key_id column: %v", err)
 	}
 }

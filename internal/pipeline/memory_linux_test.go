@@ -59,7 +59,7 @@ func TestRunPeakRSSHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rej bytes.Buffer
-	st, err := Run(context.Background(), cfg, NewNDJSONReader(&bigRows{n: peakRSSRows, size: peakRSSSize}, Shard{}), w, NewRejectWriter(&rej), nil)
+	st, err := Run(context.Background(), cfg, NewNDJSONReader(&bigRows{n: peakRSSRows, size: peakRSSSize}), w, NewRejectWriter(&rej), nil)
 	if err != nil || st.Signed != peakRSSRows {
 		t.Fatalf("%v %+v %s", err, st, rej.String())
 	}

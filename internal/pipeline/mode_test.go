@@ -89,7 +89,7 @@ func TestRowFunctionsFillTheirDeclaredColumns(t *testing.T) {
 	for _, s := range modeSamples(t) {
 		name := s.d.mode.String() + " " + string(s.d.scheme)
 		w := &columnCheck{t: t, name: name, cols: s.d.out.columns}
-		st, err := Run(t.Context(), s.cfg, NewNDJSONReader(strings.NewReader(s.manifest+"\n"), Shard{}), w, NewRejectWriter(io.Discard), nil)
+		st, err := Run(t.Context(), s.cfg, NewNDJSONReader(strings.NewReader(s.manifest+"\n")), w, NewRejectWriter(io.Discard), nil)
 		if err != nil || st.Signed != 1 || w.n != 1 {
 			t.Errorf("%s: %v %+v, %d records", name, err, st, w.n)
 		}

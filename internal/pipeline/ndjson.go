@@ -37,8 +37,9 @@ const (
 type NDJSONReader struct {
 	r       io.Reader
 	closer  io.Closer
-	shard   Shard
 	maxLine int
+	file    string    // the file's name on its rows, for a manifest of many files
+	base    *lineBase // set when the reader starts mid-file (a shard's range)
 
 	buf    []byte
 	lo, hi int // unread bytes are buf[lo:hi]
@@ -54,10 +55,10 @@ type lineSpan struct {
 	tooLong    bool // the line exceeded maxLine; its text was dropped
 }
 
-// NewNDJSONReader returns a reader of r's lines that keeps the rows of shard.
-// If r is an io.Closer, Close closes it.
-func NewNDJSONReader(r io.Reader, shard Shard) *NDJSONReader {
-	nr := &NDJSONReader{r: r, shard: shard, maxLine: DefaultMaxLine}
+// NewNDJSONReader returns a reader of r's lines. If r is an io.Closer, Close
+// closes it.
+func NewNDJSONReader(r io.Reader) *NDJSONReader {
+	nr := &NDJSONReader{r: r, maxLine: DefaultMaxLine}
 	if c, ok := r.(io.Closer); ok {
 		nr.closer = c
 	}
@@ -100,10 +101,7 @@ func (r *NDJSONReader) ReadBatch(b *Batch) error {
 			break
 		}
 		r.line++
-		if !r.shard.Owns(r.line) {
-			continue
-		}
-		if r.line == 1 {
+		if r.line == 1 && r.base == nil {
 			line = bytes.TrimPrefix(line, []byte("\xef\xbb\xbf"))
 		}
 		if !tooLong && blank(line) {
@@ -122,7 +120,7 @@ func (r *NDJSONReader) ReadBatch(b *Batch) error {
 		text := string(b.text)
 		for _, sp := range r.spans {
 			row := b.Append()
-			row.Num = sp.num
+			row.Num, row.File, row.base = sp.num, r.file, r.base
 			if sp.tooLong {
 				row.Err = fieldErr("", detail(ErrLineTooLong, "longer than "+strconv.Itoa(r.maxLine)+" bytes"))
 				continue

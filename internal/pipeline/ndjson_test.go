@@ -38,7 +38,7 @@ func TestNDJSONReaderNumbersRowsByLine(t *testing.T) {
 			if name != "whole" {
 				r = iotest.OneByteReader(r)
 			}
-			rows := readAll(t, NewNDJSONReader(r, Shard{}), 2)
+			rows := readAll(t, NewNDJSONReader(r), 2)
 			type got struct {
 				num   int64
 				id    string
@@ -65,7 +65,7 @@ func TestNDJSONReaderNumbersRowsByLine(t *testing.T) {
 func TestNDJSONReaderRejectsOverlongLineAndGoesOn(t *testing.T) {
 	long := `{"key":"` + strings.Repeat("x", 5000) + `"}`
 	in := `{"id":"1"}` + "\n" + long + "\n" + `{"id":"3"}` + "\n" + long
-	r := NewNDJSONReader(strings.NewReader(in), Shard{})
+	r := NewNDJSONReader(strings.NewReader(in))
 	r.SetMaxLine(1000)
 	r.buf = make([]byte, 256) // force refills and growth
 	rows := readAll(t, r, 10)
@@ -84,7 +84,7 @@ func TestNDJSONReaderRejectsOverlongLineAndGoesOn(t *testing.T) {
 
 func TestNDJSONReaderLongLinesGrowTheBuffer(t *testing.T) {
 	long := `{"key":"` + strings.Repeat("y", 3000) + `"}`
-	r := NewNDJSONReader(iotest.HalfReader(strings.NewReader(long+"\n"+long)), Shard{})
+	r := NewNDJSONReader(iotest.HalfReader(strings.NewReader(long + "\n" + long)))
 	r.buf = make([]byte, 100)
 	rows := readAll(t, r, 1)
 	if len(rows) != 2 || rows[0].Err != nil || rows[1].Err != nil || len(rows[1].Key) != 3000 {
@@ -92,27 +92,9 @@ func TestNDJSONReaderLongLinesGrowTheBuffer(t *testing.T) {
 	}
 }
 
-func TestNDJSONReaderKeepsItsShard(t *testing.T) {
-	var in strings.Builder
-	for i := range 10 {
-		in.WriteString(`{"id":"` + string(rune('a'+i)) + `"}` + "\n")
-	}
-	for idx := int64(0); idx < 3; idx++ {
-		rows := readAll(t, NewNDJSONReader(strings.NewReader(in.String()), Shard{Index: idx, Count: 3}), 2)
-		for _, r := range rows {
-			if (r.Num-1)%3 != idx {
-				t.Errorf("shard %d got row %d", idx, r.Num)
-			}
-		}
-		if want := []int{4, 3, 3}[idx]; len(rows) != want {
-			t.Errorf("shard %d: %d rows, want %d", idx, len(rows), want)
-		}
-	}
-}
-
 func TestNDJSONReaderReportsReadErrors(t *testing.T) {
 	boom := errors.New("disk on fire")
-	r := NewNDJSONReader(io.MultiReader(strings.NewReader("{\"id\":\"1\"}\n"), iotest.ErrReader(boom)), Shard{})
+	r := NewNDJSONReader(io.MultiReader(strings.NewReader("{\"id\":\"1\"}\n"), iotest.ErrReader(boom)))
 	b := newBatch(10)
 	err := r.ReadBatch(b)
 	if !errors.Is(err, boom) || b.Len() != 1 {
@@ -126,7 +108,7 @@ func TestNDJSONReaderReportsReadErrors(t *testing.T) {
 func TestBatchClosesOnBytes(t *testing.T) {
 	row := `{"id":"1","bucket":"b","key":"` + strings.Repeat("k", 260) + `"}` + "\n"
 	big := `{"id":"2","bucket":"b","key":"` + strings.Repeat("k", 5000) + `"}` + "\n"
-	r := NewNDJSONReader(strings.NewReader(strings.Repeat(row, 8)+big+row), Shard{})
+	r := NewNDJSONReader(strings.NewReader(strings.Repeat(row, 8) + big + row))
 	var got []int
 	for {
 		b := newBatch(1024)

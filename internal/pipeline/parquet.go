@@ -35,9 +35,11 @@ type ManifestRecord struct {
 	Body          string            `parquet:"body,optional"`
 }
 
-// ParquetReader reads a Parquet manifest row group by row group, keeping
-// the rows of its shard. Row numbers are record numbers (1-based) across the
-// file. The total is known from the footer, so progress can show an ETA.
+// ParquetReader reads a Parquet manifest, or a range of its records (a
+// shard's), row group by row group: only the row groups that hold the range
+// are read, and a range starting inside a row group seeks to its first
+// record. Row numbers are record numbers (1-based) across the file. The
+// total is known from the footer, so progress can show an ETA.
 //
 // parquet-go converts each row group to the schema of the manifest fields
 // (fieldSet.manifestSchema: those of ManifestRecord's columns and the modes'
@@ -54,14 +56,17 @@ type ManifestRecord struct {
 type ParquetReader struct {
 	f      *parquet.File
 	closer io.Closer
-	shard  Shard
+	file   string // the file's name on its rows, for a manifest of many files
 	fields *fieldSet
 	schema *parquet.Schema // the manifest fields the file has
 
 	groups []parquet.RowGroup
-	g      int // current row group
+	gstart []int64 // the first record of each row group
+	g      int     // current row group
 	r      *parquet.GenericReader[any]
-	num    int64 // records consumed
+	num    int64 // records consumed (or skipped: before the range)
+	first  int64 // the range: records [first, end)
+	end    int64
 	rows   []parquet.Row
 	col    []pqColumn // leaf column index → what it feeds
 	maxDef []int      // leaf column index → definition level of a present value
@@ -105,7 +110,13 @@ type pqPair struct {
 
 // NewParquetReader opens the Parquet manifest in r (size bytes long). If r
 // is an io.Closer, Close closes it.
-func NewParquetReader(r io.ReaderAt, size int64, shard Shard) (*ParquetReader, error) {
+func NewParquetReader(r io.ReaderAt, size int64) (*ParquetReader, error) {
+	return newParquetRange(r, size, 0, -1)
+}
+
+// newParquetRange opens records [first, end) of the Parquet file in r
+// (end < 0: to the end of the file).
+func newParquetRange(r io.ReaderAt, size int64, first, end int64) (*ParquetReader, error) {
 	f, err := parquet.OpenFile(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("parquet manifest: %w", err)
@@ -123,7 +134,21 @@ func NewParquetReader(r io.ReaderAt, size int64, shard Shard) (*ParquetReader, e
 	if known == nil {
 		known = []string{FieldID} // rows of nothing but nulls: still counted
 	}
-	pr := &ParquetReader{f: f, shard: shard, fields: fields, schema: fields.manifestSchema(known), groups: f.RowGroups()}
+	pr := &ParquetReader{f: f, fields: fields, schema: fields.manifestSchema(known), groups: f.RowGroups()}
+	if end < 0 || end > f.NumRows() {
+		end = f.NumRows()
+	}
+	pr.first, pr.end = min(max(first, 0), end), end
+	var at int64
+	for _, g := range pr.groups {
+		pr.gstart = append(pr.gstart, at)
+		at += g.NumRows()
+	}
+	// Start at the row group holding the first record of the range.
+	for pr.g+1 < len(pr.groups) && pr.gstart[pr.g+1] <= pr.first {
+		pr.g++
+	}
+	pr.num = pr.first
 	for _, path := range pr.schema.Columns() {
 		leaf, _ := pr.schema.Lookup(path...)
 		pr.col = append(pr.col, fields.column(path))
@@ -157,8 +182,8 @@ func (s *fieldSet) column(path []string) pqColumn {
 	return c
 }
 
-// Total returns the number of rows of this shard in the file.
-func (p *ParquetReader) Total() int64 { return p.shard.Rows(p.f.NumRows()) }
+// Total returns the number of records in the reader's range.
+func (p *ParquetReader) Total() int64 { return p.end - p.first }
 
 // Close releases the reader and closes the file if it is a Closer.
 func (p *ParquetReader) Close() error {
@@ -191,20 +216,28 @@ func (p *ParquetReader) ReadBatch(b *Batch) (err error) {
 	defer p.resolve(b)
 	for !b.Full() {
 		if p.r == nil {
-			if p.g >= len(p.groups) {
+			if p.g >= len(p.groups) || p.num >= p.end {
 				return io.EOF
 			}
 			p.r = parquet.NewGenericRowGroupReader[any](p.groups[p.g], p.schema)
+			if skip := p.num - p.gstart[p.g]; skip > 0 {
+				if err := p.r.SeekToRow(skip); err != nil {
+					return fmt.Errorf("parquet manifest: record %d: %w", p.num+1, err)
+				}
+			}
 		}
 		// A few rows at a time, so a batch of large rows closes on its
 		// bytes (Full) soon after it reaches them.
-		rows := p.rows[:min(b.max-b.Len(), parquetChunk)]
+		rows := p.rows[:min(int64(b.max-b.Len()), parquetChunk, p.end-p.num)]
 		n, rerr := p.r.ReadRows(rows)
 		for i := range rows[:n] {
 			p.num++
-			if p.shard.Owns(p.num) {
-				p.add(rows[i], b)
-			}
+			p.add(rows[i], b)
+		}
+		if p.num >= p.end {
+			p.r.Close()
+			p.r = nil
+			return io.EOF
 		}
 		if errors.Is(rerr, io.EOF) || (rerr == nil && n == 0) {
 			p.r.Close()
@@ -223,7 +256,7 @@ func (p *ParquetReader) ReadBatch(b *Batch) (err error) {
 // row, strings into the batch text (resolved by resolve).
 func (p *ParquetReader) add(vals parquet.Row, b *Batch) {
 	r := b.Append()
-	r.Num = p.num
+	r.Num, r.File = p.num, p.file
 	ri := int32(b.Len() - 1)
 	p.keys, p.vals = p.keys[:0], p.vals[:0]
 	flushPairs := func(field int16) {

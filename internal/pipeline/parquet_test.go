@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/batchsign/batchsign/internal/store"
 	"github.com/batchsign/batchsign/sigv4"
 
 	"github.com/parquet-go/parquet-go"
@@ -41,7 +42,7 @@ func TestParquetReaderReadsManifestRecords(t *testing.T) {
 		{ID: "é", Headers: map[string]string{"Content-Type": "text/plain"}},
 	}
 	data := writeParquet(t, in, parquet.MaxRowsPerRowGroup(2)) // three row groups
-	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
+	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +75,12 @@ type foreignManifest struct {
 
 func TestParquetReaderAcceptsOtherSchemas(t *testing.T) {
 	data := writeParquet(t, []foreignManifest{{7, "b", "k", 1.5, 90}, {8, "b", "k2", 2, 30}})
-	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{Index: 1, Count: 2})
+	pr, err := newParquetRange(bytes.NewReader(data), int64(len(data)), 1, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pr.Total() != 1 {
-		t.Errorf("Total = %d, want 1 (shard 1 of 2)", pr.Total())
+		t.Errorf("Total = %d, want 1 (records [1, 2))", pr.Total())
 	}
 	rows := readAll(t, pr, 10)
 	want := []Row{{Num: 2, ID: "8", Bucket: "b", Key: "k2", Expires: 30, HasExpires: true}}
@@ -104,12 +105,12 @@ func TestParquetReaderRejectsWrongColumnTypes(t *testing.T) {
 		"key":     writeParquet(t, []badKey{{1}}),
 		"headers": writeParquet(t, []badHeaders{{[]string{"a"}}}),
 	} {
-		_, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
+		_, err := NewParquetReader(bytes.NewReader(data), int64(len(data)))
 		if err == nil || !strings.Contains(err.Error(), `column "`+name+`"`) {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
-	if _, err := NewParquetReader(bytes.NewReader([]byte("not parquet")), 11, Shard{}); err == nil {
+	if _, err := NewParquetReader(bytes.NewReader([]byte("not parquet")), 11); err == nil {
 		t.Error("garbage accepted")
 	}
 }
@@ -140,7 +141,7 @@ func TestOpenManifestByExtensionAndStdin(t *testing.T) {
 		{path: filepath.Join(dir, "missing.ndjson"), err: "no such file"},
 	}
 	for _, tc := range cases {
-		src, err := OpenManifest(tc.path, tc.f, Shard{}, bytes.NewReader(tc.stdin))
+		src, err := OpenManifest(t.Context(), store.NewRouter(store.Local{}), []string{tc.path}, tc.f, Shard{}, bytes.NewReader(tc.stdin))
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("%s: err = %v, want %q", tc.path, err, tc.err)
@@ -166,7 +167,7 @@ func BenchmarkParquetReader(b *testing.B) {
 	data := writeParquet(b, recs)
 	b.ReportAllocs()
 	for b.Loop() {
-		pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
+		pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -190,7 +191,7 @@ func TestParquetReaderRejectsNullMapValues(t *testing.T) {
 	}
 	two := "2"
 	data := writeParquet(t, []rec{{ID: "x", Headers: map[string]*string{"a": nil, "b": &two}}, {ID: "y", Headers: map[string]*string{"c": &two}}})
-	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
+	pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Skipf("writer schema not accepted: %v", err)
 	}
@@ -241,7 +242,7 @@ func TestParquetAndNDJSONManifestsSignAlike(t *testing.T) {
 		cfg := docConfig(Presign)
 		cfg.Workers, cfg.BatchSize = workers, 256
 		nres := runManifest(t, cfg, nd.String(), FormatNDJSON, Shard{})
-		pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)), Shard{})
+		pr, err := NewParquetReader(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -121,6 +121,9 @@ type Summary struct {
 	SigningTime    string           `json:"signing_time"`
 	ShardIndex     int64            `json:"shard_index"`
 	ShardCount     int64            `json:"shard_count"`
+	// Range is the shard's share of the manifest (nil on stdin): `batchsign
+	// plan --check` tells from the summaries whether the shards covered it.
+	Range *ShardRange `json:"range,omitempty"`
 	// Inventory reports only: the records that became no row (delete
 	// markers; versions not the latest, without --include-noncurrent).
 	SkippedDeleteMarkers int64  `json:"skipped_delete_markers,omitempty"`

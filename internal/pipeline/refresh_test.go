@@ -114,7 +114,7 @@ func refreshRun(t *testing.T, mode Mode, manifest string, ttl time.Duration, lim
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &tickingSource{Source: NewNDJSONReader(strings.NewReader(manifest), Shard{}), clock: clock}
+	ts := &tickingSource{Source: NewNDJSONReader(strings.NewReader(manifest)), clock: clock}
 	st, err := Run(context.Background(), cfg, ts, w, NewRejectWriter(&rej), nil)
 	if err == nil {
 		err = w.Close()

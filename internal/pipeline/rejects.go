@@ -9,6 +9,10 @@ import (
 //
 //	{"row":812,"id":"a-17","field":"key","error":"invalid UTF-8 at byte 14"}
 //
+// and, when the manifest is many files, with the file first:
+//
+//	{"file":"parts/part-0003.ndjson","row":812,"id":"a-17","field":"key","error":"…"}
+//
 // Lines start with '{', so rejects written to stderr among other messages
 // can be picked out with grep '^{'. Errors never carry secret material.
 type RejectWriter struct {
@@ -33,7 +37,13 @@ func (r *RejectWriter) Count() int64 { return r.n }
 
 // AppendReject appends rj as one NDJSON line.
 func AppendReject(dst []byte, rj *Reject) []byte {
-	dst = append(dst, `{"row":`...)
+	if rj.File != "" {
+		dst = append(dst, `{"file":`...)
+		dst = appendJSONString(dst, rj.File)
+		dst = append(dst, `,"row":`...)
+	} else {
+		dst = append(dst, `{"row":`...)
+	}
 	dst = strconv.AppendInt(dst, rj.Row, 10)
 	dst = append(dst, `,"id":`...)
 	dst = appendJSONString(dst, rj.ID)

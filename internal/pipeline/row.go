@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"errors"
+	"strconv"
+	"sync"
 
 	"github.com/batchsign/batchsign/sigerr"
 	"github.com/batchsign/batchsign/sigv4"
@@ -14,10 +16,17 @@ import (
 // each field. Strings are raw UTF-8 (an S3 key is not percent-encoded here);
 // an empty string means the field was absent or null.
 type Row struct {
-	// Num is the 1-based row number: the line number in an NDJSON manifest
-	// (blank lines count, so `sed -n Np` finds the row), the record number
-	// in a Parquet manifest. Rejects and sharding use it.
+	// Num is the 1-based row number within its file: the line number in an
+	// NDJSON manifest (blank lines count, so `sed -n Np FILE` finds the
+	// row), the record number in a Parquet manifest. For a shard that
+	// starts reading a line-format file mid-way, Num counts from the
+	// shard's first line of that file, and base turns it into the line
+	// number (Row.number) when a reject needs it.
 	Num int64
+	// File names the manifest file of the row when the manifest is more
+	// than one file ("" otherwise); rejects quote it.
+	File string
+	base *lineBase
 
 	ID     string // "id": the caller's identifier, copied to the output
 	Method string // "method": GET (default), HEAD, PUT, DELETE or POST
@@ -135,6 +144,7 @@ func canonicalMethod(m string) (string, bool) {
 // stream: the row number, the row's id, the field at fault ("" when the row
 // as a whole is, as for a broken JSON line) and the reason.
 type Reject struct {
+	File  string `json:"file,omitempty"` // set for a manifest of many files
 	Row   int64  `json:"row"`
 	ID    string `json:"id"`
 	Field string `json:"field"`
@@ -144,7 +154,8 @@ type Reject struct {
 // rejectOf builds the Reject for row r and err, naming the field when err
 // carries one.
 func rejectOf(r *Row, err error) Reject {
-	rj := Reject{Row: r.Num, ID: r.ID}
+	num, nerr := r.number()
+	rj := Reject{File: r.File, Row: num, ID: r.ID}
 	var fe *sigerr.FieldError
 	if errors.As(err, &fe) {
 		rj.Field = fe.Field
@@ -152,7 +163,36 @@ func rejectOf(r *Row, err error) Reject {
 	} else {
 		rj.Error = err.Error()
 	}
+	if nerr != nil {
+		rj.Error += " (" + nerr.Error() + ")"
+	}
 	return rj
+}
+
+// lineBase is the number of lines of a file before a shard's first line of
+// it, counted once, the first time a reject asks: a shard that rejects
+// nothing never reads the part of the file before its range.
+type lineBase struct {
+	once   sync.Once
+	count  func() (int64, error)
+	offset int64 // where the shard's first line starts, for the message when counting fails
+	n      int64
+	err    error
+}
+
+// number returns the row's line or record number in its file. When the
+// lines before a shard's range cannot be counted, it returns the number
+// within the shard's range and an error saying where that range starts.
+func (r *Row) number() (int64, error) {
+	if r.base == nil {
+		return r.Num, nil
+	}
+	b := r.base
+	b.once.Do(func() { b.n, b.err = b.count() })
+	if b.err != nil {
+		return r.Num, errors.New("row counted from the line at byte " + strconv.FormatInt(b.offset, 10) + " of the file: the lines before it could not be counted: " + b.err.Error())
+	}
+	return b.n + r.Num, nil
 }
 
 // fieldErr wraps err for field.

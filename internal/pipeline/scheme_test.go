@@ -83,7 +83,7 @@ func TestConfigSchemeZeroIsTheDefault(t *testing.T) {
 	}
 	var out bytes.Buffer
 	w, _ := NewWriter(&out, FormatNDJSON, Presign, "")
-	if _, err := Run(t.Context(), cfg, NewNDJSONReader(strings.NewReader(row), Shard{}), w, NewRejectWriter(&out), nil); err == nil || out.Len() != 0 {
+	if _, err := Run(t.Context(), cfg, NewNDJSONReader(strings.NewReader(row)), w, NewRejectWriter(&out), nil); err == nil || out.Len() != 0 {
 		t.Errorf("run of presign under azure-hmac: %v %q", err, out.String())
 	}
 	if _, err := NewWriter(&out, FormatNDJSON, Presign, SchemeAzureHMAC); err == nil || !strings.Contains(err.Error(), "presign supports") {

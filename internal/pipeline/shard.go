@@ -6,36 +6,18 @@ import (
 	"strconv"
 )
 
-// Shard selects the rows one of several cooperating runs signs: row number n
-// (1-based) belongs to shard (n-1) mod Count. The split is deterministic and
-// depends on nothing but the row number, so the shards of a manifest are
-// disjoint and together cover it, whatever their worker counts; round-robin
-// keeps them balanced even when a manifest is sorted by size or bucket.
+// Shard is one of several cooperating runs over one manifest: shard Index
+// of Count reads a contiguous range of it, planned from file sizes alone
+// (ShardPlan), and the outputs of shards 0…Count-1 concatenated in that
+// order are the output of one run over the whole manifest (with --time
+// pinned, byte for byte). The split depends on nothing but the manifest's
+// files and sizes, so the shards are disjoint and together cover it,
+// whatever their worker counts.
 //
 // The zero Shard (Count 0) and Count 1 mean "every row".
 type Shard struct {
 	Index int64 // 0-based
 	Count int64
-}
-
-// Owns reports whether row number num (1-based) belongs to the shard.
-func (s Shard) Owns(num int64) bool {
-	if s.Count <= 1 {
-		return true
-	}
-	return (num-1)%s.Count == s.Index
-}
-
-// Rows returns how many of the first total rows the shard owns.
-func (s Shard) Rows(total int64) int64 {
-	if s.Count <= 1 {
-		return total
-	}
-	n := total / s.Count
-	if total%s.Count > s.Index {
-		n++
-	}
-	return n
 }
 
 // Validate checks 0 <= Index < Count.
@@ -118,4 +100,13 @@ func ResolveShard(in ShardInputs) (Shard, error) {
 		return Shard{}, errors.New(idxFrom + ": " + err.Error() + " (count from " + cntFrom + ")")
 	}
 	return s, nil
+}
+
+// ByteRange returns the shard's bytes [start, end) of a manifest of total
+// bytes laid end to end: [total·Index/Count, total·(Index+1)/Count), the
+// one rule every contiguous split follows (ShardPlan; the files of an S3
+// Inventory report).
+func (s Shard) ByteRange(total int64) (start, end int64) {
+	n := max(s.Count, 1)
+	return mulDiv(total, s.Index, n), mulDiv(total, s.Index+1, n)
 }

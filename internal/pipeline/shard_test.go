@@ -42,25 +42,3 @@ func TestResolveShard(t *testing.T) {
 		})
 	}
 }
-
-func TestShardsPartitionRows(t *testing.T) {
-	for _, count := range []int64{1, 2, 3, 7} {
-		var total int64
-		for idx := int64(0); idx < count; idx++ {
-			s := Shard{idx, count}
-			owned := int64(0)
-			for num := int64(1); num <= 100; num++ {
-				if s.Owns(num) {
-					owned++
-				}
-			}
-			if owned != s.Rows(100) {
-				t.Errorf("%+v owns %d of 100, Rows says %d", s, owned, s.Rows(100))
-			}
-			total += owned
-		}
-		if total != 100 {
-			t.Errorf("count %d: shards own %d rows of 100", count, total)
-		}
-	}
-}

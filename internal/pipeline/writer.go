@@ -253,6 +253,15 @@ type csvWriter struct {
 	started bool
 }
 
+// OmitCSVHeader makes a CSV writer w write no header line; other writers
+// are unchanged. Shards 1…N-1 of a run use it, so the outputs of shards
+// 0…N-1 concatenated are the unsharded output, header once at the top.
+func OmitCSVHeader(w Writer) {
+	if c, ok := w.(*csvWriter); ok {
+		c.started = true
+	}
+}
+
 func (c *csvWriter) header() error {
 	c.started = true
 	var h strings.Builder
