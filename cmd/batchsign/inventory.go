@@ -10,18 +10,19 @@ import (
 
 	"github.com/batchsign/batchsign/internal/inventory"
 	"github.com/batchsign/batchsign/internal/pipeline"
+	"github.com/batchsign/batchsign/internal/s3store"
 	"github.com/batchsign/batchsign/internal/store"
 )
 
 // openManifest opens the run's manifest: an S3 Inventory report when the
 // argument's last element is manifest.json and the file holds an inventory
-// manifest, else what pipeline.OpenManifest reads. skipped, for a report,
-// counts the records that became no row; nil otherwise.
-func openManifest(o *batchOptions, stdin io.Reader) (src pipeline.Source, skipped func() inventory.Skipped, err error) {
+// manifest, else an s3:// object (openS3Manifest), else what
+// pipeline.OpenManifest reads. skipped, for a report, counts the records
+// that became no row; nil otherwise.
+func openManifest(ctx context.Context, o *batchOptions, stdin io.Reader) (src pipeline.Source, skipped func() inventory.Skipped, err error) {
 	if path.Base(filepath.ToSlash(o.manifest)) == "manifest.json" {
-		ctx := context.Background()
 		// A name no store serves here is left to OpenManifest.
-		if st, err := manifestStores().For(o.manifest); err == nil && isInventory(ctx, st, o.manifest) {
+		if st, err := manifestStores(o).For(o.manifest); err == nil && isInventory(ctx, st, o.manifest) {
 			m, err := inventory.Open(ctx, st, o.manifest, inventory.Options{IncludeNoncurrent: o.includeNoncurrent})
 			if err != nil {
 				return nil, nil, err
@@ -30,13 +31,23 @@ func openManifest(o *batchOptions, stdin io.Reader) (src pipeline.Source, skippe
 			return s, s.Skipped, nil
 		}
 	}
+	if s3store.IsName(o.manifest) {
+		src, err = openS3Manifest(ctx, o)
+		return src, nil, err
+	}
 	src, err = pipeline.OpenManifest(o.manifest, o.inFormat, o.shard, stdin)
 	return src, nil, err
 }
 
 // manifestStores serves the names an inventory report is read from: local
-// files (s3:// joins when the S3 store is registered here).
-func manifestStores() *store.Router { return store.NewRouter(localStore{}) }
+// files, and s3:// objects when the run has an S3 store.
+func manifestStores(o *batchOptions) *store.Router {
+	r := store.NewRouter(localStore{})
+	if o.s3 != nil {
+		r.Handle(s3store.Scheme, o.s3)
+	}
+	return r
+}
 
 // isInventory reports whether the object name is an inventory
 // manifest.json (an NDJSON manifest may have that name too).

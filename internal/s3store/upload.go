@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
 
 // Upload sizes. S3 wants parts of 5 MiB at least (but the last) and at
@@ -53,7 +54,7 @@ type Upload struct {
 	parts []types.CompletedPart // by part number - 1
 	err   error                 // the first failure of a part
 
-	prepared, done bool
+	prepared, done, committed bool
 }
 
 // Create starts writing the object name ("s3://bucket/key"). Nothing is
@@ -214,7 +215,7 @@ func (u *Upload) Commit() error {
 		u.Abort()
 		return opError("write", u.name, err)
 	}
-	u.done = true
+	u.done, u.committed = true, true
 	u.cancel()
 	u.buf = nil
 	return nil
@@ -239,9 +240,39 @@ func (u *Upload) Abort() error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(u.ctx), abortTimeout)
 	defer cancel()
-	_, err := u.api.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &u.bucket, Key: &u.key, UploadId: &u.id})
-	if err != nil {
-		return opError("abort upload", u.name, err)
+	// A part cancelled in flight may still reach S3 after the abort (S3
+	// documents that an abort can need repeating; versitygw recreates the
+	// upload): abort, check with ListParts that the upload is gone, and
+	// abort again until it is.
+	delay := 50 * time.Millisecond
+	for {
+		_, err := u.api.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &u.bucket, Key: &u.key, UploadId: &u.id})
+		if err != nil && !noSuchUpload(err) {
+			return opError("abort upload", u.name, err)
+		}
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return opError("abort upload", u.name, ctx.Err())
+		}
+		delay = min(2*delay, time.Second)
+		_, err = u.api.ListParts(ctx, &s3.ListPartsInput{Bucket: &u.bucket, Key: &u.key, UploadId: &u.id, MaxParts: aws.Int32(1)})
+		if noSuchUpload(err) {
+			return nil
+		}
+		if err != nil {
+			return opError("abort upload", u.name, err)
+		}
 	}
-	return nil
 }
+
+// noSuchUpload reports whether err says the multipart upload is gone.
+func noSuchUpload(err error) bool {
+	var nsu *types.NoSuchUpload
+	var ae smithy.APIError
+	return errors.As(err, &nsu) || (errors.As(err, &ae) && ae.ErrorCode() == "NoSuchUpload")
+}
+
+// Aborted reports whether the upload was aborted (by Abort, or by a
+// failed Commit).
+func (u *Upload) Aborted() bool { return u.done && !u.committed }
