@@ -330,3 +330,38 @@ func TestS3ParquetManifestIsNeverDownloadedWhole(t *testing.T) {
 		t.Errorf("fetched %d bytes of a %d-byte object: want the footer and the needed columns' blocks only", fetched, size)
 	}
 }
+
+// TestS3EndpointRules: the S3 client finds the server as the AWS CLI
+// would: --endpoint-url over everything, else AWS_ENDPOINT_URL_S3, else
+// AWS_ENDPOINT_URL, else the profile's endpoint_url (the SDK's own
+// resolution); a wrong endpoint in a lower-priority place is never used.
+func TestS3EndpointRules(t *testing.T) {
+	e := newS3Env(t)
+	e.put(t, "in/m.ndjson", []byte(goodManifest))
+	dead := "http://127.0.0.1:1"
+	for _, c := range []struct {
+		name          string
+		s3, all, prof string
+		args          []string
+	}{
+		{name: "--endpoint-url", s3: dead, all: dead, prof: dead, args: []string{"--endpoint-url", e.srv.Endpoint}},
+		{name: "AWS_ENDPOINT_URL_S3", s3: e.srv.Endpoint, all: dead, prof: dead},
+		{name: "AWS_ENDPOINT_URL", all: e.srv.Endpoint, prof: dead},
+		{name: "profile endpoint_url", prof: e.srv.Endpoint},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv("AWS_ENDPOINT_URL_S3", c.s3)
+			t.Setenv("AWS_ENDPOINT_URL", c.all)
+			cfg := filepath.Join(t.TempDir(), "config")
+			if err := os.WriteFile(cfg, []byte("[default]\nendpoint_url = "+c.prof+"\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("AWS_CONFIG_FILE", cfg)
+			args := append([]string{"presign", e.url("in/m.ndjson"), "--time", pinned}, c.args...)
+			code, stdout, stderr := runIn(t, "", args...)
+			if code != exitOK || strings.Count(stdout, "\n") != 3 {
+				t.Errorf("exit %d, %d lines: %s", code, strings.Count(stdout, "\n"), stderr)
+			}
+		})
+	}
+}
