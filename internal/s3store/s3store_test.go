@@ -69,6 +69,8 @@ func newEnv(t *testing.T) *env {
 	cfg := aws.Config{
 		Region:      srv.Region,
 		Credentials: credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""),
+		// As config.LoadDefaultConfig sets it for a run.
+		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenSupported,
 	}
 	count := &countingClient{c: &http.Client{}}
 	api := s3store.NewClient(cfg, s3store.ClientOptions{EndpointURL: srv.Endpoint, PathStyle: true, HTTPClient: count})

@@ -26,6 +26,13 @@ const (
 	maxParts    = 10000
 )
 
+// checksum is the integrity check of every part, named when the upload is
+// created: S3 checks each part's CRC32 as it arrives, and
+// CompleteMultipartUpload the list of them. (Left to the SDK's default,
+// parts carry a CRC32 the upload was not created with, which
+// CompleteMultipartUpload refuses as InvalidPart on versitygw.)
+const checksum = types.ChecksumAlgorithmCrc32
+
 // abortTimeout bounds the AbortMultipartUpload that ends an upload, which
 // runs even when the run's context is done (a signal).
 const abortTimeout = 30 * time.Second
@@ -117,7 +124,7 @@ func (u *Upload) sendPart() error {
 		return fmt.Errorf("%s: more than %d parts", u.name, maxParts)
 	}
 	if u.id == "" {
-		out, err := u.api.CreateMultipartUpload(u.ctx, &s3.CreateMultipartUploadInput{Bucket: &u.bucket, Key: &u.key})
+		out, err := u.api.CreateMultipartUpload(u.ctx, &s3.CreateMultipartUploadInput{Bucket: &u.bucket, Key: &u.key, ChecksumAlgorithm: checksum})
 		if err != nil {
 			return opError("write", u.name, err)
 		}
@@ -144,7 +151,7 @@ func (u *Upload) sendPart() error {
 		defer u.wg.Done()
 		out, err := u.api.UploadPart(u.ctx, &s3.UploadPartInput{
 			Bucket: &u.bucket, Key: &u.key, UploadId: &u.id, PartNumber: aws.Int32(n),
-			Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))),
+			Body: bytes.NewReader(data), ContentLength: aws.Int64(int64(len(data))), ChecksumAlgorithm: checksum,
 		})
 		select {
 		case u.free <- data[:0]:
@@ -203,7 +210,7 @@ func (u *Upload) Commit() error {
 	var err error
 	if u.id == "" {
 		_, err = u.api.PutObject(u.ctx, &s3.PutObjectInput{
-			Bucket: &u.bucket, Key: &u.key, Body: bytes.NewReader(u.buf), ContentLength: aws.Int64(int64(len(u.buf))),
+			Bucket: &u.bucket, Key: &u.key, Body: bytes.NewReader(u.buf), ContentLength: aws.Int64(int64(len(u.buf))), ChecksumAlgorithm: checksum,
 		})
 	} else {
 		_, err = u.api.CompleteMultipartUpload(u.ctx, &s3.CompleteMultipartUploadInput{
