@@ -393,3 +393,42 @@ func TestS3MultipartOutputMatchesLocal(t *testing.T) {
 		t.Errorf("after the run: %q", left)
 	}
 }
+
+// TestS3InventoryReport: an S3 Inventory report read from s3:// (its
+// manifest.json, then its data files, through the same store) gives the
+// URLs of the same report read from local files.
+func TestS3InventoryReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts versitygw")
+	}
+	srv := testservers.Start(t, testservers.Versity, testservers.Config{Bucket: "inventory-dest"})
+	cleanEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", srv.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", srv.SecretKey)
+	code, want, stderr := runIn(t, "", "presign", inventoryCSV, "--time", pinned)
+	if code != exitOK {
+		t.Fatalf("local report: exit %d: %s", code, stderr)
+	}
+	t.Setenv("AWS_ENDPOINT_URL_S3", srv.Endpoint)
+	e := &s3env{srv: srv, api: s3store.NewClient(aws.Config{
+		Region:      srv.Region,
+		Credentials: credentials.NewStaticCredentialsProvider(srv.AccessKey, srv.SecretKey, ""),
+	}, s3store.ClientOptions{EndpointURL: srv.Endpoint, PathStyle: true})}
+	err := filepath.WalkDir(inventoryTree, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(inventoryTree, p)
+		e.put(t, filepath.ToSlash(rel), readFile(t, p))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, _ := filepath.Rel(inventoryTree, inventoryCSV)
+	// The signed URLs stay AWS's: only the reads go to the test server.
+	code, got, stderr := runIn(t, "", "presign", e.url(filepath.ToSlash(rel)), "--time", pinned, "--signing-endpoint-url", "aws")
+	if code != exitOK || got != want {
+		t.Errorf("s3:// report: exit %d, output differs from the local report's: %s\n%s\nwant\n%s", code, stderr, got, want)
+	}
+}
