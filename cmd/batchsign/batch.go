@@ -23,6 +23,7 @@ import (
 	"github.com/batchsign/batchsign/internal/awsconfig"
 	"github.com/batchsign/batchsign/internal/inventory"
 	"github.com/batchsign/batchsign/internal/pipeline"
+	"github.com/batchsign/batchsign/internal/s3store"
 )
 
 // batchOptions are the checked settings of a presign or sign run.
@@ -40,6 +41,9 @@ type batchOptions struct {
 	includeNoncurrent bool // inventory reports: keep noncurrent versions
 
 	dest outputs // the checked files of -o, --rejects and --summary
+
+	aws *awsconfig.Resolved // the AWS configuration resolved for signing, if any
+	s3  *s3store.Store      // reads and writes s3:// names; nil when the run has none
 }
 
 // runBatch is the body of presign and sign: parse and check everything
@@ -60,6 +64,10 @@ func runBatch(mode pipeline.Mode, args []string, stdin io.Reader, stdout, stderr
 	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	opts, err := resolveOptions(mode, &f, pos, os.Getenv)
 	if err != nil {
+		fmt.Fprintf(stderr, "batchsign %s: %v\n", mode, err)
+		return exitUsage
+	}
+	if err := attachS3(opts, &f); err != nil {
 		fmt.Fprintf(stderr, "batchsign %s: %v\n", mode, err)
 		return exitUsage
 	}
@@ -264,6 +272,7 @@ func resolveOptions(mode pipeline.Mode, f *batchFlags, pos []string, getenv func
 	}
 	sum := res.Summary(t)
 	o.creds = &sum
+	o.aws = &res
 	return o, nil
 }
 
@@ -300,19 +309,10 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return exitUsage
 	}
-	src, skipped, err := openManifest(o, stdin)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		// A file that exists and is a manifest, but whose bytes are broken
-		// (a truncated or damaged upload), could not be read: exit 3, as
-		// when that happens midway.
-		return openManifestExit(err)
-	}
-	defer src.Close()
-
 	// SIGINT, SIGTERM and SIGHUP (a closed terminal, a scheduler's
-	// hang-up) cancel the run, from here on: opening a FIFO at -o waits
-	// for its reader. The deferred Abort removes the temporary files.
+	// hang-up) cancel the run, from here on: opening an s3:// manifest
+	// makes requests, and opening a FIFO at -o waits for its reader. The
+	// deferred Abort removes the temporary files and aborts the uploads.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sigs := make(chan os.Signal, 1)
@@ -335,7 +335,20 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 128 + int(s), ok
 	}
 
-	files, err := o.dest.open(ctx, func(note string) { fmt.Fprintf(stderr, "%s: %s\n", name, note) })
+	src, skipped, err := openManifest(ctx, o, stdin)
+	if err != nil {
+		if code, ok := interrupted("nothing written"); ok {
+			return code
+		}
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		// A file that exists and is a manifest, but whose bytes are broken
+		// (a truncated or damaged upload), could not be read: exit 3, as
+		// when that happens midway.
+		return openManifestExit(err)
+	}
+	defer src.Close()
+
+	files, err := o.dest.open(ctx, o.s3, func(note string) { fmt.Fprintf(stderr, "%s: %s\n", name, note) })
 	if err != nil {
 		if code, ok := interrupted("nothing written"); ok {
 			return code
@@ -395,8 +408,8 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	code := exitOK
 	switch {
 	case err != nil:
-		files.output.Abort()
-		files.rejects.Abort()
+		abort(files.output)
+		abort(files.rejects)
 		where := "nothing written"
 		switch {
 		case o.output == "":

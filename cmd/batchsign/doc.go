@@ -58,7 +58,8 @@ that cannot apply to it are refused (--region or --service with sigv2,
 # Common flags
 
 	-o FILE, --output FILE
-	    Write here (default stdout), atomically (see Output files). Files
+	    Write here (default stdout), atomically (see Output files), or to
+	    an S3 object s3://BUCKET/KEY (see S3 manifests and outputs). Files
 	    are created 0600: the URLs grant access. The format comes from the
 	    extension (.ndjson .jsonl .json .csv .parquet) unless --format says.
 	--format ndjson|csv|parquet
@@ -125,6 +126,9 @@ that cannot apply to it are refused (--region or --service with sigv2,
 	--include-noncurrent
 	    presign, sign: with an S3 Inventory manifest.json, also sign the
 	    versions that are not the latest (see S3 Inventory reports).
+
+The manifest, -o, --rejects and --summary may each be an S3 object,
+s3://BUCKET/KEY (see S3 manifests and outputs).
 
 # Manifest rows
 
@@ -676,6 +680,44 @@ SIGKILL or a crash can leave temporary files and a lock file: the next run
 on the same destination removes them once their own locks show that the
 process that wrote them is gone, and says whose they were. On file systems
 without flock, runs are not kept apart and nothing is swept.
+
+# S3 manifests and outputs
+
+A manifest named s3://BUCKET/KEY is read from S3: an NDJSON manifest
+streams from one GetObject (memory bounded whatever its size); a Parquet
+manifest is read through ranged GETs of aligned 8 MiB blocks, the footer
+first, then the blocks holding the column chunks the manifest uses, eight
+blocks (64 MiB) cached at most, with the next block fetched ahead on
+sequential reads: it is never downloaded whole. Reads after the first are
+conditional on the object's ETag, so an object replaced during the run is
+exit 3, never a mix of two versions. A missing object is exit 2.
+
+-o, --rejects and --summary may be s3://BUCKET/KEY (KEY not ending in
+"/"); with -o s3://…/urls.ndjson the rejects default to
+s3://…/urls.rejects.ndjson. Each is written through a multipart upload:
+8 MiB parts are uploaded while signing goes on, at most 4 at a time, so an
+upload holds at most 40 MiB (parts grow by 8 MiB every 1,000 parts, up to
+440 GiB). An output under one part is sent with one PutObject at the end.
+Nothing is visible until the run succeeds: the S3 uploads' last parts are
+sent and the local files synced, then the uploads are completed
+(CompleteMultipartUpload) and the local files renamed, the summary last.
+On failure (exit 3), SIGINT, SIGTERM or SIGHUP every upload is aborted and
+checked gone (ListParts): no object and no pending upload is left. Only
+SIGKILL or a crash can leave a pending upload; a bucket lifecycle rule
+with AbortIncompleteMultipartUpload removes it. S3 outputs take no lock:
+two runs on one object are not kept apart, and the last to complete wins.
+
+The S3 client uses the run's AWS credentials and region (see Credentials;
+for the azure and gcs schemes they are resolved for the S3 access alone)
+and the AWS CLI's endpoint order: --endpoint-url, else
+AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else the profile's services s3
+endpoint_url, else its endpoint_url, else AWS (AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+skips all but the flag; --signing-endpoint-url moves only the signed
+URLs); path-style under --addressing-style path and, as
+for the signed URLs, under auto on a custom endpoint. The manifest's bucket
+must be in the client's region. The job's role needs s3:GetObject on the
+manifest and s3:PutObject and s3:AbortMultipartUpload on the outputs
+(s3:ListMultipartUploadParts too, for the check after an abort).
 
 # Exit status
 

@@ -17,9 +17,8 @@ import (
 // inventory manifest, else what pipeline.OpenManifest reads (one file or
 // many, this shard's share). skipped, for a report, counts the records that
 // became no row; nil otherwise.
-func openManifest(o *batchOptions, stdin io.Reader) (src pipeline.Source, skipped func() inventory.Skipped, err error) {
-	ctx := context.Background()
-	r := manifestRouter()
+func openManifest(ctx context.Context, o *batchOptions, stdin io.Reader) (src pipeline.Source, skipped func() inventory.Skipped, err error) {
+	r := o.router()
 	if len(o.manifests) == 1 && path.Base(filepath.ToSlash(o.manifests[0])) == "manifest.json" {
 		name := o.manifests[0]
 		// A name no store serves here is left to OpenManifest.

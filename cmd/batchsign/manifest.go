@@ -3,16 +3,23 @@ package main
 import (
 	"context"
 
+	"github.com/batchsign/batchsign/internal/s3store"
+
 	"github.com/batchsign/batchsign/internal/store"
 )
 
 // manifestRouter returns the Router manifest arguments are read through:
-// local paths, and each URL scheme a Store is registered for here.
-func manifestRouter() *store.Router {
+// local paths, and s3:// names when s3 is not nil.
+func manifestRouter(s3 *s3store.Store) *store.Router {
 	r := store.NewRouter(store.Local{})
-	// Other Stores (s3://) register here: r.Handle("s3", …).
+	if s3 != nil {
+		r.Handle(s3store.Scheme, s3)
+	}
 	return r
 }
+
+// router returns the Router the run's manifest is read through.
+func (o *batchOptions) router() *store.Router { return manifestRouter(o.s3) }
 
 // manifestFiles returns the local files the manifest arguments name, as
 // (what, path) pairs for checkOutputs: an output must not replace any of

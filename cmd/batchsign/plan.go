@@ -72,7 +72,12 @@ func runPlan(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	ctx := context.Background()
-	r := manifestRouter()
+	s3, err := s3ForNames(pos)
+	if err != nil {
+		fmt.Fprintf(stderr, "batchsign plan: %v\n", err)
+		return exitUsage
+	}
+	r := manifestRouter(s3)
 	files, err := pipeline.ListManifest(ctx, r, pos, f)
 	if err != nil {
 		fmt.Fprintf(stderr, "batchsign plan: %v\n", err)
@@ -117,14 +122,20 @@ func checkSummaries(paths []string, stdout, stderr io.Writer) int {
 		s    pipeline.Summary
 	}
 	var all []entry
-	objs, err := listSummaries(context.Background(), paths)
+	s3, err := s3ForNames(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "batchsign plan --check: %v\n", err)
+		return exitUsage
+	}
+	r := manifestRouter(s3)
+	objs, err := listSummaries(context.Background(), r, paths)
 	if err != nil {
 		fmt.Fprintf(stderr, "batchsign plan --check: %v\n", err)
 		return exitUsage
 	}
 	for _, obj := range objs {
 		p := obj.Name
-		data, err := readSummary(context.Background(), obj)
+		data, err := readSummary(context.Background(), r, obj)
 		if err != nil {
 			fmt.Fprintf(stderr, "batchsign plan --check: %s: %v\n", p, err)
 			return exitUsage
@@ -198,8 +209,7 @@ const maxSummary = 1 << 20
 
 // listSummaries expands the arguments of plan --check as manifest
 // arguments are (a file, a directory, a glob, an s3://bucket/prefix/).
-func listSummaries(ctx context.Context, args []string) ([]store.Object, error) {
-	r := manifestRouter()
+func listSummaries(ctx context.Context, r *store.Router, args []string) ([]store.Object, error) {
 	var objs []store.Object
 	for _, arg := range args {
 		st, err := r.For(arg)
@@ -216,8 +226,8 @@ func listSummaries(ctx context.Context, args []string) ([]store.Object, error) {
 }
 
 // readSummary reads one summary object whole.
-func readSummary(ctx context.Context, obj store.Object) ([]byte, error) {
-	st, err := manifestRouter().For(obj.Name)
+func readSummary(ctx context.Context, r *store.Router, obj store.Object) ([]byte, error) {
+	st, err := r.For(obj.Name)
 	if err != nil {
 		return nil, err
 	}

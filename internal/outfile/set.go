@@ -67,6 +67,21 @@ func (s *Set) Leftovers() []Leftover { return s.gone }
 // Files returns the files in the order of Open's dests.
 func (s *Set) Files() []*File { return s.files }
 
+// Sync makes every temporary file not aborted durable without making it
+// visible, so that a caller committing other outputs with the Set (S3
+// uploads) can do so once nothing but the renames is left. Commit syncs
+// again, which costs nothing then.
+func (s *Set) Sync() error {
+	for _, f := range s.files {
+		if !f.done && f.tmp != "" {
+			if err := f.f.Sync(); err != nil {
+				return fmt.Errorf("%s: %w; nothing replaced", f.name, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Commit makes every file not aborted durable and visible: each temporary
 // file is synced, then each is renamed over its destination in the order
 // given to Open (put the one whose presence says the run is done, such as a
