@@ -53,6 +53,9 @@ func goldenRuns() []goldenRun {
 		{name: "presign-gcs-rsa", args: []string{"presign", "--scheme", "gcs-rsa", "--gcs-key-file", "{dir}/sa.json", "{golden}/gcs.ndjson", "--time", pinned, "-o", "{dir}/gcs.ndjson"},
 			files: []string{"gcs.ndjson", "gcs.rejects.ndjson"}},
 		{name: "presign-gcs-rsa-csv", args: []string{"presign", "--scheme", "gcs-rsa", "--gcs-key-file", "{dir}/sa.json", "{golden}/gcs.ndjson", "--time", pinned, "--format", "csv", "--rejects", "{dir}/csv.rejects.ndjson"}},
+		{name: "presign-post", args: []string{"presign-post", "{golden}/post.ndjson", "--time", pinned, "-o", "{dir}/post.ndjson"},
+			files: []string{"post.ndjson", "post.rejects.ndjson"}},
+		{name: "presign-post-csv", args: []string{"presign-post", "{golden}/post.ndjson", "--time", pinned, "--addressing-style", "path", "--format", "csv", "--rejects", "{dir}/post-csv.rejects.ndjson"}},
 		{name: "presign-gcs-hmac", args: []string{"presign", "--scheme", "gcs-hmac", "--addressing-style", "virtual", "{golden}/gcs.ndjson", "--time", pinned, "-o", "{dir}/gcsh.ndjson"},
 			env: gcsHMACEnv, files: []string{"gcsh.ndjson", "gcsh.rejects.ndjson"}},
 	}

@@ -10,8 +10,8 @@ import (
 
 // TestManifestSchemaIsManifestRecords: the Parquet reader's schema is
 // ManifestRecord's columns (the request fields) and the modes' own fields,
-// which are SigV4a's region_set and the mac fields today, as
-// MacManifestRecord has them.
+// which are SigV4a's region_set, the mac fields (as MacManifestRecord has
+// them) and presign-post's today.
 func TestManifestSchemaIsManifestRecords(t *testing.T) {
 	req := (&fieldSet{fields: requestFields()}).manifestSchema(nil)
 	if got, want := req.String(), parquet.SchemaOf(ManifestRecord{}).String(); got != want {
@@ -29,8 +29,9 @@ func TestManifestSchemaIsManifestRecords(t *testing.T) {
 	for _, f := range parquet.SchemaOf(MacManifestRecord{}).Fields()[1:] {
 		mac = append(mac, f.Name())
 	}
+	mac = append(mac, FieldKeyPrefix, FieldContentType, FieldContentLengthRange, FieldACL, FieldSuccessActionStatus)
 	if !slices.Equal(own, mac) {
-		t.Errorf("own fields %v, want the mac fields %v", own, mac)
+		t.Errorf("own fields %v, want region_set, the mac fields and presign-post's: %v", own, mac)
 	}
 	// A file of MacManifestRecord's or ManifestRecord's columns is read as
 	// it is, without conversion.

@@ -17,7 +17,7 @@ func TestParquetSchemasMatchRecordTypes(t *testing.T) {
 	types := map[string]any{
 		"PresignRecord": PresignRecord{}, "SignRecord": SignRecord{}, "VerifyRecord": VerifyRecord{},
 		"MacGenerateRecord": MacGenerateRecord{}, "MacVerifyRecord": MacVerifyRecord{},
-		"GCSPresignRecord": GCSPresignRecord{},
+		"GCSPresignRecord": GCSPresignRecord{}, "PresignPostRecord": PresignPostRecord{},
 	}
 	for _, d := range modeDefs() {
 		typ, ok := types[d.out.name]

@@ -15,8 +15,9 @@ type Column struct {
 	Kind ColumnKind
 	// CSV, for a HeadersColumn, are the header names that become CSV
 	// columns, in order (the CSV header has them in lower case; a record
-	// without one leaves its cell empty). NDJSON and Parquet carry every
-	// header of the record.
+	// without one leaves its cell empty). Without any, CSV has one column
+	// of the column's name holding the record's headers as a JSON object,
+	// in order. NDJSON and Parquet carry every header of the record.
 	CSV []string
 }
 

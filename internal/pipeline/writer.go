@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/sigv4"
 )
 
 // Writer encodes signed rows and writes them in manifest order. Encoding is
@@ -99,19 +100,24 @@ func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 			dst = appendRFC3339Unix(dst, v.num)
 			dst = append(dst, '"')
 		case HeadersColumn:
-			dst = append(dst, '{')
-			for j, h := range v.hdrs {
-				if j > 0 {
-					dst = append(dst, ',')
-				}
-				dst = appendJSONString(dst, h.Name)
-				dst = append(dst, ':')
-				dst = appendJSONString(dst, h.Value)
-			}
-			dst = append(dst, '}')
+			dst = appendJSONObject(dst, v.hdrs)
 		}
 	}
 	return append(dst, "}\n"...)
+}
+
+// appendJSONObject appends hs as one JSON object, members in hs's order.
+func appendJSONObject(dst []byte, hs []sigv4.Header) []byte {
+	dst = append(dst, '{')
+	for j, h := range hs {
+		if j > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, h.Name)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, h.Value)
+	}
+	return append(dst, '}')
 }
 
 func (n *ndjsonWriter) Write(p []byte) error { _, err := n.w.Write(p); return err }
@@ -260,7 +266,7 @@ func (c *csvWriter) header() error {
 		if i > 0 {
 			h.WriteByte(',')
 		}
-		if col.Kind == HeadersColumn {
+		if col.Kind == HeadersColumn && col.CSV != nil {
 			h.WriteString(strings.ToLower(strings.Join(col.CSV, ",")))
 		} else {
 			h.WriteString(col.Name)
@@ -290,6 +296,10 @@ func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
 		case TimeColumn:
 			dst = appendRFC3339Unix(dst, v.num)
 		case HeadersColumn:
+			if c.cols[i].CSV == nil {
+				dst = appendCSVField(dst, string(appendJSONObject(nil, v.hdrs)))
+				break
+			}
 			for j, name := range c.cols[i].CSV {
 				if j > 0 {
 					dst = append(dst, ',')
