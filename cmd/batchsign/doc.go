@@ -144,8 +144,30 @@ its rows' sizes, with any --workers (1 to 1024).
 
 Signs host only and UNSIGNED-PAYLOAD, the S3 way; a row with headers also
 signs those (the client must send them; X-Amz-SignedHeaders lists them).
-payload other than "unsigned", content_sha256 and body_file are rejected: a
-presigned URL cannot carry a body hash; use sign.
+payload other than "unsigned" and content_sha256 are rejected: a presigned
+URL cannot carry a body hash; use sign.
+
+Under sigv4, a PUT row may bind its URL to one body, which S3 then checks:
+
+	body_file         a file: its SHA-256 (computed as for sign), base64,
+	                  signed as x-amz-checksum-sha256 with
+	                  x-amz-sdk-checksum-algorithm: SHA256
+	checksum_sha256   that base64 SHA-256 given instead (with body_file,
+	                  they must agree)
+	content_md5       a base64 MD5, signed as Content-MD5
+
+Other methods, malformed values and rows whose headers already carry those
+headers are rejected, naming the field (sigv2 and sigv4a rows take none of
+them; a Multi-Region Access Point row that gives one is rejected).
+
+Output rows under sigv4, sigv2 and sigv4a carry, after expires_at, a headers
+object: every header the URL signed besides host, which the client must
+send with the request (the row's own headers, and the checksum headers).
+NDJSON leaves it out of rows that signed none; CSV has the columns
+content-type, content-md5, x-amz-checksum-sha256 and
+x-amz-sdk-checksum-algorithm (other headers appear in NDJSON and Parquet
+only); Parquet a MAP<STRING,STRING> (empty when none). verify takes the
+headers from the row, so presign output verifies as it is.
 
 With --scheme sigv2, S3 legacy SigV2 query-auth URLs (AWSAccessKeyId,
 Expires = signing time + lifetime in Unix seconds, Signature = base64

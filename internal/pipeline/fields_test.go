@@ -10,8 +10,8 @@ import (
 
 // TestManifestSchemaIsManifestRecords: the Parquet reader's schema is
 // ManifestRecord's columns (the request fields) and the modes' own fields,
-// which are SigV4a's region_set, the mac fields (as MacManifestRecord has
-// them) and presign-post's today.
+// which are SigV4a's region_set, SigV4 presign's checksum fields, the mac
+// fields (as MacManifestRecord has them) and presign-post's today.
 func TestManifestSchemaIsManifestRecords(t *testing.T) {
 	req := (&fieldSet{fields: requestFields()}).manifestSchema(nil)
 	if got, want := req.String(), parquet.SchemaOf(ManifestRecord{}).String(); got != want {
@@ -25,13 +25,13 @@ func TestManifestSchemaIsManifestRecords(t *testing.T) {
 			t.Errorf("own field %s: %v", path[0], leaf.Node)
 		}
 	}
-	mac := []string{FieldRegionSet}
+	mac := []string{FieldRegionSet, FieldChecksumSHA256, FieldContentMD5}
 	for _, f := range parquet.SchemaOf(MacManifestRecord{}).Fields()[1:] {
 		mac = append(mac, f.Name())
 	}
 	mac = append(mac, FieldKeyPrefix, FieldContentType, FieldContentLengthRange, FieldACL, FieldSuccessActionStatus)
 	if !slices.Equal(own, mac) {
-		t.Errorf("own fields %v, want region_set, the mac fields and presign-post's: %v", own, mac)
+		t.Errorf("own fields %v, want region_set, the checksum fields, the mac fields and presign-post's: %v", own, mac)
 	}
 	// A file of MacManifestRecord's or ManifestRecord's columns is read as
 	// it is, without conversion.

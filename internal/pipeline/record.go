@@ -19,6 +19,10 @@ type Column struct {
 	// of the column's name holding the record's headers as a JSON object,
 	// in order. NDJSON and Parquet carry every header of the record.
 	CSV []string
+	// OmitEmpty, for a HeadersColumn, leaves the column out of an NDJSON
+	// record that has no headers (CSV leaves its cells empty; Parquet
+	// writes an empty map).
+	OmitEmpty bool
 }
 
 // ColumnKind is the type of a column's values.

@@ -64,8 +64,9 @@ type ndjsonWriter struct {
 // ndjsonColumn is a column's kind and its key with what comes before it:
 // `{"id":`, `,"url":`.
 type ndjsonColumn struct {
-	key  string
-	kind ColumnKind
+	key       string
+	kind      ColumnKind
+	omitEmpty bool
 }
 
 func newNDJSONWriter(w io.Writer, cols []Column) *ndjsonWriter {
@@ -75,7 +76,7 @@ func newNDJSONWriter(w io.Writer, cols []Column) *ndjsonWriter {
 		if i == 0 {
 			sep = '{'
 		}
-		n.cols[i] = ndjsonColumn{string(append(appendJSONString([]byte{sep}, c.Name), ':')), c.Kind}
+		n.cols[i] = ndjsonColumn{string(append(appendJSONString([]byte{sep}, c.Name), ':')), c.Kind, c.OmitEmpty}
 	}
 	return n
 }
@@ -84,8 +85,11 @@ func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 	rec := *r
 	_ = rec[len(n.cols)-1] // one bounds check for the loop
 	for i, c := range n.cols {
-		dst = append(dst, c.key...)
 		v := &rec[i]
+		if c.omitEmpty && len(v.hdrs) == 0 && i > 0 {
+			continue
+		}
+		dst = append(dst, c.key...)
 		switch c.kind {
 		case StringColumn:
 			if v.raw != nil {
