@@ -3,6 +3,7 @@ package sigv4
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // BenchmarkPresignS3 is the batch hot path: one presigned S3 GET with a
@@ -33,6 +34,44 @@ func BenchmarkSignHeadersPUT(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := s.SignHeaders(&r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSignPostPolicy signs the S3 documentation's browser-upload slot
+// (seven conditions and four fields): one POST form.
+func BenchmarkSignPostPolicy(b *testing.B) {
+	at := time.Date(2015, 12, 29, 0, 0, 0, 0, time.UTC)
+	s, err := NewSigner(docCreds, nil, at, Options{Region: "us-east-1", Service: "s3"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := docPostPolicy()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.SignPostPolicy(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPresignChecksumPUT is a checksum-bound presigned PUT: the URL
+// signs x-amz-checksum-sha256 and x-amz-sdk-checksum-algorithm besides
+// host (the generic path: headers to sign).
+func BenchmarkPresignChecksumPUT(b *testing.B) {
+	at := time.Date(2013, 5, 24, 0, 0, 0, 0, time.UTC)
+	s, err := NewSigner(docCreds, nil, at, Options{Region: "us-east-1", Service: "s3"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := &Request{Method: "PUT", Host: "examplebucket.s3.amazonaws.com", Path: "/uploads/report.csv", Headers: []Header{
+		{Name: "x-amz-checksum-sha256", Value: "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
+		{Name: "x-amz-sdk-checksum-algorithm", Value: "SHA256"},
+	}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.PresignURL("https", r, 900); err != nil {
 			b.Fatal(err)
 		}
 	}

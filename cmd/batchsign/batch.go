@@ -94,6 +94,17 @@ mode 0600) for gcs-rsa; GCS_HMAC_ACCESS_ID and GCS_HMAC_SECRET for gcs-hmac;
 --key-pair-id and --private-key (PEM, mode 0600) or
 BATCHSIGN_CLOUDFRONT_PRIVATE_KEY for cloudfront (no 7-day cap).
 `)
+	case pipeline.PresignPost:
+		fmt.Fprint(w, `usage: batchsign presign-post [flags] MANIFEST|-
+
+Writes one S3 POST form per manifest row, for a browser or any HTTP client to
+upload one object straight into a bucket: the form's url and its fields (key,
+the row's fields, x-amz-algorithm, x-amz-credential, x-amz-date,
+x-amz-security-token with temporary credentials, policy, x-amz-signature),
+signed with SigV4 under the AWS credentials. The uploader sends the fields in
+that order, then any field a starts-with condition leaves to it (Content-Type
+for content_type "image/*"), then the file, last.
+`)
 	case pipeline.Sign:
 		fmt.Fprint(w, `usage: batchsign sign [flags] MANIFEST...|-
 

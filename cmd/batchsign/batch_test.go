@@ -142,7 +142,7 @@ func TestPresignExitOneWritesRejectsBesideOutput(t *testing.T) {
 		t.Errorf("rejects:\n%s\nwant\n%s", rej, strings.Join(want, "\n"))
 	}
 	csv, _ := os.ReadFile(out)
-	if !strings.HasPrefix(string(csv), "id,method,url,expires_at\r\n1,GET,https://") || strings.Count(string(csv), "\r\n") != 4 {
+	if !strings.HasPrefix(string(csv), "id,method,url,expires_at,content-type,content-md5,x-amz-checksum-sha256,x-amz-sdk-checksum-algorithm\r\n1,GET,https://") || strings.Count(string(csv), "\r\n") != 4 {
 		t.Errorf("csv output:\n%s", csv)
 	}
 	var sum map[string]any

@@ -6,6 +6,7 @@ signature someone else made, at the speed of the hardware.
 Usage:
 
 	batchsign presign [flags] MANIFEST...|-     one presigned URL per row:          id, method, url, expires_at
+	batchsign presign-post [flags] MANIFEST...|-   one S3 POST form per row:        id, url, fields, expires_at
 	batchsign sign    [flags] MANIFEST...|-     the headers that authorise each row: id, method, url, headers
 	batchsign verify  [flags] INPUT|-           each row's signature judged:         id, valid, reason, scheme
 	batchsign mac     generate|verify [flags] MANIFEST|-   KMS-style HMACs per row
@@ -25,6 +26,7 @@ README.md has a worked example.
 Every command that signs or verifies names its scheme with --scheme:
 
 	presign  --scheme sigv4 (default) | sigv2 | sigv4a | gcs-rsa | gcs-hmac | azure-sas | cloudfront
+	presign-post --scheme sigv4 (the only one)
 	sign     --scheme sigv4 (default) | azure-hmac | sigv4a
 	verify   --scheme auto (default: each row's own) | sigv4 | sigv2 | azure-hmac | sigv4a | gcs-rsa | gcs-hmac | azure-sas | cloudfront
 
@@ -242,8 +244,30 @@ its rows' sizes, with any --workers (1 to 1024).
 
 Signs host only and UNSIGNED-PAYLOAD, the S3 way; a row with headers also
 signs those (the client must send them; X-Amz-SignedHeaders lists them).
-payload other than "unsigned", content_sha256 and body_file are rejected: a
-presigned URL cannot carry a body hash; use sign.
+payload other than "unsigned" and content_sha256 are rejected: a presigned
+URL cannot carry a body hash; use sign.
+
+Under sigv4, a PUT row may bind its URL to one body, which S3 then checks:
+
+	body_file         a file: its SHA-256 (computed as for sign), base64,
+	                  signed as x-amz-checksum-sha256 with
+	                  x-amz-sdk-checksum-algorithm: SHA256
+	checksum_sha256   that base64 SHA-256 given instead (with body_file,
+	                  they must agree)
+	content_md5       a base64 MD5, signed as Content-MD5
+
+Other methods, malformed values and rows whose headers already carry those
+headers are rejected, naming the field (sigv2 and sigv4a rows take none of
+them; a Multi-Region Access Point row that gives one is rejected).
+
+Output rows under sigv4, sigv2 and sigv4a carry, after expires_at, a headers
+object: every header the URL signed besides host, which the client must
+send with the request (the row's own headers, and the checksum headers).
+NDJSON leaves it out of rows that signed none; CSV has the columns
+content-type, content-md5, x-amz-checksum-sha256 and
+x-amz-sdk-checksum-algorithm (other headers appear in NDJSON and Parquet
+only); Parquet a MAP<STRING,STRING> (empty when none). verify takes the
+headers from the row, so presign output verifies as it is.
 
 With --scheme sigv2, S3 legacy SigV2 query-auth URLs (AWSAccessKeyId,
 Expires = signing time + lifetime in Unix seconds, Signature = base64
@@ -467,6 +491,53 @@ there the viewer's address (192.0.2.7), judged against the policy's range
 cookies instead, as headers {"Cookie": "CloudFront-Policy=…;
 CloudFront-Signature=…; CloudFront-Key-Pair-Id=…"}. Under --scheme auto
 CloudFront URLs are not recognised: name the scheme.
+
+# presign-post
+
+One S3 POST policy per row: a form with which a browser (or curl -F) uploads
+one object straight into a bucket, signed with SigV4 under the AWS
+credentials, without the uploader holding any key. Row fields:
+
+	id, bucket, region, expires   as for presign (expires: how long the
+	                              policy accepts uploads, 1s…7d)
+	key                           the object's key: the form's key field and
+	                              an exact-match condition
+	key_prefix                    instead of key: the uploader chooses the
+	                              key within the prefix (["starts-with",
+	                              "$key", prefix]); the form's key field is
+	                              prefix + "${filename}", which S3 replaces
+	                              with the uploaded file's name
+	content_type                  "image/png": that Content-Type, sent in
+	                              the form; ending in '*', "image/*": a
+	                              prefix the uploader's own Content-Type
+	                              field must start with ("*": any)
+	content_length_range          "MIN,MAX" (or "[MIN, MAX]"): the file's
+	                              size in bytes, both included
+	acl                           a canned ACL (private, public-read, ...)
+	success_action_status         200, 201 or 204
+	headers                       further form fields, each an exact-match
+	                              condition (x-amz-meta-*, Cache-Control,
+	                              Content-Disposition,
+	                              x-amz-server-side-encryption, ...)
+
+url, method, service, query, content_sha256, body_file, payload and body
+reject the row. Output: id; url, the form's action (the bucket's URL,
+virtual-hosted or path-style as --addressing-style and --endpoint-url say);
+fields, the form fields as one object in the order to send them (key, acl,
+Content-Type, success_action_status, the row's headers, x-amz-algorithm,
+x-amz-credential, x-amz-date, x-amz-security-token with temporary
+credentials, policy, x-amz-signature); expires_at. In CSV, fields is one
+cell holding that JSON object; in Parquet a MAP<STRING,STRING> (sorted by
+name: keep the order above when building the form). The policy is
+{"expiration":"…","conditions":[{"bucket":…}, the key's condition, the
+row's conditions and fields, x-amz-algorithm, x-amz-credential, x-amz-date,
+x-amz-security-token]}, base64; x-amz-signature is the hex HMAC-SHA256 of
+that base64 text under the day's SigV4 signing key. Send a multipart/form-data
+POST to url with every field, then any field a starts-with condition leaves
+to the uploader (Content-Type), then the file last:
+
+	curl -F key=users/7/avatar/me.png -F acl=private … -F policy=… \
+	     -F x-amz-signature=… -F Content-Type=image/png -F file=@me.png URL
 
 # sign
 

@@ -24,6 +24,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"presign", "one presigned URL per manifest row", runPresign},
+		{"presign-post", "one S3 POST form (browser upload: url and fields) per manifest row", runPresignPost},
 		{"sign", "signed request headers per manifest row", runSign},
 		{"verify", "judge presigned URLs or signed requests: valid, or why not", runVerify},
 		{"mac", "KMS-style HMACs per row: mac generate | mac verify", runMac},

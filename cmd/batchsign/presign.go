@@ -12,3 +12,9 @@ import (
 func runPresign(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return runBatch(pipeline.Presign, args, stdin, stdout, stderr)
 }
+
+// runPresignPost is "batchsign presign-post [flags] MANIFEST|-": one S3
+// POST form per row (id, url, fields, expires_at), signed with SigV4.
+func runPresignPost(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return runBatch(pipeline.PresignPost, args, stdin, stdout, stderr)
+}

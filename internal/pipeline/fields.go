@@ -61,10 +61,12 @@ func requestFields() []field {
 }
 
 // maxOwnFields bounds the own fields of all modes together (Row.own): the
-// mac modes' five, SigV4a's region_set, azure-sas's permissions and CloudFront's three. A scheme that declares more raises it;
+// mac modes' five, SigV4a's region_set, SigV4 presign's checksum_sha256 and
+// content_md5, azure-sas's permissions, CloudFront's three and
+// presign-post's five. A scheme that declares more raises it;
 // TestOwnFieldsFitTheRow says so. (Every Row of every batch carries the
 // array, so it is no larger than the declarations need.)
-const maxOwnFields = 10
+const maxOwnFields = 17
 
 // fieldSet is every manifest field, looked up by name without allocating.
 // The NDJSON decoder matches the request fields by a switch of its own (its

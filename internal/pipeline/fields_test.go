@@ -10,8 +10,9 @@ import (
 
 // TestManifestSchemaIsManifestRecords: the Parquet reader's schema is
 // ManifestRecord's columns (the request fields) and the modes' own fields,
-// which are SigV4a's region_set, the mac fields (as MacManifestRecord has
-// them) and CloudFront's ip_address, not_before and resource today.
+// which are SigV4a's region_set, SigV4 presign's checksum fields, the mac
+// fields (as MacManifestRecord has them), azure-sas's permissions,
+// CloudFront's ip_address, not_before and resource, and presign-post's today.
 func TestManifestSchemaIsManifestRecords(t *testing.T) {
 	req := (&fieldSet{fields: requestFields()}).manifestSchema(nil)
 	if got, want := req.String(), parquet.SchemaOf(ManifestRecord{}).String(); got != want {
@@ -25,13 +26,14 @@ func TestManifestSchemaIsManifestRecords(t *testing.T) {
 			t.Errorf("own field %s: %v", path[0], leaf.Node)
 		}
 	}
-	mac := []string{FieldRegionSet}
+	mac := []string{FieldRegionSet, FieldChecksumSHA256, FieldContentMD5}
 	for _, f := range parquet.SchemaOf(MacManifestRecord{}).Fields()[1:] {
 		mac = append(mac, f.Name())
 	}
 	mac = append(mac, FieldPermissions, FieldIPAddress, FieldNotBefore, FieldResource) // azure-sas's, CloudFront's
+	mac = append(mac, FieldKeyPrefix, FieldContentType, FieldContentLengthRange, FieldACL, FieldSuccessActionStatus)
 	if !slices.Equal(own, mac) {
-		t.Errorf("own fields %v, want the mac fields %v", own, mac)
+		t.Errorf("own fields %v, want region_set, the checksum fields, the mac fields and presign-post's: %v", own, mac)
 	}
 	// A file of MacManifestRecord's or ManifestRecord's columns is read as
 	// it is, without conversion.

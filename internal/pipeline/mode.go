@@ -22,6 +22,9 @@ const (
 	// MacGenerate and MacVerify compute and check KMS-style MACs (mac.go).
 	MacGenerate
 	MacVerify
+	// PresignPost produces an S3 POST form per row: the form's URL and
+	// its fields, policy and signature included (post.go).
+	PresignPost
 )
 
 // String returns the command name of the mode.
@@ -35,6 +38,8 @@ func (m Mode) String() string {
 		return "mac generate"
 	case MacVerify:
 		return "mac verify"
+	case PresignPost:
+		return "presign-post"
 	}
 	return "presign"
 }
@@ -87,7 +92,7 @@ type rowFunc func(r *Row, b *Batch) error
 
 // modeDefs declares every mode, each command's default scheme first.
 func modeDefs() []modeDef {
-	return slices.Concat(sigV4Modes(), sigV2Modes(), azureHMACModes(), verifyModes(), macModes(), sigV4aModes(), gcsModes(), azureSASModes(), cloudFrontModes())
+	return slices.Concat(sigV4Modes(), sigV2Modes(), azureHMACModes(), verifyModes(), macModes(), sigV4aModes(), gcsModes(), azureSASModes(), cloudFrontModes(), postModes())
 }
 
 // lookupMode returns the declaration of m under s ("" for m's default).

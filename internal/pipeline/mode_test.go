@@ -49,6 +49,7 @@ func modeSamples(t *testing.T) []struct {
 		Verify:      strings.TrimSpace(presigned.out),
 		MacGenerate: `{"id":"1","key_id":"k1","algorithm":"HMAC_SHA_256","message":"` + b64s("m") + `"}`,
 		MacVerify:   `{"id":"1","key_id":"k1","algorithm":"HMAC_SHA_256","message":"` + b64s("m") + `","mac":"` + hmac256("m") + `"}`,
+		PresignPost: `{"id":"1","bucket":"examplebucket","key":"k"}`,
 	}
 	var samples []struct {
 		d        modeDef
@@ -141,7 +142,8 @@ func TestModesRefuseWhatTheyDeclare(t *testing.T) {
 	values := map[string]string{
 		FieldBucket: `"b"`, FieldKey: `"k"`, FieldRegion: `"eu-west-1"`, FieldService: `"s3"`, FieldExpires: `60`,
 		FieldHeaders: `{"X-A":"1"}`, FieldQuery: `{"q":"1"}`, FieldContentSHA256: `"` + strings.Repeat("0", 64) + `"`,
-		FieldBodyFile: `"/nonexistent"`, FieldBody: `"b"`, FieldPayload: `"unsigned"`,
+		FieldBodyFile: `"/nonexistent"`, FieldBody: `"b"`,
+		FieldURL: `"https://examplebucket.s3.amazonaws.com/k"`, FieldMethod: `"GET"`, FieldPayload: `"unsigned"`,
 	}
 	for _, s := range modeSamples(t) {
 		for _, f := range s.d.refuses {

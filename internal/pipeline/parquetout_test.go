@@ -20,6 +20,7 @@ func TestParquetSchemasMatchRecordTypes(t *testing.T) {
 		"GCSPresignRecord":        GCSPresignRecord{},
 		"AzureSASPresignRecord":   AzureSASPresignRecord{},
 		"CloudFrontPresignRecord": CloudFrontPresignRecord{},
+		"S3PresignRecord":         S3PresignRecord{}, "PresignPostRecord": PresignPostRecord{},
 	}
 	for _, d := range modeDefs() {
 		typ, ok := types[d.out.name]
@@ -46,9 +47,9 @@ func TestParquetOutputIsTheGenericWriters(t *testing.T) {
 		}
 	}
 	t.Run("presign", func(t *testing.T) {
-		recs := []testRecord{{ID: "a", Method: "GET", URL: []byte("https://h/k?x"), ExpiresAt: exp}, {ID: "", Method: "PUT", URL: []byte("u"), ExpiresAt: exp.Add(time.Hour)}}
-		check(t, Presign, recs, genericParquet(t, []PresignRecord{
-			{"a", "GET", "https://h/k?x", "2026-11-23T13:00:00Z"}, {"", "PUT", "u", "2026-11-23T14:00:00Z"}}))
+		recs := []testRecord{{ID: "a", Method: "GET", URL: []byte("https://h/k?x"), ExpiresAt: exp}, {ID: "", Method: "PUT", URL: []byte("u"), ExpiresAt: exp.Add(time.Hour), Headers: hs[:1]}}
+		check(t, Presign, recs, genericParquet(t, []S3PresignRecord{
+			{"a", "GET", "https://h/k?x", "2026-11-23T13:00:00Z", map[string]string{}}, {"", "PUT", "u", "2026-11-23T14:00:00Z", map[string]string{"X-Amz-Date": "20261123T120000Z"}}}))
 	})
 	t.Run("sign", func(t *testing.T) {
 		recs := []testRecord{{ID: "a", Method: "GET", URL: []byte("https://h/k"), Headers: hs}, {ID: "b", Method: "PUT", URL: []byte("u")}, {ID: "c", Headers: hs[:1]}}

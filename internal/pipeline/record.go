@@ -15,9 +15,14 @@ type Column struct {
 	Kind ColumnKind
 	// CSV, for a HeadersColumn, are the header names that become CSV
 	// columns, in order (the CSV header has them in lower case; a record
-	// without one leaves its cell empty). NDJSON and Parquet carry every
-	// header of the record.
+	// without one leaves its cell empty). Without any, CSV has one column
+	// of the column's name holding the record's headers as a JSON object,
+	// in order. NDJSON and Parquet carry every header of the record.
 	CSV []string
+	// OmitEmpty, for a HeadersColumn, leaves the column out of an NDJSON
+	// record that has no headers (CSV leaves its cells empty; Parquet
+	// writes an empty map).
+	OmitEmpty bool
 }
 
 // ColumnKind is the type of a column's values.

@@ -16,7 +16,7 @@ func sigV2Modes() []modeDef {
 		{mode: Presign, scheme: SchemeSigV2, about: "S3 legacy SigV2 query auth: AWSAccessKeyId, Expires in epoch seconds, Signature",
 			validate: (*Config).validateCredentials,
 			newRow:   func(w *worker) rowFunc { return (&sigV2Presigner{w: w}).presign },
-			fields:   presignFields(), refuses: presignRefuses(), out: presignTable()},
+			fields:   presignFields(), refuses: presignRefuses(), out: s3PresignTable()},
 	}
 }
 
@@ -108,7 +108,8 @@ func (st *sigV2Presigner) presign(r *Row, b *Batch) error {
 	if err != nil {
 		return fieldErr(FieldURL, err)
 	}
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), timeValue(w.t.Add(time.Duration(expires)*time.Second)))
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url),
+		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(r.Headers))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {
 		b.clamped++

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"strconv"
 	"time"
@@ -18,7 +19,8 @@ func sigV4Modes() []modeDef {
 	return []modeDef{
 		{mode: Presign, scheme: SchemeSigV4, about: "AWS SigV4 query auth: X-Amz-Algorithm, X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-Signature",
 			validate: (*Config).validateSigV4, newRow: func(w *worker) rowFunc { return withMRAP(w, w.presign, Presign) },
-			fields: append(presignFields(), FieldRegionSet), refuses: presignRefuses(), out: presignTable()},
+			fields:  append(presignFields(), FieldRegionSet, FieldBodyFile, FieldChecksumSHA256, FieldContentMD5),
+			refuses: []string{FieldContentSHA256, FieldBody}, out: s3PresignTable()},
 		{mode: Sign, scheme: SchemeSigV4, about: "AWS SigV4 headers: Authorization, X-Amz-Date, x-amz-content-sha256, X-Amz-Security-Token",
 			validate: (*Config).validateSigV4, newRow: func(w *worker) rowFunc { return withMRAP(w, w.sign, Sign) },
 			fields: []string{FieldID, FieldMethod, FieldURL, FieldBucket, FieldKey, FieldRegion, FieldService,
@@ -34,6 +36,40 @@ func presignFields() []string {
 		FieldExpires, FieldHeaders, FieldQuery, FieldPayload}
 }
 
+// The fields that bind a presigned PUT to one body (see checksumHeaders).
+const (
+	// FieldChecksumSHA256 is "checksum_sha256": the base64 SHA-256 of the
+	// body, signed as x-amz-checksum-sha256.
+	FieldChecksumSHA256 = "checksum_sha256"
+	// FieldContentMD5 is "content_md5": the base64 MD5 of the body, signed
+	// as Content-MD5.
+	FieldContentMD5 = "content_md5"
+)
+
+// s3PresignTable is presign's output under the S3 schemes (sigv4, sigv2,
+// sigv4a): presignTable's columns and the headers the client must send,
+// those the row signed (its own, and the checksum headers of a
+// checksum-bound PUT). NDJSON leaves headers out of a row that signed none;
+// CSV has columns for the usual ones.
+func s3PresignTable() table {
+	t := presignTable()
+	t.name = "S3PresignRecord"
+	t.columns = append(t.columns, Column{Name: "headers", Kind: HeadersColumn, OmitEmpty: true,
+		CSV: []string{"Content-Type", "Content-MD5", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm"}})
+	return t
+}
+
+// S3PresignRecord is the Parquet schema of presign output under sigv4,
+// sigv2 and sigv4a: PresignRecord's columns and the headers the client must
+// send (an empty map when none), sorted by name.
+type S3PresignRecord struct {
+	ID        string            `parquet:"id"`
+	Method    string            `parquet:"method"`
+	URL       string            `parquet:"url"`
+	ExpiresAt string            `parquet:"expires_at"` // RFC 3339, UTC
+	Headers   map[string]string `parquet:"headers"`
+}
+
 // presignRefuses are the body fields: presigned URLs carry
 // UNSIGNED-PAYLOAD (checkPresignPayload).
 func presignRefuses() []string { return []string{FieldContentSHA256, FieldBodyFile, FieldBody} }
@@ -46,7 +82,11 @@ func (w *worker) presign(r *Row, b *Batch) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPresignPayload(r); err != nil {
+	if err := checkPresignNoBody(r); err != nil {
+		return err
+	}
+	send, err := w.checksumHeaders(r, method)
+	if err != nil {
 		return err
 	}
 	expires, clamped, err := w.expiresFor(r)
@@ -57,7 +97,7 @@ func (w *worker) presign(r *Row, b *Batch) error {
 	var p sigv4.S3Presign
 	var req sigv4.Request
 	var scheme string
-	generic := len(r.Headers) > 0 || service != "s3"
+	generic := len(send) > 0 || service != "s3"
 	var s *sigv4.Signer
 	if r.URL != "" {
 		u, region, err := w.urlTarget(r)
@@ -69,7 +109,7 @@ func (w *worker) presign(r *Row, b *Batch) error {
 		}
 		if generic {
 			scheme = u.Scheme
-			req = sigv4.Request{Method: method, Host: u.Host, Path: u.Path, Query: w.joinQuery(u.RawQuery, r.Query), Headers: r.Headers}
+			req = sigv4.Request{Method: method, Host: u.Host, Path: u.Path, Query: w.joinQuery(u.RawQuery, r.Query), Headers: send}
 		} else {
 			key, err := sigcore.URIUnescape(u.Path)
 			if err != nil {
@@ -97,7 +137,7 @@ func (w *worker) presign(r *Row, b *Batch) error {
 				return err
 			}
 			scheme = a.Scheme
-			req = sigv4.Request{Method: method, Host: a.Host, Path: w.s3Path(a.Bucket, r.Key), Query: w.joinQuery("", r.Query), Headers: r.Headers}
+			req = sigv4.Request{Method: method, Host: a.Host, Path: w.s3Path(a.Bucket, r.Key), Query: w.joinQuery("", r.Query), Headers: send}
 		} else {
 			p = sigv4.S3Presign{Method: method, Scheme: a.Scheme, Host: a.Host, Bucket: a.Bucket, Key: r.Key, Query: r.Query, Expires: expires}
 		}
@@ -114,7 +154,8 @@ func (w *worker) presign(r *Row, b *Batch) error {
 			return err
 		}
 	}
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), timeValue(w.t.Add(time.Duration(expires)*time.Second)))
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url),
+		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(send))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {
 		b.clamped++
@@ -122,16 +163,98 @@ func (w *worker) presign(r *Row, b *Batch) error {
 	return nil
 }
 
+// checksumHeaders returns the headers a presigned SigV4 URL for r signs,
+// which the client must send: the row's own, then, for a PUT bound to one
+// body, x-amz-checksum-sha256 (the base64 SHA-256 of body_file, or
+// checksum_sha256; both given, they must agree) with
+// x-amz-sdk-checksum-algorithm SHA256, and Content-MD5 (content_md5). S3
+// then refuses any other body under the URL.
+func (w *worker) checksumHeaders(r *Row, method string) ([]sigv4.Header, error) {
+	if w.own == nil {
+		w.own = newFieldSet()
+	}
+	sha, md5 := w.own.ownField(r, FieldChecksumSHA256), w.own.ownField(r, FieldContentMD5)
+	if sha == "" && md5 == "" && r.BodyFile == "" {
+		return r.Headers, nil
+	}
+	field := FieldChecksumSHA256
+	switch {
+	case r.BodyFile != "":
+		field = FieldBodyFile
+	case sha == "":
+		field = FieldContentMD5
+	}
+	if method != "PUT" {
+		return nil, fieldErr(field, detail(ErrConflict, "a checksum binds the body of a PUT, not a "+method))
+	}
+	for _, h := range r.Headers {
+		for _, n := range [...]string{"x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm", "x-amz-checksum-algorithm", "Content-MD5"} {
+			if sigcore.EqualFoldASCII(h.Name, n) {
+				return nil, fieldErr(FieldHeaders, detail(ErrConflict, h.Name+" comes from body_file, checksum_sha256 or content_md5"))
+			}
+		}
+	}
+	w.send = append(w.send[:0], r.Headers...)
+	if sha != "" {
+		var sum [sha256Size + 1]byte // 44 base64 characters decode to at most 33 bytes
+		if len(sha) != 44 {
+			return nil, fieldErr(FieldChecksumSHA256, detail(sigerr.ErrInvalidValue, "want the base64 of a SHA-256 (44 characters)"))
+		}
+		if n, err := base64.StdEncoding.Decode(sum[:], []byte(sha)); err != nil || n != sha256Size {
+			return nil, fieldErr(FieldChecksumSHA256, detail(sigerr.ErrInvalidValue, "want the base64 of a SHA-256 (44 characters)"))
+		}
+	}
+	if r.BodyFile != "" {
+		if w.hashBuf == nil {
+			w.hashBuf = make([]byte, hashBufSize)
+		}
+		sum, _, err := hashFile(w.context(), r.BodyFile, w.hashBuf)
+		if err != nil {
+			return nil, fieldErr(FieldBodyFile, err)
+		}
+		got := base64.StdEncoding.EncodeToString(sum[:])
+		if sha != "" && sha != got {
+			return nil, fieldErr(FieldChecksumSHA256, detail(sigerr.ErrInvalidValue, "does not match the SHA-256 of body_file ("+got+")"))
+		}
+		sha = got
+	}
+	if sha != "" {
+		w.send = append(w.send, sigv4.Header{Name: "x-amz-checksum-sha256", Value: sha},
+			sigv4.Header{Name: "x-amz-sdk-checksum-algorithm", Value: "SHA256"})
+	}
+	if md5 != "" {
+		var sum [16 + 2]byte // 24 base64 characters decode to at most 18 bytes
+		if len(md5) != 24 {
+			return nil, fieldErr(FieldContentMD5, detail(sigerr.ErrInvalidValue, "want the base64 of an MD5 (24 characters)"))
+		}
+		if n, err := base64.StdEncoding.Decode(sum[:], []byte(md5)); err != nil || n != 16 {
+			return nil, fieldErr(FieldContentMD5, detail(sigerr.ErrInvalidValue, "want the base64 of an MD5 (24 characters)"))
+		}
+		w.send = append(w.send, sigv4.Header{Name: "Content-MD5", Value: md5})
+	}
+	return w.send, nil
+}
+
+// sha256Size is the length of a SHA-256 digest.
+const sha256Size = 32
+
 // checkPresignPayload refuses body fields in a presign row: presigned URLs
 // carry UNSIGNED-PAYLOAD.
 func checkPresignPayload(r *Row) error {
+	if r.BodyFile != "" {
+		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
+	}
+	return checkPresignNoBody(r)
+}
+
+// checkPresignNoBody is checkPresignPayload but for body_file, which a
+// SigV4 presign turns into a checksum (checksumHeaders).
+func checkPresignNoBody(r *Row) error {
 	switch {
 	case r.Payload != "" && r.Payload != "unsigned":
 		return fieldErr(FieldPayload, detail(sigerr.ErrInvalidValue, "presigned URLs carry UNSIGNED-PAYLOAD; use sign for "+strconv.Quote(r.Payload)))
 	case r.ContentSHA256 != "":
 		return fieldErr(FieldContentSHA256, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body hash"))
-	case r.BodyFile != "":
-		return fieldErr(FieldBodyFile, detail(ErrConflict, "presigned URLs carry UNSIGNED-PAYLOAD; use sign to sign a body"))
 	case r.Body != "":
 		return fieldErr(FieldBody, detail(ErrConflict, "an inline body is for sign --scheme azure-hmac"))
 	}

@@ -40,7 +40,7 @@ func sigV4aModes() []modeDef {
 		{mode: Presign, scheme: SchemeSigV4a, about: "AWS SigV4a (ECDSA P-256) query auth: X-Amz-Algorithm=AWS4-ECDSA-P256-SHA256, X-Amz-Region-Set, for S3 Multi-Region Access Points",
 			validate: (*Config).validateSigV4a,
 			newRow:   func(w *worker) rowFunc { return newSigV4aRows(w).presign },
-			fields:   append(presignFields(), FieldRegionSet), refuses: presignRefuses(), out: presignTable()},
+			fields:   append(presignFields(), FieldRegionSet), refuses: presignRefuses(), out: s3PresignTable()},
 		{mode: Sign, scheme: SchemeSigV4a, about: "AWS SigV4a headers: Authorization, X-Amz-Date, X-Amz-Region-Set, x-amz-content-sha256, X-Amz-Security-Token",
 			validate: (*Config).validateSigV4a,
 			newRow:   func(w *worker) rowFunc { return newSigV4aRows(w).sign },
@@ -110,6 +110,13 @@ func withMRAP(w *worker, v4 func(*Row, *Batch) error, m Mode) rowFunc {
 		}
 		if m == Sign {
 			return a.sign(r, b)
+		}
+		// Checksum-bound URLs are SigV4's (checksumHeaders): refused here
+		// rather than signed without the checksum.
+		for _, f := range [...]string{FieldChecksumSHA256, FieldContentMD5} {
+			if a.fields.ownField(r, f) != "" {
+				return fieldErr(f, detail(ErrConflict, "checksum-bound URLs are SigV4 only, and a Multi-Region Access Point needs SigV4a"))
+			}
 		}
 		return a.presign(r, b)
 	}
@@ -280,7 +287,8 @@ func (st *sigV4aRows) presign(r *Row, b *Batch) error {
 			return err
 		}
 	}
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url), timeValue(w.t.Add(time.Duration(expires)*time.Second)))
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url),
+		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(r.Headers))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {
 		b.clamped++

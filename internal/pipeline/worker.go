@@ -35,6 +35,8 @@ type worker struct {
 	query   []byte
 	pairs   []sigv4.QueryParam
 	hashBuf []byte
+	send    []sigv4.Header // the headers a presigned URL signs (checksumHeaders)
+	own     *fieldSet      // for the modes' own fields, made on first use
 	rec     Record
 
 	row rowFunc // the mode's (modeDef.newRow)

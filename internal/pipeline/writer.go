@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
+	"github.com/batchsign/batchsign/sigv4"
 )
 
 // Writer encodes signed rows and writes them in manifest order. Encoding is
@@ -63,8 +64,9 @@ type ndjsonWriter struct {
 // ndjsonColumn is a column's kind and its key with what comes before it:
 // `{"id":`, `,"url":`.
 type ndjsonColumn struct {
-	key  string
-	kind ColumnKind
+	key       string
+	kind      ColumnKind
+	omitEmpty bool
 }
 
 func newNDJSONWriter(w io.Writer, cols []Column) *ndjsonWriter {
@@ -74,7 +76,7 @@ func newNDJSONWriter(w io.Writer, cols []Column) *ndjsonWriter {
 		if i == 0 {
 			sep = '{'
 		}
-		n.cols[i] = ndjsonColumn{string(append(appendJSONString([]byte{sep}, c.Name), ':')), c.Kind}
+		n.cols[i] = ndjsonColumn{string(append(appendJSONString([]byte{sep}, c.Name), ':')), c.Kind, c.OmitEmpty}
 	}
 	return n
 }
@@ -83,8 +85,11 @@ func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 	rec := *r
 	_ = rec[len(n.cols)-1] // one bounds check for the loop
 	for i, c := range n.cols {
-		dst = append(dst, c.key...)
 		v := &rec[i]
+		if c.omitEmpty && len(v.hdrs) == 0 && i > 0 {
+			continue
+		}
+		dst = append(dst, c.key...)
 		switch c.kind {
 		case StringColumn:
 			if v.raw != nil {
@@ -99,19 +104,24 @@ func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 			dst = appendRFC3339Unix(dst, v.num)
 			dst = append(dst, '"')
 		case HeadersColumn:
-			dst = append(dst, '{')
-			for j, h := range v.hdrs {
-				if j > 0 {
-					dst = append(dst, ',')
-				}
-				dst = appendJSONString(dst, h.Name)
-				dst = append(dst, ':')
-				dst = appendJSONString(dst, h.Value)
-			}
-			dst = append(dst, '}')
+			dst = appendJSONObject(dst, v.hdrs)
 		}
 	}
 	return append(dst, "}\n"...)
+}
+
+// appendJSONObject appends hs as one JSON object, members in hs's order.
+func appendJSONObject(dst []byte, hs []sigv4.Header) []byte {
+	dst = append(dst, '{')
+	for j, h := range hs {
+		if j > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, h.Name)
+		dst = append(dst, ':')
+		dst = appendJSONString(dst, h.Value)
+	}
+	return append(dst, '}')
 }
 
 func (n *ndjsonWriter) Write(p []byte) error { _, err := n.w.Write(p); return err }
@@ -269,7 +279,7 @@ func (c *csvWriter) header() error {
 		if i > 0 {
 			h.WriteByte(',')
 		}
-		if col.Kind == HeadersColumn {
+		if col.Kind == HeadersColumn && col.CSV != nil {
 			h.WriteString(strings.ToLower(strings.Join(col.CSV, ",")))
 		} else {
 			h.WriteString(col.Name)
@@ -299,6 +309,10 @@ func (c *csvWriter) AppendRecord(dst []byte, r *Record) []byte {
 		case TimeColumn:
 			dst = appendRFC3339Unix(dst, v.num)
 		case HeadersColumn:
+			if c.cols[i].CSV == nil {
+				dst = appendCSVField(dst, string(appendJSONObject(nil, v.hdrs)))
+				break
+			}
 			for j, name := range c.cols[i].CSV {
 				if j > 0 {
 					dst = append(dst, ',')

@@ -52,7 +52,7 @@ type MacRecord struct {
 func (r *testRecord) values(m Mode) Record {
 	switch m {
 	case Presign:
-		return Record{stringValue(r.ID), stringValue(r.Method), bytesValue(r.URL), timeValue(r.ExpiresAt)}
+		return Record{stringValue(r.ID), stringValue(r.Method), bytesValue(r.URL), timeValue(r.ExpiresAt), headersValue(r.Headers)}
 	case Sign:
 		return Record{stringValue(r.ID), stringValue(r.Method), bytesValue(r.URL), headersValue(r.Headers)}
 	case Verify:
@@ -139,11 +139,11 @@ func TestCSVOutputReadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(rows[0], []string{"id", "method", "url", "expires_at"}) || len(rows) != 1+len(testRecords) {
+	if !reflect.DeepEqual(rows[0], []string{"id", "method", "url", "expires_at", "content-type", "content-md5", "x-amz-checksum-sha256", "x-amz-sdk-checksum-algorithm"}) || len(rows) != 1+len(testRecords) {
 		t.Fatalf("rows = %q", rows)
 	}
 	for i, r := range testRecords {
-		want := []string{r.ID, r.Method, string(r.URL), r.ExpiresAt.Format(time.RFC3339)}
+		want := []string{r.ID, r.Method, string(r.URL), r.ExpiresAt.Format(time.RFC3339), "", "", "", ""}
 		if !reflect.DeepEqual(rows[i+1], want) {
 			t.Errorf("row %d = %q, want %q", i, rows[i+1], want)
 		}
@@ -164,7 +164,7 @@ func TestCSVOutputReadsBack(t *testing.T) {
 }
 
 func TestCSVOfEmptyRunHasHeader(t *testing.T) {
-	if got := string(encodeAll(t, FormatCSV, Presign, nil)); got != "id,method,url,expires_at\r\n" {
+	if got := string(encodeAll(t, FormatCSV, Presign, nil)); got != "id,method,url,expires_at,content-type,content-md5,x-amz-checksum-sha256,x-amz-sdk-checksum-algorithm\r\n" {
 		t.Errorf("got %q", got)
 	}
 }
