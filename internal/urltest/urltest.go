@@ -4,7 +4,12 @@
 // batchsign signs or verifies may carry. It is imported by tests only.
 package urltest
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"github.com/batchsign/batchsign/internal/sigcore"
+)
 
 // Part names the part of absolute URL u that byte i is in: "scheme" (up to
 // and including "://"), "authority", "path" or "query" (from the '?').
@@ -66,4 +71,20 @@ func sameLetterOtherCase(a, b byte) bool {
 
 func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c|0x20 && c|0x20 <= 'f'
+}
+
+// SameParams reports whether two URLs differ only in how their query
+// spells the same parameters: "k=" and "k" are one empty-valued parameter,
+// and an empty part ("&&") is none, for S3 and Cloud Storage as for every
+// server that reads a query as key=value pairs. It is the same request, so
+// the same signature, and a verifier may accept both.
+func SameParams(a, b string) bool {
+	ua, err1 := sigcore.SplitURL(a)
+	ub, err2 := sigcore.SplitURL(b)
+	if err1 != nil || err2 != nil || ua.Scheme != ub.Scheme || ua.Host != ub.Host || ua.Path != ub.Path {
+		return false
+	}
+	pa, err1 := sigcore.AppendQueryParams(nil, ua.RawQuery)
+	pb, err2 := sigcore.AppendQueryParams(nil, ub.RawQuery)
+	return err1 == nil && err2 == nil && slices.Equal(pa, pb)
 }

@@ -50,3 +50,17 @@ func TestNeverInURL(t *testing.T) {
 		}
 	}
 }
+
+func TestSameParams(t *testing.T) {
+	const u = "https://h/p?0=&a=b"
+	for bad, want := range map[string]bool{
+		"https://h/p?0&&a=b":   true,  // '=' to '&': "0" and an empty part
+		"https://h/p?0=&a=c":   false, // another value
+		"https://h/q?0=&a=b":   false, // another path
+		"https://h/p?0=&a%3Db": false, // another parameter
+	} {
+		if got := SameParams(u, bad); got != want {
+			t.Errorf("SameParams(%q, %q) = %v", u, bad, got)
+		}
+	}
+}
