@@ -3,9 +3,6 @@ package azuresas
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -165,36 +162,7 @@ func TestMatchesAzureStorageBlobClient(t *testing.T) {
 // by skipping. Install with testdata/azure-sas-node/install.sh (npm ci of the
 // pinned lock file; a second run is a no-op).
 func TestMatchesAzureStorageBlobClientLive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: not starting node")
-	}
-	const install = "testdata/azure-sas-node/install.sh"
-	missing := func(why string) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s (CI is set, so this fails rather than skips); install with: %s", why, install)
-		}
-		t.Skipf("%s; install with: %s", why, install)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("no node in PATH")
-	}
-	modules := os.Getenv("BATCHSIGN_AZURE_SAS_NODE_MODULES")
-	if modules == "" {
-		modules = filepath.Join(vectors.Dir(), "..", ".cache", "azure-sas-node", "node_modules")
-	}
-	if _, err := os.Stat(filepath.Join(modules, "@azure", "storage-blob", "package.json")); err != nil {
-		missing("no @azure/storage-blob in " + modules)
-	}
-	cmd := exec.Command(node, vectors.Path("azure-sas-node/sign.cjs"), vectors.Path("azure-sas-node/cases.json"))
-	cmd.Env = append(os.Environ(), "AZURE_SAS_NODE_MODULES="+modules)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("sign.cjs: %v\n%s", err, stderr.Bytes())
-	}
+	out := vectors.NodeClient{Dir: "azure-sas-node", Cache: "azure-sas-node", Package: "@azure/storage-blob", ModulesEnv: "AZURE_SAS_NODE_MODULES"}.Run(t)
 	if want := vectors.Read(t, "azure-sas-node/vectors.json"); !bytes.Equal(out, want) {
 		t.Errorf("sign.cjs no longer writes vectors.json (%d bytes, recorded %d): reinstall the pinned client, or regenerate (SOURCE.md)", len(out), len(want))
 	}

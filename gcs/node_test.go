@@ -1,11 +1,7 @@
 package gcs
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -141,36 +137,7 @@ func TestHMACMatchesGoogleNodeClient(t *testing.T) {
 // skipping. Install with testdata/gcs-hmac-node/install.sh (npm ci of the
 // pinned lock file, about 10 s; a second run is a no-op).
 func TestHMACMatchesGoogleNodeClientLive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short: not starting node")
-	}
-	const install = "testdata/gcs-hmac-node/install.sh"
-	missing := func(why string) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s (CI is set, so this fails rather than skips); install with: %s", why, install)
-		}
-		t.Skipf("%s; install with: %s", why, install)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		missing("no node in PATH")
-	}
-	modules := os.Getenv("BATCHSIGN_GCS_NODE_MODULES")
-	if modules == "" {
-		modules = filepath.Join(vectors.Dir(), "..", ".cache", "gcs-node", "node_modules")
-	}
-	if _, err := os.Stat(filepath.Join(modules, "@google-cloud", "storage", "package.json")); err != nil {
-		missing("no @google-cloud/storage in " + modules)
-	}
-	cmd := exec.Command(node, vectors.Path("gcs-hmac-node/sign.cjs"), vectors.Path("gcs-hmac-node/cases.json"))
-	cmd.Env = append(os.Environ(), "GCS_NODE_MODULES="+modules)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("sign.cjs: %v\n%s", err, stderr.Bytes())
-	}
+	out := vectors.NodeClient{Dir: "gcs-hmac-node", Cache: "gcs-node", Package: "@google-cloud/storage", ModulesEnv: "GCS_NODE_MODULES"}.Run(t)
 	var live, recorded nodeFile
 	if err := json.Unmarshal(out, &live); err != nil {
 		t.Fatal(err)

@@ -1,29 +1,6 @@
 #!/usr/bin/env bash
-# Installs Microsoft's Azure Storage Blob client for JavaScript (@azure/storage-blob), pinned by this folder's package-lock.json, into .cache/azure-sas-node
-# (git-ignored) at the repository root, where the tests look for it.
-# Idempotent: keyed by the lock file's hash, a second run costs one sha256sum.
-# Quiet unless it installs something or fails; any failure exits non-zero.
+# Installs Microsoft's Azure Storage Blob client for JavaScript, where azuresas's live tests look for it.
+# Pinned by this folder's package-lock.json; installed into .cache/azure-sas-node (git-ignored)
+# by scripts/npm-ci-pinned.sh, idempotently.
 set -euo pipefail
-cd "$(dirname "$0")/../.."
-src=testdata/azure-sas-node
-dst=.cache/azure-sas-node
-log() { printf '%s: %s\n' "$(basename "$dst")" "$*" >&2; }
-stamp=$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$dst/.installed" 2>/dev/null || true)" = "$stamp" ] &&
-	[ -f "$dst/node_modules/@azure/storage-blob/package.json" ]; then
-	exit 0
-fi
-command -v node >/dev/null || { log "FAILED: node is not installed"; exit 1; }
-command -v npm >/dev/null || { log "FAILED: npm is not installed"; exit 1; }
-log "npm ci @azure/storage-blob into $dst"
-start=$SECONDS
-rm -rf "$dst"
-mkdir -p "$dst"
-cp "$src/package.json" "$src/package-lock.json" "$dst/"
-if ! out=$(cd "$dst" && npm ci --no-audit --no-fund --loglevel=error 2>&1); then
-	printf '%s\n' "$out" >&2
-	log "FAILED: npm ci in $dst"
-	exit 1
-fi
-printf '%s\n' "$stamp" >"$dst/.installed"
-log "installed into $dst in $((SECONDS - start)) s"
+exec "$(dirname "$0")/../../scripts/npm-ci-pinned.sh" testdata/azure-sas-node .cache/azure-sas-node @azure/storage-blob
