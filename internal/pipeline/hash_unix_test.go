@@ -110,7 +110,9 @@ func TestBodyFileHashStopsOnCancel(t *testing.T) {
 	time.AfterFunc(200*time.Millisecond, cancel)
 	start := time.Now()
 	res := signBodyFiles(t, ctx, 20*time.Second, path)
-	if el := time.Since(start); el > 1200*time.Millisecond {
+	// Hashing the 8 GiB takes far longer than this bound (which leaves
+	// room for a loaded machine under -race: 1.45 s was seen in CI).
+	if el := time.Since(start); el > 5*time.Second {
 		t.Errorf("Run returned %v after the start, %v after the cancel", el, el-200*time.Millisecond)
 	}
 	if !errors.Is(res.err, context.Canceled) {
@@ -130,7 +132,7 @@ func TestHashStreamStopsOnCancel(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel)
 	start := time.Now()
 	_, n, err := hashStream(ctx, f, make([]byte, hashBufSize))
-	if el := time.Since(start); el > time.Second || !errors.Is(err, context.Canceled) || n >= 8<<30 {
-		t.Errorf("after %v: n %d err %v, want context.Canceled within a second", el, n, err)
+	if el := time.Since(start); el > 5*time.Second || !errors.Is(err, context.Canceled) || n >= 8<<30 {
+		t.Errorf("after %v: n %d err %v, want context.Canceled within 5 s, long before the 8 GiB are hashed", el, n, err)
 	}
 }
