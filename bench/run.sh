@@ -19,7 +19,7 @@ cd "$(dirname "$0")"
 count=${COUNT:-6}
 benchtime=${BENCHTIME:-1s}
 out=${OUT:-results}
-peers='^(BenchmarkPresign|BenchmarkSignHeaders|BenchmarkBlockFloor|BenchmarkPresignFloor)$'
+peers='^(BenchmarkPresign|BenchmarkSignHeaders|BenchmarkBlockFloor|BenchmarkPresignFloor|BenchmarkPresignSigV4a|BenchmarkPresignChecksumPUT|BenchmarkPostPolicy|BenchmarkGCSPresign|BenchmarkCloudFrontCannedURL)$'
 parallel='^BenchmarkPresignParallel$'
 
 # run_benchstat runs benchstat from PATH (or $BENCHSTAT), else a go run of it.
@@ -80,6 +80,14 @@ echo
 echo "## Peers side by side: benchstat -col /impl (medians ± 95% CI, vs batchsign)"
 echo
 run_benchstat -filter '.name:(Presign OR SignHeaders)' -col /impl "${files[0]}"
+echo
+echo "## The other schemes: checksum-bound PUT and CloudFront against aws-sdk-go-v2, SigV4a against SigV4, and batchsign alone"
+echo
+run_benchstat -filter '.name:(PresignChecksumPUT OR CloudFrontCannedURL)' -col /impl "${files[0]}"
+echo
+run_benchstat -filter '.name:PresignSigV4a' -col /scheme "${files[0]}"
+echo
+run_benchstat -filter '.name:(PostPolicy OR GCSPresign)' "${files[0]}"
 echo
 echo "## SHA-256 floor: one block (sha256block vs crypto/sha256), and the presign against its floor"
 echo
