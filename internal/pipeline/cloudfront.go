@@ -406,18 +406,5 @@ func (cv *cloudFrontVerifier) verify(r *Row, b *Batch) error {
 		}
 	}
 	err := cv.v.Verify(&req)
-	reason := sigerr.ReasonOf(err)
-	if err != nil && reason == 0 {
-		return fieldErr(FieldURL, err)
-	}
-	code := ""
-	if err == nil {
-		b.valid++
-	} else {
-		code = reason.Code()
-		b.invalid[min(int(reason), reasonSlots-1)]++
-	}
-	w.rec = append(w.rec[:0], stringValue(r.ID), boolValue(err == nil), stringValue(code), stringValue(string(SchemeCloudFront)))
-	b.out = w.enc.AppendRecord(b.out, &w.rec)
-	return nil
+	return w.appendVerdict(r, b, SchemeCloudFront, err)
 }

@@ -213,6 +213,14 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 	default:
 		err = v.v4.Request(method, r.URL, r.Headers, "")
 	}
+	return w.appendVerdict(r, b, scheme, err)
+}
+
+// appendVerdict writes the verify output row of r judged under scheme:
+// valid when err is nil, else invalid with err's reason, counted in b. An
+// error without a verification reason could not judge the row: it is
+// returned, naming the url, and the row becomes a reject.
+func (w *worker) appendVerdict(r *Row, b *Batch, scheme Scheme, err error) error {
 	reason := sigerr.ReasonOf(err)
 	if err != nil && reason == 0 {
 		return fieldErr(FieldURL, err)
