@@ -4,8 +4,8 @@ import (
 	"encoding/base64"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
+	"github.com/batchsign/batchsign/internal/postpolicy"
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
 )
@@ -44,35 +44,21 @@ type PostPolicy struct {
 	Conditions []PostCondition
 }
 
-// PostField is one form field.
-type PostField struct {
-	Name, Value string
-}
+// PostField is one form field, a name and its value.
+type PostField = postpolicy.Field
 
 // PostCondition is one condition of a policy document beyond a field's
 // exact match. Make one with StartsWith or ContentLengthRange.
-type PostCondition struct {
-	op       string // "starts-with" or "content-length-range"
-	field    string // "$acl", with the dollar
-	prefix   string
-	min, max int64
-}
+type PostCondition = postpolicy.Condition
 
 // StartsWith is ["starts-with", "$field", prefix]: the form's field must
 // begin with prefix ("" allows any value). field may be given with or
 // without its leading '$'.
-func StartsWith(field, prefix string) PostCondition {
-	if len(field) == 0 || field[0] != '$' {
-		field = "$" + field
-	}
-	return PostCondition{op: "starts-with", field: field, prefix: prefix}
-}
+func StartsWith(field, prefix string) PostCondition { return postpolicy.StartsWith(field, prefix) }
 
 // ContentLengthRange is ["content-length-range", min, max]: the uploaded
 // file's size in bytes must be within [min, max].
-func ContentLengthRange(min, max int64) PostCondition {
-	return PostCondition{op: "content-length-range", min: min, max: max}
-}
+func ContentLengthRange(min, max int64) PostCondition { return postpolicy.ContentLengthRange(min, max) }
 
 // PostForm is a signed POST policy: where the form goes and the fields it
 // must carry, in this order: key (unless the browser chooses it), the
@@ -83,15 +69,8 @@ type PostForm struct {
 	Fields []PostField
 }
 
-// reservedField reports names the signer sets in a form.
-func reservedField(name string) bool {
-	for _, r := range [...]string{"bucket", "key", "policy", "file", "x-goog-algorithm", "x-goog-credential", "x-goog-date", "x-goog-signature"} {
-		if sigcore.EqualFoldASCII(name, r) {
-			return true
-		}
-	}
-	return false
-}
+// reservedFields are the names the signer sets in a form.
+var reservedFields = []string{"bucket", "key", "policy", "file", "x-goog-algorithm", "x-goog-credential", "x-goog-date", "x-goog-signature"}
 
 // SignPostPolicy signs p: the policy document is
 // {"conditions":[...],"expiration":"2006-01-02T15:04:05Z"} with the
@@ -140,63 +119,24 @@ func (s *Signer) SignPostPolicy(p *PostPolicy) (*PostForm, error) {
 
 	doc := make([]byte, 0, 512)
 	doc = append(doc, `{"conditions":[`...)
-	keyLimited := p.Object != ""
-	for _, c := range p.Conditions {
-		switch c.op {
-		case "starts-with":
-			if !utf8.ValidString(c.field) || !utf8.ValidString(c.prefix) || len(c.field) < 2 {
-				return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue, "starts-with needs a UTF-8 field name and prefix"))
-			}
-			doc = append(doc, `["starts-with",`...)
-			doc = appendJSONString(doc, c.field)
-			doc = append(doc, ',')
-			doc = appendJSONString(doc, c.prefix)
-			keyLimited = keyLimited || sigcore.EqualFoldASCII(c.field, "$key")
-		case "content-length-range":
-			if c.min < 0 || c.max < c.min {
-				return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue,
-					"content-length-range ["+strconv.FormatInt(c.min, 10)+", "+strconv.FormatInt(c.max, 10)+"]"))
-			}
-			doc = append(doc, `["content-length-range",`...)
-			doc = strconv.AppendInt(doc, c.min, 10)
-			doc = append(doc, ',')
-			doc = strconv.AppendInt(doc, c.max, 10)
-		default:
-			return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue, "a PostCondition not made by StartsWith or ContentLengthRange"))
-		}
-		doc = append(doc, "],"...)
+	doc, keyLimited, err := postpolicy.AppendConditions(doc, appendJSONString, p.Conditions)
+	if err != nil {
+		return nil, err
 	}
-	if !keyLimited {
+	if p.Object == "" && !keyLimited {
 		return nil, sigcore.FieldErr("object", sigcore.WithDetail(sigerr.ErrMissingField, "give the object name or a StartsWith(\"key\", prefix) condition"))
 	}
-	for i, f := range p.Fields {
-		if f.Name == "" {
-			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrMissingField, "empty field name"))
-		}
-		if reservedField(f.Name) {
-			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(ErrReservedParam, f.Name))
-		}
-		if !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value) {
-			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidUTF8, "field "+strconv.Quote(f.Name)))
-		}
-		for _, g := range p.Fields[:i] {
-			if sigcore.EqualFoldASCII(g.Name, f.Name) {
-				return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidValue, "field "+strconv.Quote(f.Name)+" given twice"))
-			}
-		}
-		if sigcore.HasPrefixFoldASCII(f.Name, "x-ignore-") {
-			continue
-		}
-		doc = appendJSONPair(doc, f.Name, f.Value)
+	if doc, err = postpolicy.AppendFields(doc, appendJSONString, p.Fields, reservedFields, ErrReservedParam); err != nil {
+		return nil, err
 	}
 	credential := s.id + "/" + s.scope
-	doc = appendJSONPair(doc, "bucket", p.Bucket)
+	doc = postpolicy.AppendPair(doc, appendJSONString, "bucket", p.Bucket)
 	if p.Object != "" {
-		doc = appendJSONPair(doc, "key", p.Object)
+		doc = postpolicy.AppendPair(doc, appendJSONString, "key", p.Object)
 	}
-	doc = appendJSONPair(doc, "x-goog-date", s.date)
-	doc = appendJSONPair(doc, "x-goog-credential", credential)
-	doc = appendJSONPair(doc, "x-goog-algorithm", s.alg)
+	doc = postpolicy.AppendPair(doc, appendJSONString, "x-goog-date", s.date)
+	doc = postpolicy.AppendPair(doc, appendJSONString, "x-goog-credential", credential)
+	doc = postpolicy.AppendPair(doc, appendJSONString, "x-goog-algorithm", s.alg)
 	doc = doc[:len(doc)-1] // the last ','
 	doc = append(doc, `],"expiration":"`...)
 	doc = s.t.Add(time.Duration(p.Expires)*time.Second).AppendFormat(doc, "2006-01-02T15:04:05Z")
@@ -220,15 +160,6 @@ func (s *Signer) SignPostPolicy(p *PostPolicy) (*PostForm, error) {
 		PostField{"policy", policy},
 	)
 	return form, nil
-}
-
-// appendJSONPair appends {"name":"value"}, and a comma.
-func appendJSONPair(doc []byte, name, value string) []byte {
-	doc = append(doc, '{')
-	doc = appendJSONString(doc, name)
-	doc = append(doc, ':')
-	doc = appendJSONString(doc, value)
-	return append(doc, "},"...)
 }
 
 // appendJSONString appends s as a JSON string the way Google's clients

@@ -3,10 +3,9 @@ package sigv4
 import (
 	"encoding/base64"
 	"slices"
-	"strconv"
 	"time"
-	"unicode/utf8"
 
+	"github.com/batchsign/batchsign/internal/postpolicy"
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
 )
@@ -61,34 +60,20 @@ type PostPolicy struct {
 }
 
 // PostField is one form field, a name and its value.
-type PostField struct {
-	Name, Value string
-}
+type PostField = postpolicy.Field
 
 // PostCondition is a condition of a policy document beyond a field's exact
 // match. Make one with StartsWith or ContentLengthRange.
-type PostCondition struct {
-	op       string // "starts-with" or "content-length-range"
-	field    string // "$Content-Type", with the dollar
-	prefix   string
-	min, max int64
-}
+type PostCondition = postpolicy.Condition
 
 // StartsWith is ["starts-with", "$field", prefix]: the form's field must
 // begin with prefix ("" allows any value). field may be given with or
 // without its leading '$'. The browser sends the field itself.
-func StartsWith(field, prefix string) PostCondition {
-	if len(field) == 0 || field[0] != '$' {
-		field = "$" + field
-	}
-	return PostCondition{op: "starts-with", field: field, prefix: prefix}
-}
+func StartsWith(field, prefix string) PostCondition { return postpolicy.StartsWith(field, prefix) }
 
 // ContentLengthRange is ["content-length-range", min, max]: the uploaded
 // file must be min to max bytes long, both included.
-func ContentLengthRange(min, max int64) PostCondition {
-	return PostCondition{op: "content-length-range", min: min, max: max}
-}
+func ContentLengthRange(min, max int64) PostCondition { return postpolicy.ContentLengthRange(min, max) }
 
 // PostForm is a signed POST policy: where the form goes (URL) and the
 // fields it must carry, in this order: key, the caller's fields,
@@ -105,16 +90,9 @@ type PostForm struct {
 // and the SDKs write it.
 const postExpirationLayout = "2006-01-02T15:04:05.000Z"
 
-// reservedPostField reports the names the signer sets in a form.
-func reservedPostField(name string) bool {
-	for _, r := range [...]string{"bucket", "key", "policy", "file", "x-amz-algorithm", "x-amz-credential",
-		"x-amz-date", "x-amz-signature", "x-amz-security-token"} {
-		if sigcore.EqualFoldASCII(name, r) {
-			return true
-		}
-	}
-	return false
-}
+// reservedPostFields are the names the signer sets in a form.
+var reservedPostFields = []string{"bucket", "key", "policy", "file", "x-amz-algorithm", "x-amz-credential",
+	"x-amz-date", "x-amz-signature", "x-amz-security-token"}
 
 // SignPostPolicy signs p. The policy document is
 //
@@ -153,64 +131,31 @@ func (s *Signer) SignPostPolicy(p *PostPolicy) (*PostForm, error) {
 	doc = append(doc, `{"expiration":"`...)
 	doc = s.t.Add(time.Duration(p.Expires)*time.Second).AppendFormat(doc, postExpirationLayout)
 	doc = append(doc, `","conditions":[`...)
-	doc = appendPostPair(doc, "bucket", p.Bucket)
+	doc = postpolicy.AppendPair(doc, appendPolicyString, "bucket", p.Bucket)
 	keyLimited := true
 	switch {
 	case p.Key != "":
-		doc = appendPostPair(doc, "key", p.Key)
+		doc = postpolicy.AppendPair(doc, appendPolicyString, "key", p.Key)
 	case p.KeyPrefix != "":
-		doc = appendStartsWith(doc, "$key", p.KeyPrefix)
+		doc = postpolicy.AppendStartsWith(doc, appendPolicyString, "$key", p.KeyPrefix)
 	default:
 		keyLimited = false
 	}
-	for _, c := range p.Conditions {
-		switch c.op {
-		case "starts-with":
-			if len(c.field) < 2 || !utf8.ValidString(c.field) || !utf8.ValidString(c.prefix) {
-				return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue, "starts-with needs a UTF-8 field name and prefix"))
-			}
-			doc = appendStartsWith(doc, c.field, c.prefix)
-			keyLimited = keyLimited || sigcore.EqualFoldASCII(c.field, "$key")
-		case "content-length-range":
-			if c.min < 0 || c.max < c.min {
-				return nil, sigcore.FieldErr("content_length_range", sigcore.WithDetail(sigerr.ErrInvalidValue,
-					"["+strconv.FormatInt(c.min, 10)+", "+strconv.FormatInt(c.max, 10)+"]: want 0 <= min <= max"))
-			}
-			doc = append(doc, `["content-length-range",`...)
-			doc = strconv.AppendInt(doc, c.min, 10)
-			doc = append(doc, ',')
-			doc = strconv.AppendInt(doc, c.max, 10)
-			doc = append(doc, "],"...)
-		default:
-			return nil, sigcore.FieldErr("conditions", sigcore.WithDetail(sigerr.ErrInvalidValue, "a PostCondition not made by StartsWith or ContentLengthRange"))
-		}
+	doc, limited, err := postpolicy.AppendConditions(doc, appendPolicyString, p.Conditions)
+	if err != nil {
+		return nil, err
 	}
-	if !keyLimited {
+	if !keyLimited && !limited {
 		return nil, sigcore.FieldErr("key", sigcore.WithDetail(sigerr.ErrMissingField, "give key, key_prefix or a StartsWith(\"key\", prefix) condition"))
 	}
-	for i, f := range p.Fields {
-		switch {
-		case f.Name == "":
-			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrMissingField, "empty field name"))
-		case reservedPostField(f.Name):
-			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidValue, "field "+sigcore.QuoteForError(f.Name)+" is set by the signer"))
-		case !utf8.ValidString(f.Name) || !utf8.ValidString(f.Value):
-			return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidUTF8, "field "+sigcore.QuoteForError(f.Name)))
-		}
-		for _, g := range p.Fields[:i] {
-			if sigcore.EqualFoldASCII(g.Name, f.Name) {
-				return nil, sigcore.FieldErr("fields", sigcore.WithDetail(sigerr.ErrInvalidValue, "field "+sigcore.QuoteForError(f.Name)+" given twice"))
-			}
-		}
-		if !sigcore.HasPrefixFoldASCII(f.Name, "x-ignore-") {
-			doc = appendPostPair(doc, f.Name, f.Value)
-		}
+	if doc, err = postpolicy.AppendFields(doc, appendPolicyString, p.Fields, reservedPostFields, sigerr.ErrInvalidValue); err != nil {
+		return nil, err
 	}
-	doc = appendPostPair(doc, "x-amz-algorithm", Algorithm)
-	doc = appendPostPair(doc, "x-amz-credential", s.credential)
-	doc = appendPostPair(doc, "x-amz-date", s.amzDate)
+	doc = postpolicy.AppendPair(doc, appendPolicyString, "x-amz-algorithm", Algorithm)
+	doc = postpolicy.AppendPair(doc, appendPolicyString, "x-amz-credential", s.credential)
+	doc = postpolicy.AppendPair(doc, appendPolicyString, "x-amz-date", s.amzDate)
 	if s.creds.SessionToken != "" {
-		doc = appendPostPair(doc, "x-amz-security-token", s.creds.SessionToken)
+		doc = postpolicy.AppendPair(doc, appendPolicyString, "x-amz-security-token", s.creds.SessionToken)
 	}
 	doc = doc[:len(doc)-1] // the last ','
 	doc = append(doc, "]}"...)
@@ -219,21 +164,21 @@ func (s *Signer) SignPostPolicy(p *PostPolicy) (*PostForm, error) {
 	form := &PostForm{URL: p.URL, Fields: make([]PostField, 0, len(p.Fields)+8)}
 	switch {
 	case p.Key != "":
-		form.Fields = append(form.Fields, PostField{"key", p.Key})
+		form.Fields = append(form.Fields, PostField{Name: "key", Value: p.Key})
 	case p.KeyPrefix != "":
-		form.Fields = append(form.Fields, PostField{"key", p.KeyPrefix + "${filename}"})
+		form.Fields = append(form.Fields, PostField{Name: "key", Value: p.KeyPrefix + "${filename}"})
 	}
 	form.Fields = append(form.Fields, p.Fields...)
 	form.Fields = append(form.Fields,
-		PostField{"x-amz-algorithm", Algorithm},
-		PostField{"x-amz-credential", s.credential},
-		PostField{"x-amz-date", s.amzDate})
+		PostField{Name: "x-amz-algorithm", Value: Algorithm},
+		PostField{Name: "x-amz-credential", Value: s.credential},
+		PostField{Name: "x-amz-date", Value: s.amzDate})
 	if s.creds.SessionToken != "" {
-		form.Fields = append(form.Fields, PostField{"x-amz-security-token", s.creds.SessionToken})
+		form.Fields = append(form.Fields, PostField{Name: "x-amz-security-token", Value: s.creds.SessionToken})
 	}
 	form.Fields = append(form.Fields,
-		PostField{"policy", policy},
-		PostField{"x-amz-signature", string(s.AppendPostSignature(nil, policy))})
+		PostField{Name: "policy", Value: policy},
+		PostField{Name: "x-amz-signature", Value: string(s.AppendPostSignature(nil, policy))})
 	return form, nil
 }
 
@@ -249,24 +194,6 @@ func (s *Signer) AppendPostSignature(dst []byte, policy string) []byte {
 	dst = slices.Grow(dst, 64)[:n+64]
 	encodeHex(dst[n:], mac)
 	return dst
-}
-
-// appendPostPair appends {"name":"value"}, and a comma.
-func appendPostPair(doc []byte, name, value string) []byte {
-	doc = append(doc, '{')
-	doc = appendPolicyString(doc, name)
-	doc = append(doc, ':')
-	doc = appendPolicyString(doc, value)
-	return append(doc, "},"...)
-}
-
-// appendStartsWith appends ["starts-with","$field","prefix"], and a comma.
-func appendStartsWith(doc []byte, field, prefix string) []byte {
-	doc = append(doc, `["starts-with",`...)
-	doc = appendPolicyString(doc, field)
-	doc = append(doc, ',')
-	doc = appendPolicyString(doc, prefix)
-	return append(doc, "],"...)
 }
 
 // appendPolicyString appends s, valid UTF-8, as a JSON string: '"' and '\\'

@@ -38,7 +38,7 @@ func loadPostDoc(t *testing.T) postDoc {
 	d := postDoc{policy: block("policy-base64"), signature: block("signature")}
 	for _, line := range strings.Split(block("form"), "\n") {
 		name, value, _ := strings.Cut(line, "=")
-		d.form = append(d.form, PostField{name, value})
+		d.form = append(d.form, PostField{Name: name, Value: value})
 	}
 	return d
 }
@@ -77,10 +77,10 @@ func docPostPolicy() *PostPolicy {
 		KeyPrefix: "user/user1/",
 		Expires:   36 * 3600, // 2015-12-30T12:00:00Z
 		Fields: []PostField{
-			{"acl", "public-read"},
-			{"success_action_redirect", "http://sigv4examplebucket.s3.amazonaws.com/successful_upload.html"},
-			{"x-amz-meta-uuid", "14365123651274"},
-			{"x-amz-server-side-encryption", "AES256"},
+			{Name: "acl", Value: "public-read"},
+			{Name: "success_action_redirect", Value: "http://sigv4examplebucket.s3.amazonaws.com/successful_upload.html"},
+			{Name: "x-amz-meta-uuid", Value: "14365123651274"},
+			{Name: "x-amz-server-side-encryption", Value: "AES256"},
 		},
 		Conditions: []PostCondition{StartsWith("Content-Type", "image/"), StartsWith("$x-amz-meta-tag", "")},
 	}
@@ -241,9 +241,11 @@ func TestSignPostPolicyRejectsBadInput(t *testing.T) {
 		{"expiry 0", func(p *PostPolicy) { p.Expires = 0 }, "expires", ErrExpiresRange},
 		{"expiry 8 days", func(p *PostPolicy) { p.Expires = 8 * 86400 }, "expires", ErrExpiresRange},
 		{"bad url", func(p *PostPolicy) { p.URL = "ftp://x/" }, "url", nil},
-		{"reserved field", func(p *PostPolicy) { p.Fields = []PostField{{"X-Amz-Signature", "x"}} }, "fields", sigerr.ErrInvalidValue},
-		{"twice", func(p *PostPolicy) { p.Fields = []PostField{{"acl", "private"}, {"ACL", "public-read"}} }, "fields", sigerr.ErrInvalidValue},
-		{"empty name", func(p *PostPolicy) { p.Fields = []PostField{{"", "x"}} }, "fields", sigerr.ErrMissingField},
+		{"reserved field", func(p *PostPolicy) { p.Fields = []PostField{{Name: "X-Amz-Signature", Value: "x"}} }, "fields", sigerr.ErrInvalidValue},
+		{"twice", func(p *PostPolicy) {
+			p.Fields = []PostField{{Name: "acl", Value: "private"}, {Name: "ACL", Value: "public-read"}}
+		}, "fields", sigerr.ErrInvalidValue},
+		{"empty name", func(p *PostPolicy) { p.Fields = []PostField{{Name: "", Value: "x"}} }, "fields", sigerr.ErrMissingField},
 		{"bad range", func(p *PostPolicy) { p.Conditions = []PostCondition{ContentLengthRange(10, 1)} }, "content_length_range", sigerr.ErrInvalidValue},
 		{"zero condition", func(p *PostPolicy) { p.Conditions = []PostCondition{{}} }, "conditions", sigerr.ErrInvalidValue},
 	} {
@@ -273,7 +275,7 @@ func TestPostPolicyEscapesJSON(t *testing.T) {
 	}
 	key := "a\"b\\c\td\x00é/\u2028"
 	form, err := s.SignPostPolicy(&PostPolicy{URL: "https://b.s3.amazonaws.com/", Bucket: "b", Key: key, Expires: 60,
-		Fields: []PostField{{"x-amz-meta-q", `"}],"x":["`}}})
+		Fields: []PostField{{Name: "x-amz-meta-q", Value: `"}],"x":["`}}})
 	if err != nil {
 		t.Fatal(err)
 	}
