@@ -149,15 +149,15 @@ func (s *Signer) SignPostPolicy(p *PostPolicy) (*PostForm, error) {
 	}
 	form := &PostForm{URL: url, Fields: make([]PostField, 0, len(p.Fields)+6)}
 	if p.Object != "" {
-		form.Fields = append(form.Fields, PostField{"key", p.Object})
+		form.Fields = append(form.Fields, PostField{Name: "key", Value: p.Object})
 	}
 	form.Fields = append(form.Fields, p.Fields...)
 	form.Fields = append(form.Fields,
-		PostField{"x-goog-algorithm", s.alg},
-		PostField{"x-goog-credential", credential},
-		PostField{"x-goog-date", s.date},
-		PostField{"x-goog-signature", string(sig)},
-		PostField{"policy", policy},
+		PostField{Name: "x-goog-algorithm", Value: s.alg},
+		PostField{Name: "x-goog-credential", Value: credential},
+		PostField{Name: "x-goog-date", Value: s.date},
+		PostField{Name: "x-goog-signature", Value: string(sig)},
+		PostField{Name: "policy", Value: policy},
 	)
 	return form, nil
 }
