@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/internal/vectors"
 	"github.com/batchsign/batchsign/sigerr"
 )
@@ -107,8 +108,17 @@ func FuzzParseConnectionString(f *testing.F) {
 				names[v] = true
 			}
 		}
+		// A secret inside the name ("AccountName=!0000;AccountKey=0000")
+		// is quoted with it: look for secrets only outside the names.
+		msg := err.Error()
+		for name := range names {
+			if name != "" {
+				msg = strings.ReplaceAll(msg, sigcore.QuoteForError(name), "")
+				msg = strings.ReplaceAll(msg, name, "")
+			}
+		}
 		for part := range strings.SplitSeq(s, ";") {
-			if n, v, ok := strings.Cut(part, "="); ok && len(v) >= 12 && !strings.EqualFold(strings.TrimSpace(n), "AccountName") && !names[v] && strings.Contains(err.Error(), v) {
+			if n, v, ok := strings.Cut(part, "="); ok && len(v) >= 12 && !strings.EqualFold(strings.TrimSpace(n), "AccountName") && !names[v] && strings.Contains(msg, v) {
 				t.Fatalf("error quotes a value: %v", err)
 			}
 		}
