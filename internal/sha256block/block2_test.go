@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"time"
 )
 
 // prefixState is a chaining state after a prefix of whole blocks, with the
@@ -266,4 +268,52 @@ func BenchmarkSum2(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkBlock2Paired measures what BenchmarkBlock2 does in a form that
+// survives a busy machine: each iteration times a window of 100 two-call
+// (lanes=1) operations and then 100 Block2 calls on the same blocks, so both
+// see the same load, and the benchmark reports the median and fastest
+// windows' ns/block for each and their ratios (x2/x1 < 1: two lanes win).
+func BenchmarkBlock2Paired(b *testing.B) {
+	for _, blocks := range []int{1, 2, 4, 8} {
+		p0 := make([]byte, blocks*BlockSize)
+		p1 := make([]byte, blocks*BlockSize)
+		b.Run(fmt.Sprintf("blocks=%d", blocks), func(b *testing.B) {
+			h0, h1 := IV, IV
+			pairedWindows(b, 2*blocks, func() {
+				Block(&h0, p0)
+				Block(&h1, p1)
+			}, func() {
+				Block2(&h0, &h1, p0, p1)
+			})
+		})
+	}
+}
+
+// pairedWindows runs one and two in alternating windows of 100 calls, once
+// per benchmark iteration, and reports per unit (units per call) the median
+// and minimum ns of each and the ratios two/one.
+func pairedWindows(b *testing.B, units int, one, two func()) {
+	const window = 100
+	var t1, t2 []float64
+	for b.Loop() {
+		s := time.Now()
+		for range window {
+			one()
+		}
+		m := time.Now()
+		for range window {
+			two()
+		}
+		e := time.Now()
+		t1 = append(t1, float64(m.Sub(s).Nanoseconds())/float64(window*units))
+		t2 = append(t2, float64(e.Sub(m).Nanoseconds())/float64(window*units))
+	}
+	slices.Sort(t1)
+	slices.Sort(t2)
+	b.ReportMetric(t1[len(t1)/2], "med-ns/unit-x1")
+	b.ReportMetric(t2[len(t2)/2], "med-ns/unit-x2")
+	b.ReportMetric(t2[len(t2)/2]/t1[len(t1)/2], "med-x2/x1")
+	b.ReportMetric(t2[0]/t1[0], "min-x2/x1")
 }
