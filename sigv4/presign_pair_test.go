@@ -266,3 +266,22 @@ func BenchmarkPresignS3PairRatio(b *testing.B) {
 		})
 	}
 }
+
+// FuzzPresignS3Pair: for any two rows (keys, a parameter, expiries, which may
+// be invalid), the pair path appends and fails exactly as two AppendPresignS3
+// calls do.
+func FuzzPresignS3Pair(f *testing.F) {
+	f.Add("a b/c", "ünïcödé/日本", "versionId", "v1", int64(3600), int64(60))
+	f.Add(strings.Repeat("k", 300), "", "response-content-type", "text/plain; charset=utf-8", int64(604800), int64(1))
+	f.Add("ok\xffbad", "x", "X-Amz-Signature", "", int64(0), int64(604801))
+	pair, single := newS3Signer(f, "tok/en="), newS3Signer(f, "tok/en=")
+	f.Fuzz(func(t *testing.T, key0, key1, qk, qv string, exp0, exp1 int64) {
+		p0 := S3Presign{Host: "b.s3.amazonaws.com", Key: key0, Expires: exp0}
+		p1 := S3Presign{Host: "s3.example.com:9000", Bucket: "bkt", Key: key1, Expires: exp1}
+		if qk != "" {
+			p1.Query = []QueryParam{{Key: qk, Value: qv}}
+		}
+		checkPairMatchesSingles(t, pair, single, &p0, &p1, "fuzzed rows")
+		checkPairMatchesSingles(t, pair, single, &p1, &p0, "fuzzed rows swapped")
+	})
+}

@@ -8,7 +8,9 @@
 // states); hashing them through hash.Hash costs as much again in state
 // copies, buffering, interface calls and state (un)marshalling. With the
 // state in the caller's hands, a presign is three block calls (one per hash,
-// padding included) and nothing else.
+// padding included) and nothing else. Block2 and Sum2 hash two independent
+// messages in one pass (two rows of a batch), which costs less than two
+// passes where the SHA instructions wait on their own results.
 //
 // crypto/sha256 and github.com/minio/sha256-simd both have such block
 // functions but export neither, hence this package. It is checked against
