@@ -12,9 +12,9 @@
 # each under BATCHSIGN_SHA256=auto, simd, stdlib and block, with
 # BATCHSIGN_SHA256_EXPECT telling TestSHA256DispatchExpected what the dispatch
 # must choose on that CPU. The sha256block tests run once per CPU and must
-# report the block function expected there (arm-sha2 on arm64; generic on
-# Haswell, which lacks SHA-NI, and under purego). Emulated timings mean
-# nothing, so no benchmarks.
+# report the block functions expected there, one-lane and two-lane (arm-sha2
+# and arm-sha2-x2 on arm64; generic for both on Haswell, which lacks SHA-NI,
+# and under purego). Emulated timings mean nothing, so no benchmarks.
 #
 # x86-64 with SHA-NI but no AVX (cpu class sha-ni-no-avx: Goldmont and Tremont
 # Atoms) cannot be emulated: qemu 7.2's TCG has no SHA-NI. Its table row is
@@ -96,29 +96,30 @@ run() {
 	fi
 }
 
-# runblock NAME IMPL CMD...: run the sha256block tests on one CPU, which must
-# use block function IMPL; print one line.
+# runblock NAME IMPL IMPL2 CMD...: run the sha256block tests on one CPU, which
+# must use block function IMPL for Block and IMPL2 for Block2; print one line.
 runblock() {
-	local name=$1 impl=$2
-	shift 2
+	local name=$1 impl=$2 impl2=$3
+	shift 3
 	local log="$work/$name-sha256block.log" t0=$SECONDS rc
 	set +e
 	(cd internal/sha256block && timeout 150 "$@" -test.v -test.count=1 -test.timeout=140s) 2>&1 |
 		grep -v "TCG doesn't support requested feature" >"$log"
 	rc=${PIPESTATUS[0]}
 	set -e
-	if [ "$rc" = 0 ] && grep -q '^PASS$' "$log" && grep -q "implementation: $impl\$" "$log"; then
-		printf 'PASS  %-24s sha256block             %3ds  implementation=%s\n' "$name" $((SECONDS - t0)) "$impl"
+	if [ "$rc" = 0 ] && grep -q '^PASS$' "$log" && grep -q " implementation: $impl\$" "$log" &&
+		grep -q "two-lane implementation: $impl2\$" "$log"; then
+		printf 'PASS  %-24s sha256block             %3ds  implementation=%s two-lane=%s\n' "$name" $((SECONDS - t0)) "$impl" "$impl2"
 	else
 		failed=1
-		printf 'FAIL  %-24s sha256block             %3ds  exit %s, want implementation=%s\n' "$name" $((SECONDS - t0)) "$rc" "$impl"
+		printf 'FAIL  %-24s sha256block             %3ds  exit %s, want implementation=%s two-lane=%s\n' "$name" $((SECONDS - t0)) "$rc" "$impl" "$impl2"
 		grep -E -e '--- FAIL|_test.go:[0-9]+:|panic|timed out' "$log" | head -40 | sed 's/^/      /'
 	fi
 }
 
-runblock arm64-qemu arm-sha2 qemu-aarch64-static "$work/sha256block-arm64.test"
-runblock amd64-qemu-haswell generic qemu-x86_64-static -cpu Haswell "$work/sha256block-amd64.test"
-runblock amd64-native-purego generic "$work/sha256block-purego.test"
+runblock arm64-qemu arm-sha2 arm-sha2-x2 qemu-aarch64-static "$work/sha256block-arm64.test"
+runblock amd64-qemu-haswell generic generic qemu-x86_64-static -cpu Haswell "$work/sha256block-amd64.test"
+runblock amd64-native-purego generic generic "$work/sha256block-purego.test"
 
 for backend in auto simd stdlib block; do
 	run arm64-qemu "$expect_arm64" "$backend" qemu-aarch64-static arm64.test

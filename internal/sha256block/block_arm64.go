@@ -11,6 +11,12 @@ const asmBuild = true
 //go:noescape
 func blockARM(h *[8]uint32, p []byte)
 
+// blockARM2 is blockARM on two streams at once, their rounds interleaved
+// (block_arm64.s); len(p0) == len(p1).
+//
+//go:noescape
+func blockARM2(h0, h1 *[8]uint32, p0, p1 []byte)
+
 // block branches on a variable rather than calling through a func value, so
 // that p does not escape and callers can hash stack buffers.
 func block(h *[8]uint32, p []byte) {
@@ -19,4 +25,15 @@ func block(h *[8]uint32, p []byte) {
 		return
 	}
 	blockGeneric(h, p)
+}
+
+// block2 absorbs p0 into h0 and p1 into h1 (len(p0) == len(p1)), two-lane
+// where the CPU allows it.
+func block2(h0, h1 *[8]uint32, p0, p1 []byte) {
+	if useAsm2 {
+		blockARM2(h0, h1, p0, p1)
+		return
+	}
+	block(h0, p0)
+	block(h1, p1)
 }

@@ -34,6 +34,11 @@ var cpu = readCPU()
 // and SSE4.1 ones, no AVX).
 var useAsm = cpu.asm && (cpu.shaNI || cpu.armSHA2)
 
+// useAsm2 is whether Block2 runs this build's two-lane assembly
+// (blockSHANI2 or blockARM2), which needs exactly the instructions the
+// one-lane code does; otherwise Block2 is two one-lane calls.
+var useAsm2 = useAsm
+
 // simdAsm reports whether sha256-simd runs SHA instructions on this CPU. It
 // decides for itself, with the same features (v1.0.1, cpuid_other.go: SHA,
 // SSSE3 and SSE4.1 on x86-64, SHA2 on arm64) and regardless of purego;
@@ -51,6 +56,16 @@ func blockImpl() string {
 		return "sha-ni"
 	}
 	return "arm-sha2"
+}
+
+// block2Impl names the code Block2 runs: "sha-ni-x2" or "arm-sha2-x2" (two
+// lanes interleaved), or the one-lane function twice ("sha-ni", "arm-sha2"
+// or "generic").
+func block2Impl() string {
+	if useAsm2 {
+		return blockImpl() + "-x2"
+	}
+	return blockImpl()
 }
 
 // cpuClass is what the backend table is indexed by: the SHA-256 code each of
