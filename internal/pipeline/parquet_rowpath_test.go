@@ -75,13 +75,7 @@ type rpPair struct {
 	k, v   rpText
 }
 
-// NewrowParquetReader opens the Parquet manifest in r (size bytes long). If r
-// is an io.Closer, Close closes it.
-func newRowParquetReader(r io.ReaderAt, size int64) (*rowParquetReader, error) {
-	return newRowParquetRange(r, size, 0, -1)
-}
-
-// newParquetRange opens records [first, end) of the Parquet file in r
+// newRowParquetRange opens records [first, end) of the Parquet file in r
 // (end < 0: to the end of the file).
 func newRowParquetRange(r io.ReaderAt, size int64, first, end int64) (*rowParquetReader, error) {
 	f, err := parquet.OpenFile(r, size)
