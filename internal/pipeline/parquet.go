@@ -1,11 +1,9 @@
 package pipeline
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
+	"sort"
 
 	"github.com/batchsign/batchsign/sigv4"
 
@@ -36,19 +34,30 @@ type ManifestRecord struct {
 }
 
 // ParquetReader reads a Parquet manifest, or a range of its records (a
-// shard's), row group by row group: only the row groups that hold the range
-// are read, and a range starting inside a row group seeks to its first
-// record. Row numbers are record numbers (1-based) across the file. The
-// total is known from the footer, so progress can show an ETA.
+// shard's): only the row groups that hold the range are read, and a range
+// starting inside a row group seeks to its first record (through the offset
+// index, when the file has one, without reading the pages before it). Row
+// numbers are record numbers (1-based) across the file. The total is known
+// from the footer, so progress can show an ETA.
 //
-// parquet-go converts each row group to the schema of the manifest fields
-// (fieldSet.manifestSchema: those of ManifestRecord's columns and the modes'
-// own that the file has, so a file written with ManifestRecord needs no
-// conversion; missing columns become nulls, an integer id becomes a string, other
-// columns are dropped); the reader then takes the converted column values as they are
-// (ReadRows) instead of reconstructing a Go struct per row by reflection:
-// string values are copied into the batch's text, which becomes one string
-// per batch, so a row costs no allocation.
+// It reads column by column, not record by record: a second goroutine
+// decodes the pages of the manifest columns the file has into windows of
+// records (parquet_columns.go) — each column's values laid end to end, maps
+// paired and sorted by key — at most one window ahead of the rows being
+// handed out, so memory stays flat however many records the file holds.
+// Columns the file does not have, and column chunks whose statistics say
+// every value is null, cost nothing. ReadBatch copies a window's share of
+// each column into the batch's text in one piece and points the rows into
+// the one string made of it: a row costs no allocation and no call per value.
+//
+// Values mean what they meant when the reader converted every row group to
+// the manifest schema (fieldSet.manifestSchema) with parquet-go: columns
+// match by path, a value is present when its definition level is its
+// column's maximum, an integer id becomes the string that conversion makes
+// of it, an INT32 expires is sign-extended, a map's keys and values pair in
+// order and a map with a null value (or a key short) is a reject.
+// parquet_rowpath_test.go keeps that row-based reader, and the tests check
+// that both give the same rows.
 //
 // Column types are checked when the file is opened: in Parquet a type
 // belongs to a column, not a row, so a column of the wrong type is an error
@@ -57,55 +66,17 @@ type ParquetReader struct {
 	f      *parquet.File
 	closer io.Closer
 	file   string // the file's name on its rows, for a manifest of many files
-	fields *fieldSet
-	schema *parquet.Schema // the manifest fields the file has
+	plan   pqPlan
 
-	groups []parquet.RowGroup
-	gstart []int64 // the first record of each row group
-	g      int     // current row group
-	r      *parquet.GenericReader[any]
-	num    int64 // records consumed (or skipped: before the range)
-	first  int64 // the range: records [first, end)
-	end    int64
-	rows   []parquet.Row
-	col    []pqColumn // leaf column index → what it feeds
-	maxDef []int      // leaf column index → definition level of a present value
-	spans  []pqSpan
-	pairs  []pqPair
-	keys   []pqText // scratch: map keys of the current row
-	vals   []pqText // scratch: map values of the current row
-}
+	groups     []parquet.RowGroup
+	gstart     []int64 // the first record of each row group
+	first, end int64   // the range: records [first, end)
 
-// pqColumn is what a leaf column of the manifest schema feeds: a field
-// (-1: none), or the keys or values of a headers or query map.
-type pqColumn struct {
-	field int16
-	part  pqPart
-}
-
-type pqPart uint8
-
-const (
-	pqWhole pqPart = iota
-	pqMapKey
-	pqMapValue
-)
-
-// pqText is a string value's place in the batch text.
-type pqText struct{ start, end int32 }
-
-// pqSpan is one string field of one row of the batch.
-type pqSpan struct {
-	row   int32
-	field int16
-	text  pqText
-}
-
-// pqPair is one header or query pair of one row.
-type pqPair struct {
-	row    int32
-	header bool
-	k, v   pqText
+	dec *pqDecoder // the decoding goroutine, started by the first ReadBatch
+	win *pqWindow  // the window being handed out
+	at  int        // its next row
+	err error      // the error that ended reading
+	off []int      // scratch of rows
 }
 
 // NewParquetReader opens the Parquet manifest in r (size bytes long). If r
@@ -125,16 +96,11 @@ func newParquetRange(r io.ReaderAt, size int64, first, end int64) (*ParquetReade
 	if err := checkManifestSchema(f.Schema(), fields); err != nil {
 		return nil, err
 	}
-	var known []string // the manifest fields the file has
-	for _, c := range f.Schema().Fields() {
-		if fields.index(c.Name()) >= 0 {
-			known = append(known, c.Name())
-		}
+	plan, err := newPQPlan(f.Schema(), fields)
+	if err != nil {
+		return nil, err
 	}
-	if known == nil {
-		known = []string{FieldID} // rows of nothing but nulls: still counted
-	}
-	pr := &ParquetReader{f: f, fields: fields, schema: fields.manifestSchema(known), groups: f.RowGroups()}
+	pr := &ParquetReader{f: f, plan: plan, groups: f.RowGroups()}
 	if end < 0 || end > f.NumRows() {
 		end = f.NumRows()
 	}
@@ -143,16 +109,6 @@ func newParquetRange(r io.ReaderAt, size int64, first, end int64) (*ParquetReade
 	for _, g := range pr.groups {
 		pr.gstart = append(pr.gstart, at)
 		at += g.NumRows()
-	}
-	// Start at the row group holding the first record of the range.
-	for pr.g+1 < len(pr.groups) && pr.gstart[pr.g+1] <= pr.first {
-		pr.g++
-	}
-	pr.num = pr.first
-	for _, path := range pr.schema.Columns() {
-		leaf, _ := pr.schema.Lookup(path...)
-		pr.col = append(pr.col, fields.column(path))
-		pr.maxDef = append(pr.maxDef, leaf.MaxDefinitionLevel)
 	}
 	if c, ok := r.(io.Closer); ok {
 		pr.closer = c
@@ -182,14 +138,34 @@ func (s *fieldSet) column(path []string) pqColumn {
 	return c
 }
 
+// pqColumn is what a leaf column of the manifest schema feeds: a field
+// (-1: none), or the keys or values of a headers or query map.
+type pqColumn struct {
+	field int16
+	part  pqPart
+}
+
+type pqPart uint8
+
+const (
+	pqWhole pqPart = iota
+	pqMapKey
+	pqMapValue
+)
+
 // Total returns the number of records in the reader's range.
 func (p *ParquetReader) Total() int64 { return p.end - p.first }
 
-// Close releases the reader and closes the file if it is a Closer.
+// Close stops the decoding goroutine, waiting for it, and closes the file
+// if it is a Closer.
 func (p *ParquetReader) Close() error {
-	if p.r != nil {
-		p.r.Close()
-		p.r = nil
+	if p.dec != nil {
+		p.dec.stop()
+		p.dec = nil
+	}
+	p.win = nil
+	if p.err == nil {
+		p.err = io.EOF
 	}
 	if p.closer != nil {
 		return p.closer.Close()
@@ -197,157 +173,149 @@ func (p *ParquetReader) Close() error {
 	return nil
 }
 
-// parquetChunk is the most rows ReadBatch decodes between two looks at
-// whether the batch is full.
-const parquetChunk = 128
-
 // ReadBatch fills b with the next rows of this shard.
 func (p *ParquetReader) ReadBatch(b *Batch) (err error) {
 	defer func() {
-		// parquet-go panics on some malformed files; make it an error.
+		// A malformed file the checks missed: an error, not a crash.
 		if v := recover(); v != nil {
-			err = fmt.Errorf("parquet manifest: row group %d: %v", p.g, v)
+			err = fmt.Errorf("parquet manifest: record %d: %v", p.record(), v)
+			p.err = err
 		}
 	}()
-	if cap(p.rows) < b.max {
-		p.rows = make([]parquet.Row, b.max)
+	if p.err != nil {
+		return p.err
 	}
-	p.spans, p.pairs = p.spans[:0], p.pairs[:0]
-	defer p.resolve(b)
+	if p.dec == nil {
+		p.dec = p.startDecoder()
+	}
 	for !b.Full() {
-		if p.r == nil {
-			if p.g >= len(p.groups) || p.num >= p.end {
-				return io.EOF
+		if p.win == nil {
+			w, ok := <-p.dec.out
+			if !ok {
+				p.err = io.EOF
+				return p.err
 			}
-			p.r = parquet.NewGenericRowGroupReader[any](p.groups[p.g], p.schema)
-			if skip := p.num - p.gstart[p.g]; skip > 0 {
-				if err := p.r.SeekToRow(skip); err != nil {
-					return fmt.Errorf("parquet manifest: record %d: %w", p.num+1, err)
-				}
+			if w.err != nil {
+				p.err = w.err
+				return p.err
 			}
+			p.win, p.at = w, 0
 		}
-		// A few rows at a time, so a batch of large rows closes on its
-		// bytes (Full) soon after it reaches them.
-		rows := p.rows[:min(int64(b.max-b.Len()), parquetChunk, p.end-p.num)]
-		n, rerr := p.r.ReadRows(rows)
-		for i := range rows[:n] {
-			p.num++
-			p.add(rows[i], b)
-		}
-		if p.num >= p.end {
-			p.r.Close()
-			p.r = nil
-			return io.EOF
-		}
-		if errors.Is(rerr, io.EOF) || (rerr == nil && n == 0) {
-			p.r.Close()
-			p.r = nil
-			p.g++
-			continue
-		}
-		if rerr != nil {
-			return fmt.Errorf("parquet manifest: record %d: %w", p.num+1, rerr)
+		p.take(b)
+		if p.at == p.win.n {
+			last := p.win.last
+			p.dec.recycle(p.win)
+			p.win = nil
+			if last {
+				p.err = io.EOF
+				return p.err
+			}
 		}
 	}
 	return nil
 }
 
-// add appends one record's values to the batch: numbers straight into the
-// row, strings into the batch text (resolved by resolve).
-func (p *ParquetReader) add(vals parquet.Row, b *Batch) {
-	r := b.Append()
-	r.Num, r.File = p.num, p.file
-	ri := int32(b.Len() - 1)
-	p.keys, p.vals = p.keys[:0], p.vals[:0]
-	flushPairs := func(field int16) {
-		header := p.fields.fields[field].kind == headersField
-		if len(p.keys) != len(p.vals) && r.Err == nil {
-			r.Err = fieldErr(p.fields.fields[field].name, detail(ErrWrongType, "a map value is null"))
-		}
-		for i := range min(len(p.keys), len(p.vals)) {
-			p.pairs = append(p.pairs, pqPair{row: ri, header: header, k: p.keys[i], v: p.vals[i]})
-		}
-		p.keys, p.vals = p.keys[:0], p.vals[:0]
+// record returns the 1-based number of the next record to hand out.
+func (p *ParquetReader) record() int64 {
+	if p.win == nil {
+		return 0
 	}
-	prev := pqColumn{field: -1}
-	for _, v := range vals {
-		c := v.Column()
-		if c < 0 || c >= len(p.col) || v.IsNull() || v.DefinitionLevel() != p.maxDef[c] {
-			continue // null, or an absent or empty map
-		}
-		col := p.col[c]
-		// Columns come in schema order: a map's keys, then its values. Pair
-		// a map when its values end.
-		if prev.part == pqMapValue && col != prev {
-			flushPairs(prev.field)
-		}
-		prev = col
-		if col.field < 0 {
-			continue
-		}
-		switch {
-		case col.part == pqMapKey:
-			p.keys = append(p.keys, p.text(v.ByteArray(), b))
-		case col.part == pqMapValue:
-			p.vals = append(p.vals, p.text(v.ByteArray(), b))
-		case p.fields.fields[col.field].kind == secondsField:
-			r.Expires, r.HasExpires = v.Int64(), true
-		default:
-			p.spans = append(p.spans, pqSpan{row: ri, field: col.field, text: p.text(v.ByteArray(), b)})
-		}
-	}
-	if prev.part == pqMapValue {
-		flushPairs(prev.field)
-	}
+	return p.win.first + int64(p.at) + 1
 }
 
-func (p *ParquetReader) text(v []byte, b *Batch) pqText {
+// take moves rows of the current window into b: as many as b has room for,
+// ending early at the row that brings b's text to its limit or that is the
+// last body file b may hold (the bounds Batch.Full checks).
+func (p *ParquetReader) take(b *Batch) {
+	w := p.win
+	i := p.at
+	j := i + min(w.n-i, b.max-b.Len())
+	if room := b.maxBytes - len(b.text); room > 0 {
+		before := w.bytesBefore(i)
+		if k := i + sort.Search(j-i, func(x int) bool { return w.bytes[i+x]-before >= room }); k < j {
+			j = k + 1
+		}
+	}
+	if body := p.plan.body; body >= 0 && len(w.text[body].data) > 0 {
+		need := maxBodiesPerBatch - b.bodies
+		for r := i; r < j; r++ {
+			if w.text[body].len(r) > 0 {
+				if need--; need <= 0 {
+					j = r + 1
+					break
+				}
+			}
+		}
+	}
+	p.rows(b, w, i, j)
+	p.at = j
+}
+
+// rows appends rows [i, j) of w to b: each column's values for them copied
+// into b's text in one piece, the rows' strings cut from one string of it.
+func (p *ParquetReader) rows(b *Batch, w *pqWindow, i, j int) {
 	start := len(b.text)
-	b.text = append(b.text, v...)
-	return pqText{int32(start), int32(len(b.text))}
+	// off: per text column, then per map its keys and values, where the
+	// window's bytes of them start in s.
+	off := p.off[:0]
+	for c := range w.text {
+		v := &w.text[c]
+		off = append(off, len(b.text)-start-v.start(i))
+		b.text = append(b.text, v.data[v.start(i):v.start(j)]...)
+	}
+	for m := range w.maps {
+		mp := &w.maps[m]
+		pi, pj := mp.pairsBefore(i), mp.pairsBefore(j)
+		off = append(off, len(b.text)-start-mp.keys.start(pi))
+		b.text = append(b.text, mp.keys.data[mp.keys.start(pi):mp.keys.start(pj)]...)
+		off = append(off, len(b.text)-start-mp.vals.start(pi))
+		b.text = append(b.text, mp.vals.data[mp.vals.start(pi):mp.vals.start(pj)]...)
+	}
+	p.off = off
+	s := string(b.text[start:])
+	nt := len(w.text)
+	for r := i; r < j; r++ {
+		row := b.Append()
+		row.Num, row.File = w.first+int64(r)+1, p.file
+		for c := range w.text {
+			v := &w.text[c]
+			if st, en := v.start(r), v.end[r]; en > st {
+				*p.plan.text[c].set(row) = s[off[c]+st : off[c]+en]
+			}
+		}
+		if w.hasExp != nil && w.hasExp[r] {
+			row.Expires, row.HasExpires = w.exp[r], true
+		}
+		for m := range w.maps {
+			p.pairs(b, row, &w.maps[m], &p.plan.maps[m], s, off[nt+2*m], off[nt+2*m+1], r)
+		}
+	}
 }
 
-// resolve turns the batch text into one string and points the rows'
-// string fields and pairs into it.
-func (p *ParquetReader) resolve(b *Batch) {
-	if len(p.spans) == 0 && len(p.pairs) == 0 {
+// pairs gives row the pairs of record r of a map column.
+func (p *ParquetReader) pairs(b *Batch, row *Row, mp *pqPairs, plan *pqMapPlan, s string, koff, voff int, r int) {
+	if mp.bad[r] && row.Err == nil {
+		row.Err = fieldErr(plan.name, detail(ErrWrongType, "a map value is null"))
+	}
+	pi, pj := mp.pairsBefore(r), mp.end[r]
+	if pi == pj {
 		return
 	}
-	text := string(b.text)
-	str := func(t pqText) string { return text[t.start:t.end] }
-	for _, sp := range p.spans {
-		r := &b.rows[sp.row]
-		if f := &p.fields.fields[sp.field]; f.kind == idField {
-			r.ID = str(sp.text)
-		} else {
-			*f.textOf(r) = str(sp.text)
+	key := func(k int) string { return s[koff+mp.keys.start(k) : koff+mp.keys.end[k]] }
+	val := func(k int) string { return s[voff+mp.vals.start(k) : voff+mp.vals.end[k]] }
+	if plan.header {
+		at := len(b.arena.headers)
+		for k := pi; k < pj; k++ {
+			b.arena.headers = append(b.arena.headers, sigv4.Header{Name: key(k), Value: val(k)})
 		}
+		row.Headers = b.arena.headers[at:len(b.arena.headers):len(b.arena.headers)]
+		return
 	}
-	// Pairs of one row and kind are contiguous; sort each map by name so
-	// rows do not depend on the writer's map order.
-	for i := 0; i < len(p.pairs); {
-		j := i + 1
-		for j < len(p.pairs) && p.pairs[j].row == p.pairs[i].row && p.pairs[j].header == p.pairs[i].header {
-			j++
-		}
-		group := p.pairs[i:j]
-		slices.SortStableFunc(group, func(a, c pqPair) int { return strings.Compare(str(a.k), str(c.k)) })
-		r := &b.rows[group[0].row]
-		if group[0].header {
-			start := len(b.arena.headers)
-			for _, kv := range group {
-				b.arena.headers = append(b.arena.headers, sigv4.Header{Name: str(kv.k), Value: str(kv.v)})
-			}
-			r.Headers = b.arena.headers[start:len(b.arena.headers):len(b.arena.headers)]
-		} else {
-			start := len(b.arena.query)
-			for _, kv := range group {
-				b.arena.query = append(b.arena.query, sigv4.QueryParam{Key: str(kv.k), Value: str(kv.v)})
-			}
-			r.Query = b.arena.query[start:len(b.arena.query):len(b.arena.query)]
-		}
-		i = j
+	at := len(b.arena.query)
+	for k := pi; k < pj; k++ {
+		b.arena.query = append(b.arena.query, sigv4.QueryParam{Key: key(k), Value: val(k)})
 	}
+	row.Query = b.arena.query[at:len(b.arena.query):len(b.arena.query)]
 }
 
 // checkManifestSchema accepts a file whose known columns (fields) have
