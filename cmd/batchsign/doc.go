@@ -210,10 +210,15 @@ bucket named by destinationBucket. manifest.json is checked strictly (every
 field S3 writes, version 2016-11-30, a bucket ARN, 32-hex-digit MD5s): an
 invalid one ends the run with exit 3.
 
-Before any row of a data file is used, the whole file is read once and its
-size and MD5 compared with manifest.json's: a mismatch ends the run with
-exit 3 and nothing at -o (the rows of earlier files are never delivered
-alone). Each file is thus read twice.
+Each data file is read once, its size compared with manifest.json's first
+and its MD5 computed as its bytes are read: a CSV file's rows are signed
+as they stream and the file is checked after its last row; a Parquet file
+(read footer first, and only the columns a row needs, so ranged reads
+would never see every byte) is copied whole into an unlinked temporary
+file under $TMPDIR, checked, then read from there: $TMPDIR needs room for
+the largest Parquet data file. A mismatch ends the run with exit 3 and
+nothing at -o (no row of a file that did not verify, nor of the files
+before it, is ever published).
 
 CSV reports (gzip'd, no header line, columns from fileSchema) have their
 keys URL-encoded as HTML forms are (a space is "+", a literal "+" is
