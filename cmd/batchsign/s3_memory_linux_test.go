@@ -5,7 +5,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +17,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/batchsign/batchsign/internal/s3store"
 )
@@ -42,15 +41,16 @@ func TestS3ParquetManifest1GBPeakRSS(t *testing.T) {
 		t.Skip("set " + envBigS3 + "=1 (CI does): builds batchsign and reads a 1 GB Parquet manifest from versitygw")
 	}
 	e := newS3Env(t)
-	bin := filepath.Join(t.TempDir(), "batchsign")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "batchsign")
 	start := time.Now()
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", dir+"/", ".", "./testdata/bigparquet").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	built := time.Since(start)
 
 	start = time.Now()
-	size := putBigParquet(t, e, "in/m.parquet")
+	size := putBigParquet(t, e, dir, "in/m.parquet")
 	written := time.Since(start)
 
 	start = time.Now()
@@ -114,35 +114,35 @@ func watchPeakRSS(pid int, done <-chan struct{}) func() int64 {
 	return func() int64 { <-stopped; return peak }
 }
 
-// putBigParquet writes the big manifest straight into an upload to key (no
-// local copy) and returns its size.
-func putBigParquet(t *testing.T, e *s3env, key string) int64 {
+// putBigParquet runs bigparquet (built in dir) to write the big manifest
+// into dir, uploads it to key and deletes it; it returns its size.
+func putBigParquet(t *testing.T, e *s3env, dir, key string) int64 {
 	t.Helper()
+	name := filepath.Join(dir, "m.parquet")
+	defer os.Remove(name)
+	gen := exec.Command(filepath.Join(dir, "bigparquet"), "-o", name, "-rows", strconv.Itoa(bigManifestRows),
+		"-key", strconv.Itoa(bigManifestKey), "-group", strconv.Itoa(bigManifestGroup))
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("bigparquet: %v\n%s", err, out)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
 	up, err := s3store.New(e.api).Create(context.Background(), e.url(key))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer up.Abort()
-	cw := &countWriter{w: up}
-	w := parquet.NewGenericWriter[pipelineRecord](cw, parquet.MaxRowsPerRowGroup(bigManifestGroup))
-	rows := make([]pipelineRecord, 1000)
-	pad := strings.Repeat("k", bigManifestKey-len("exports/2026/11/00000000-"))
-	for i := 0; i < bigManifestRows; i += len(rows) {
-		for j := range rows {
-			n := i + j
-			rows[j] = pipelineRecord{ID: fmt.Sprint(n), Bucket: "examplebucket", Key: fmt.Sprintf("exports/2026/11/%08d-%s", n, pad)}
-		}
-		if _, err := w.Write(rows); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
+	n, err := io.Copy(up, f)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := up.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	return cw.n
+	return n
 }
 
 // head returns the object's size, or false when there is none.
@@ -153,15 +153,4 @@ func (e *s3env) head(t *testing.T, key string) (int64, bool) {
 		return 0, false
 	}
 	return aws.ToInt64(out.ContentLength), true
-}
-
-type countWriter struct {
-	w interface{ Write([]byte) (int, error) }
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
