@@ -210,10 +210,15 @@ bucket named by destinationBucket. manifest.json is checked strictly (every
 field S3 writes, version 2016-11-30, a bucket ARN, 32-hex-digit MD5s): an
 invalid one ends the run with exit 3.
 
-Before any row of a data file is used, the whole file is read once and its
-size and MD5 compared with manifest.json's: a mismatch ends the run with
-exit 3 and nothing at -o (the rows of earlier files are never delivered
-alone). Each file is thus read twice.
+Each data file is read once, its size compared with manifest.json's first
+and its MD5 computed as its bytes are read: a CSV file's rows are signed
+as they stream and the file is checked after its last row; a Parquet file
+(read footer first, and only the columns a row needs, so ranged reads
+would never see every byte) is copied whole into an unlinked temporary
+file under $TMPDIR, checked, then read from there: $TMPDIR needs room for
+the largest Parquet data file. A mismatch ends the run with exit 3 and
+nothing at -o (no row of a file that did not verify, nor of the files
+before it, is ever published).
 
 CSV reports (gzip'd, no header line, columns from fileSchema) have their
 keys URL-encoded as HTML forms are (a space is "+", a literal "+" is
@@ -756,9 +761,9 @@ without flock, runs are not kept apart and nothing is swept.
 
 A manifest named s3://BUCKET/KEY is read from S3: an NDJSON manifest
 streams from one GetObject (memory bounded whatever its size); a Parquet
-manifest is read through ranged GETs of aligned 8 MiB blocks, the footer
+manifest is read through ranged GETs of aligned 4 MiB blocks, the footer
 first, then the blocks holding the column chunks the manifest uses, eight
-blocks (64 MiB) cached at most, with the next block fetched ahead on
+blocks (32 MiB) cached at most, with the next block fetched ahead on
 sequential reads: it is never downloaded whole. Reads after the first are
 conditional on the object's ETag, so an object replaced during the run is
 exit 3, never a mix of two versions. A missing object is exit 2.
@@ -766,9 +771,9 @@ exit 3, never a mix of two versions. A missing object is exit 2.
 -o, --rejects and --summary may be s3://BUCKET/KEY (KEY not ending in
 "/"); with -o s3://…/urls.ndjson the rejects default to
 s3://…/urls.rejects.ndjson. Each is written through a multipart upload:
-8 MiB parts are uploaded while signing goes on, at most 4 at a time, so an
-upload holds at most 40 MiB (parts grow by 8 MiB every 1,000 parts, up to
-440 GiB). An output under one part is sent with one PutObject at the end.
+5 MiB parts are uploaded while signing goes on, at most 4 at a time, so an
+upload holds at most 25 MiB (parts grow by 5 MiB every 1,000 parts, up to
+268 GiB). An output under one part is sent with one PutObject at the end.
 Nothing is visible until the run succeeds: the S3 uploads' last parts are
 sent and the local files synced, then the uploads are completed
 (CompleteMultipartUpload) and the local files renamed, the summary last.
@@ -789,6 +794,9 @@ for the signed URLs, under auto on a custom endpoint. The manifest's bucket
 must be in the client's region. The job's role needs s3:GetObject on the
 manifest and s3:PutObject and s3:AbortMultipartUpload on the outputs
 (s3:ListMultipartUploadParts too, for the check after an abort).
+
+A 1 GB Parquet manifest read from S3 and signed into an S3 output keeps the
+run under 200 MB of RSS (see GOMEMLIMIT under Environment).
 
 # Exit status
 
@@ -814,5 +822,9 @@ characters, the time left from the signing instant).
 	BATCHSIGN_CLOUDFRONT_KEY_PAIR_ID   cloudfront's key pair id, when --key-pair-id is not given
 	BATCHSIGN_SHA256        force a SHA-256 backend: block, stdlib or simd (default: chosen per CPU)
 	BATCHSIGN_CPUPROFILE    write a CPU profile of the run to this file
+	GOMEMLIMIT              the Go heap's soft limit; unset, a run sets 150MiB, so that its
+	                        fixed buffers (batches, S3 blocks and parts) are not doubled by the
+	                        collector's headroom and it stays under 200 MB of RSS; a run that needs
+	                        more live memory still gets it, collecting more often (off: no limit)
 */
 package main

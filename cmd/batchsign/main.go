@@ -34,6 +34,7 @@ func commands() []command {
 }
 
 func main() {
+	setMemoryLimit()
 	stop := startCPUProfile(os.Getenv(cpuProfileEnv), os.Stderr)
 	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -1,6 +1,12 @@
 // Package inventory reads an Amazon S3 Inventory report as a manifest: its
-// manifest.json, then each data file it lists, in order, each checked
-// against the MD5 the manifest gives before any of its rows is used.
+// manifest.json, then each data file it lists, in order, each read once
+// and checked against the size and MD5 the manifest gives as it is read.
+// A CSV file's bytes are hashed under the gzip reader while its rows
+// stream, and a mismatch is an error after its last row (the caller's run
+// fails, and its outputs, which appear whole or not at all, never show a
+// row of the file); a Parquet file, which is read footer first and only
+// in the columns a row needs, is copied whole into an unlinked temporary
+// file while hashed, and checked before its first row.
 //
 // S3 writes a report for a bucket every day or week: a manifest.json naming
 // the source bucket, the destination bucket (an ARN), the data format (CSV,

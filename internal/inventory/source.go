@@ -3,20 +3,18 @@ package inventory
 import (
 	"compress/gzip"
 	"context"
-	"crypto/md5"
-	"crypto/subtle"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/batchsign/batchsign/internal/pipeline"
-	"github.com/batchsign/batchsign/internal/store"
 	"github.com/batchsign/batchsign/sigerr"
 	"github.com/batchsign/batchsign/sigv4"
 )
@@ -64,9 +62,10 @@ type Source struct {
 }
 
 // Source returns the shard's rows of the report as one pipeline.Source.
-// Each data file is checked against its MD5 when the reading reaches it; a
-// mismatch is an error wrapping ErrChecksum from ReadBatch, before any row
-// of that file.
+// Each data file is checked against its size and MD5 as it is read (see
+// OpenFile); a mismatch is an error wrapping ErrChecksum from ReadBatch,
+// after the rows of a CSV file, before those of a Parquet file, and always
+// before any row of a later file.
 func (m *Manifest) Source(ctx context.Context, shard pipeline.Shard) *Source {
 	return &Source{m: m, ctx: ctx, files: m.shardFiles(shard)}
 }
@@ -156,27 +155,41 @@ type FileSource struct {
 	query   []sigv4.QueryParam // versionId pairs; rows keep sub-slices
 }
 
-// OpenFile checks the data file f against its size and MD5 (reading it
-// whole once), then opens it for its rows, numbered from 1 and named by
-// the file. A mismatch is an error wrapping ErrChecksum; an ORC file is
-// ErrUnsupportedFormat.
+// OpenFile opens the data file f for its rows, numbered from 1 and named
+// by the file, reading it once: its size is compared with the manifest's
+// first (Stat), and its MD5 is computed as it is read. A CSV file is
+// checked when its last record has been read: a mismatch is an error from
+// ReadBatch after the file's rows, before io.EOF, so a run that reads it
+// fails (its outputs never appear). A Parquet file is copied whole into an
+// unlinked temporary file and checked before OpenFile returns (see
+// spoolChecked). A mismatch is an error wrapping ErrChecksum; an ORC file
+// is ErrUnsupportedFormat.
 func (m *Manifest) OpenFile(ctx context.Context, f File) (*FileSource, error) {
 	if f.Format == ORC {
 		return nil, unsupported(f.Format)
 	}
-	if err := m.verify(ctx, f); err != nil {
-		return nil, err
+	obj, err := m.st.Stat(ctx, f.Name)
+	if err != nil {
+		return nil, fmt.Errorf("inventory data file %s: %w", f.Name, err)
 	}
-	obj := store.Object{Name: f.Name, Size: f.Size}
+	if obj.Size != f.Size {
+		return nil, sizeMismatch(f, obj.Size)
+	}
+	rc, err := m.st.OpenRange(ctx, obj, 0, -1)
+	if err != nil {
+		return nil, fmt.Errorf("inventory data file %s: %w", f.Name, err)
+	}
 	fs := &FileSource{file: f, opts: m.opts}
-	var err error
 	switch f.Format {
 	case CSV:
-		fs.r, err = m.openCSV(ctx, obj)
+		fs.r, err = m.openCSV(rc, f)
 	case Parquet:
-		fs.r, err = openParquet(ctx, m.st, obj)
+		fs.r, err = openParquet(rc, f)
 	}
 	if err != nil {
+		if errors.Is(err, ErrChecksum) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("inventory data file %s: %w", f.Name, err)
 	}
 	return fs, nil
@@ -184,34 +197,6 @@ func (m *Manifest) OpenFile(ctx context.Context, f File) (*FileSource, error) {
 
 func unsupported(f Format) error {
 	return fmt.Errorf("%w: the report's fileFormat is %s, which batchsign cannot read (no well-kept Go %s reader); configure the inventory to write CSV or Parquet", ErrUnsupportedFormat, f, f)
-}
-
-// verify reads f whole and compares its length and MD5 with the manifest's.
-func (m *Manifest) verify(ctx context.Context, f File) error {
-	obj, err := m.st.Stat(ctx, f.Name)
-	if err != nil {
-		return fmt.Errorf("inventory data file %s: %w", f.Name, err)
-	}
-	if obj.Size != f.Size {
-		return fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrChecksum, f.Name, obj.Size, f.Size)
-	}
-	rc, err := m.st.OpenRange(ctx, obj, 0, -1)
-	if err != nil {
-		return fmt.Errorf("inventory data file %s: %w", f.Name, err)
-	}
-	defer rc.Close()
-	h := md5.New()
-	n, err := io.Copy(h, rc)
-	if err != nil {
-		return fmt.Errorf("inventory data file %s: %w", f.Name, err)
-	}
-	if n != f.Size {
-		return fmt.Errorf("%w: %s is %d bytes, the manifest says %d", ErrChecksum, f.Name, n, f.Size)
-	}
-	if subtle.ConstantTimeCompare(h.Sum(nil), f.MD5[:]) != 1 {
-		return fmt.Errorf("%w: %s has MD5 %x, the manifest says %x", ErrChecksum, f.Name, h.Sum(nil), f.MD5)
-	}
-	return nil
 }
 
 // Total returns -1: the records are counted only by reading them.
@@ -238,6 +223,9 @@ func (s *FileSource) ReadBatch(b *pipeline.Batch) error {
 		if err := s.r.next(rec); err != nil {
 			if errors.Is(err, io.EOF) {
 				return io.EOF
+			}
+			if errors.Is(err, ErrChecksum) {
+				return err // it names the file; no record is to blame
 			}
 			return fmt.Errorf("inventory data file %s, record %d: %w", s.file.Name, s.num+1, err)
 		}
@@ -270,28 +258,32 @@ func (s *FileSource) ReadBatch(b *pipeline.Batch) error {
 	return nil
 }
 
-// csvRecords reads a gzip'd CSV data file.
+// csvRecords reads a gzip'd CSV data file, hashing its bytes as they
+// stream.
 type csvRecords struct {
 	rc                                io.ReadCloser
+	sum                               *summer
 	gz                                *gzip.Reader
 	r                                 *csv.Reader
 	bucket, key, version, latest, del int
 }
 
-func (m *Manifest) openCSV(ctx context.Context, obj store.Object) (recordReader, error) {
-	rc, err := m.st.OpenRange(ctx, obj, 0, -1)
+// openCSV reads the records of f from rc, which it closes.
+func (m *Manifest) openCSV(rc io.ReadCloser, f File) (recordReader, error) {
+	sum := newSummer(rc, f)
+	gz, err := gzip.NewReader(sum)
 	if err != nil {
-		return nil, err
-	}
-	gz, err := gzip.NewReader(rc)
-	if err != nil {
+		cerr := sum.check()
 		rc.Close()
+		if cerr != nil {
+			return nil, cerr
+		}
 		return nil, err
 	}
 	r := csv.NewReader(gz)
 	r.FieldsPerRecord = len(m.columns)
 	r.ReuseRecord = true
-	return &csvRecords{rc: rc, gz: gz, r: r,
+	return &csvRecords{rc: rc, sum: sum, gz: gz, r: r,
 		bucket: columnIndex(m.columns, "Bucket"), key: columnIndex(m.columns, "Key"),
 		version: columnIndex(m.columns, "VersionId"), latest: columnIndex(m.columns, "IsLatest"),
 		del: columnIndex(m.columns, "IsDeleteMarker")}, nil
@@ -300,6 +292,11 @@ func (m *Manifest) openCSV(ctx context.Context, obj store.Object) (recordReader,
 func (c *csvRecords) next(rec *record) error {
 	f, err := c.r.Read()
 	if err != nil {
+		// The end of the file, or bytes gzip or CSV could not read: the
+		// file's MD5 says which is to blame.
+		if cerr := c.sum.check(); cerr != nil {
+			return cerr
+		}
 		return err
 	}
 	rec.bucket = f[c.bucket]
@@ -343,16 +340,19 @@ type pqRecord struct {
 	IsDeleteMarker *bool   `parquet:"is_delete_marker,optional"`
 }
 
-// pqRecords reads a Parquet data file.
+// pqRecords reads a Parquet data file from its checked local copy.
 type pqRecords struct {
-	ra   store.ReaderAt
+	f    *os.File
 	r    *parquet.GenericReader[pqRecord]
 	buf  []pqRecord
 	i, n int
 }
 
-func openParquet(ctx context.Context, st store.Store, obj store.Object) (_ recordReader, err error) {
-	ra, err := st.OpenReaderAt(ctx, obj)
+// openParquet copies f from rc (which it closes) into a temporary file,
+// checking it, and opens the copy.
+func openParquet(rc io.ReadCloser, f File) (_ recordReader, err error) {
+	tmp, err := spoolChecked(rc, f)
+	rc.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -361,19 +361,19 @@ func openParquet(ctx context.Context, st store.Store, obj store.Object) (_ recor
 			err = fmt.Errorf("parquet: %v", v)
 		}
 		if err != nil {
-			ra.Close()
+			tmp.Close()
 		}
 	}()
-	f, err := parquet.OpenFile(ra, ra.Size())
+	pf, err := parquet.OpenFile(tmp, f.Size)
 	if err != nil {
 		return nil, err
 	}
 	for _, c := range []string{"bucket", "key"} {
-		if !hasColumn(f.Schema(), c) {
+		if !hasColumn(pf.Schema(), c) {
 			return nil, errors.New("no " + c + " column")
 		}
 	}
-	return &pqRecords{ra: ra, r: parquet.NewGenericReader[pqRecord](f), buf: make([]pqRecord, 256)}, nil
+	return &pqRecords{f: tmp, r: parquet.NewGenericReader[pqRecord](pf), buf: make([]pqRecord, 256)}, nil
 }
 
 func hasColumn(s *parquet.Schema, name string) bool {
@@ -411,5 +411,5 @@ func (p *pqRecords) next(rec *record) (err error) {
 
 func (p *pqRecords) close() error {
 	p.r.Close()
-	return p.ra.Close()
+	return p.f.Close()
 }

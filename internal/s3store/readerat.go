@@ -14,12 +14,15 @@ import (
 
 // Block cache sizes of OpenReaderAt. A Parquet reader reads the footer,
 // then each row group's column chunks, each one sequentially: one stream
-// per column. Eight 8 MiB blocks (64 MiB at most, blocks in flight
+// per column. Eight 4 MiB blocks (32 MiB at most, blocks in flight
 // included) hold a block and the one fetched ahead for four columns read
-// in step, and each GET is large enough that its latency is small beside
-// its transfer.
+// in step, each GET large enough that its latency is small beside its
+// transfer; the cache is a third of a run's live memory when both the
+// manifest and the output are in S3, and the garbage collector doubles it
+// (see TestS3ParquetManifest1GBPeakRSS in cmd/batchsign: under 200 MB of
+// RSS for a 1 GB manifest).
 const (
-	DefaultBlockSize = 8 << 20
+	DefaultBlockSize = 4 << 20
 	DefaultBlocks    = 8
 )
 

@@ -17,11 +17,12 @@ import (
 // Upload sizes. S3 wants parts of 5 MiB at least (but the last) and at
 // most 10,000 of them. Parts are PartSize bytes for the first 1,000 and
 // grow by PartSize every 1,000 parts after that, so an upload can reach
-// 440 GiB; with MaxInFlight parts uploading and one filling, an upload
-// holds at most (MaxInFlight+1) parts in memory: 40 MiB for the first
-// 8 GiB written.
+// 268 GiB; with MaxInFlight parts uploading and one filling, an upload
+// holds at most (MaxInFlight+1) parts in memory: 25 MiB for the first
+// 5 GiB written. (PartSize is S3's smallest part: memory, not requests,
+// is what a run on a small container runs out of.)
 const (
-	PartSize    = 8 << 20
+	PartSize    = 5 << 20
 	MaxInFlight = 4
 	maxParts    = 10000
 )
