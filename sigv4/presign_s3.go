@@ -92,6 +92,15 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		qStart = len(cr)
 		cr = s.appendFixedQuery(cr, p.Expires)
 		qEnd = len(cr)
+	} else if pl := s.findPlan(p.Query); pl != nil {
+		// A row with the names of an earlier one: its plan (queryplan.go).
+		cr = append(cr, '\n')
+		qStart = len(cr)
+		var err error
+		if cr, err = s.appendPlannedQuery(cr, pl, p.Query, p.Expires); err != nil {
+			return dst, err
+		}
+		qEnd = len(cr)
 	} else {
 		if p.Expires != s.fixedExpires || s.fixed == nil {
 			s.buildFixed(p.Expires)
@@ -112,8 +121,15 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		}
 		cr = append(cr, '\n')
 		qStart = len(cr)
-		cr = s.appendMergedQuery(cr)
-		qEnd = len(cr)
+		if len(p.Query) <= maxPlanParams {
+			var rec mergeRec
+			cr = s.mergeQuery(cr, &rec)
+			qEnd = len(cr)
+			s.learnPlan(p.Query, cr[qStart:qEnd], &rec)
+		} else {
+			cr = s.appendMergedQuery(cr)
+			qEnd = len(cr)
+		}
 	}
 	cr = append(cr, "\nhost:"...)
 	cr = append(cr, p.Host...)
@@ -200,8 +216,14 @@ func (s *Signer) buildTemplate() {
 
 // appendMergedQuery writes the canonical query: the row's pairs (in s.qb,
 // sorted here) merged with the prepared fixed pairs.
-func (s *Signer) appendMergedQuery(dst []byte) []byte {
+func (s *Signer) appendMergedQuery(dst []byte) []byte { return s.mergeQuery(dst, nil) }
+
+// mergeQuery is appendMergedQuery, noting in rec (when not nil, for at most
+// maxPlanParams row pairs) where the values and the expiry were written,
+// as offsets from the start of the query.
+func (s *Signer) mergeQuery(dst []byte, rec *mergeRec) []byte {
 	sortPairs(s.qb, s.spans)
+	origin := len(dst)
 	us, fs := s.spans, s.fixedSpans
 	i, j := 0, 0
 	for i < len(us) || j < len(fs) {
@@ -209,6 +231,10 @@ func (s *Signer) appendMergedQuery(dst []byte) []byte {
 			dst = append(dst, '&')
 		}
 		if j == len(fs) || (i < len(us) && pairLessAcross(s.qb, us[i], s.fixed, fs[j])) {
+			if rec != nil {
+				base := len(dst) - origin - us[i].start
+				rec.value[i], rec.valueEnd[i] = base+us[i].eq+1, base+us[i].end
+			}
 			dst = append(dst, s.qb[us[i].start:us[i].end]...)
 			i++
 			continue
@@ -217,6 +243,10 @@ func (s *Signer) appendMergedQuery(dst []byte) []byte {
 		k := j + 1
 		for k < len(fs) && (i == len(us) || !pairLessAcross(s.qb, us[i], s.fixed, fs[k])) {
 			k++
+		}
+		if rec != nil && j <= s.expiresSpan && s.expiresSpan < k {
+			base, e := len(dst)-origin-fs[j].start, fs[s.expiresSpan]
+			rec.expires, rec.expiresEnd = base+e.eq+1, base+e.end
 		}
 		dst = append(dst, s.fixed[fs[j].start:fs[k-1].end]...)
 		j = k

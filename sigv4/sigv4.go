@@ -167,9 +167,14 @@ type Signer struct {
 	fixedTmpl   []byte
 	tmplSpans   []pairSpan
 	expiresSpan int
-	hexb        [64]byte
-	sumb        [32]byte
-	sigb        [32]byte
+	// Canonical queries of S3 presigns by the names of their rows'
+	// parameters (queryplan.go); planLast is the last one used, planNext
+	// the next to replace.
+	plans              [planSlots]queryPlan
+	planLast, planNext int
+	hexb               [64]byte
+	sumb               [32]byte
+	sigb               [32]byte
 	// The last host AppendPresignS3 checked (see checkHost): a name of 253
 	// bytes and a port fit.
 	hostOK    [259]byte
