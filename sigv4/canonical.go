@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
@@ -157,8 +158,7 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	// repeated names joined by ',' in the order given.
 	// A caller's x-amz-content-sha256 header names the payload hash; the
 	// signer sets x-amz-date and the token header itself in header form.
-	hs := make([]canonHeader, 0, len(r.Headers)+4)
-	hs = append(hs, canonHeader{"host", canonicalValue(r.Host)})
+	hs := append(s.hs[:0], canonHeader{"host", canonicalValue(r.Host)})
 	userPayload := ""
 	for _, h := range r.Headers {
 		name := strings.ToLower(strings.TrimSpace(h.Name))
@@ -202,7 +202,8 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	}
 	slices.SortStableFunc(hs, func(a, b canonHeader) int { return strings.Compare(a.name, b.name) })
 
-	var signed []byte
+	s.hs = hs
+	signed := s.signed[:0]
 	for i, h := range hs {
 		if i > 0 && hs[i-1].name == h.name {
 			continue
@@ -212,6 +213,7 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 		}
 		signed = append(signed, h.name...)
 	}
+	s.signed = signed
 
 	// Query.
 	s.qb, s.spans = s.qb[:0], s.spans[:0]
@@ -254,23 +256,52 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	cr = append(cr, '\n')
 	cr = append(cr, s.payload...)
 	s.cr = cr
-	return string(signed), nil
+	clear(hs) // keep no caller text alive
+	return signedString(signed), nil
+}
+
+// signedString is the signed-headers list as a string; "host" alone, what
+// every presign without other headers signs, without a copy.
+func signedString(signed []byte) string {
+	if string(signed) == "host" {
+		return "host"
+	}
+	return string(signed)
 }
 
 // addRawQuery decodes a wire query and records its pairs, re-encoded the
 // canonical way. '+' is a literal plus, as in SigV4's own encoding.
+// It reads q as sigcore.AppendQueryParams does, in one pass: values go
+// from the wire to their canonical form without a decoded copy, and a name
+// is decoded (a copy only when it holds an escape) for the reserved check.
+// A malformed escape anywhere wins over a reserved name, as when the whole
+// query is decoded first.
 func (s *Signer) addRawQuery(q string, presign bool) error {
-	var err error
-	if s.params, err = sigcore.AppendQueryParams(s.params[:0], q); err != nil {
-		return sigcore.FieldErr("query", err)
-	}
-	for _, p := range s.params {
-		if presign && s.reserved(p.Key) {
-			return sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, p.Key))
+	var reservedErr error
+	for q != "" {
+		var part string
+		part, q, _ = strings.Cut(q, "&")
+		if part == "" {
+			continue
 		}
-		s.appendPair(p.Key, p.Value)
+		k, v, _ := strings.Cut(part, "=")
+		key, err := sigcore.URIUnescape(k)
+		if err != nil {
+			return sigcore.FieldErr("query", err)
+		}
+		if presign && reservedErr == nil && s.reserved(key) {
+			reservedErr = sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, key))
+		}
+		start := len(s.qb)
+		s.qb = sigcore.AppendURIEscape(s.qb, key, false)
+		eq := len(s.qb)
+		s.qb = append(s.qb, '=')
+		if s.qb, err = sigcore.AppendURIReescape(s.qb, v, false); err != nil {
+			return sigcore.FieldErr("query", err)
+		}
+		s.spans = append(s.spans, pairSpan{start, eq, len(s.qb)})
 	}
-	return nil
+	return reservedErr
 }
 
 // appendCanonicalPath appends the canonical URI for a wire path.
@@ -281,14 +312,16 @@ func (s *Signer) appendCanonicalPath(dst []byte, p string) ([]byte, error) {
 	if s.s3 {
 		// S3: the key is encoded once. Decode what the wire carries and
 		// encode it with the strict encoder; never normalise.
-		dec, err := sigcore.AppendURIUnescape(nil, p)
-		if err != nil {
+		// The decoded key is only checked (in scratch space, reused); the
+		// canonical bytes come from the wire text in one pass.
+		var err error
+		if s.dec, err = sigcore.AppendURIUnescape(s.dec[:0], p); err != nil {
 			return dst, sigcore.FieldErr("path", err)
 		}
-		if err := sigcore.CheckUTF8(string(dec)); err != nil {
-			return dst, sigcore.FieldErr("key", err)
+		if !utf8.Valid(s.dec) {
+			return dst, sigcore.FieldErr("key", sigcore.CheckUTF8(string(s.dec)))
 		}
-		return sigcore.AppendURIEscape(dst, string(dec), true), nil
+		return sigcore.AppendURIReescape(dst, p, true)
 	}
 	if !s.opts.DisablePathNormalization {
 		p = normalizePath(p)

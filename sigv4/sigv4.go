@@ -152,12 +152,13 @@ type Signer struct {
 	stsTail                   string
 
 	// Scratch reused across calls.
-	cr    []byte // canonical request
-	path  []byte // escaped path
-	qb    []byte // encoded query pairs
-	spans []pairSpan
-	// params holds a wire query's decoded pairs (addRawQuery).
-	params []QueryParam
+	cr     []byte // canonical request
+	path   []byte // escaped path
+	qb     []byte // encoded query pairs
+	spans  []pairSpan
+	dec    []byte        // a wire path decoded (appendCanonicalPath)
+	hs     []canonHeader // canonical headers (canonicalize)
+	signed []byte        // signed-headers list (canonicalize)
 	// Prepared X-Amz-* pairs of S3 presigns for fixedExpires (see buildFixed).
 	fixed        []byte
 	fixedSpans   []pairSpan

@@ -40,7 +40,8 @@ type credentialScope = amzauth.Scope
 
 // verifyScope checks a credential scope against the options and the date.
 func (o *VerifyOptions) verifyScope(c credentialScope, signed time.Time) error {
-	if c.Date != signed.Format("20060102") {
+	var day [8]byte
+	if string(signed.AppendFormat(day[:0], "20060102")) != c.Date {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "scope date "+c.Date+" is not the signing date "+signed.Format("20060102"))
 	}
 	if o.Region != "" && c.Region != o.Region {
