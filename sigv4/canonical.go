@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/batchsign/batchsign/internal/amzauth"
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
 )
@@ -215,12 +216,19 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	}
 	s.signed = signed
 
-	// Query.
+	// Query. A query-form request that signs host alone carries the X-Amz-*
+	// pairs of every S3 presign of this signer: its own pairs are sorted
+	// alone and merged with the prepared ones (buildFixed, made first: it
+	// uses s.qb), as AppendPresignS3 does.
+	merge := form == QueryForm && string(signed) == "host"
+	if merge && (expires != s.fixedExpires || s.fixed == nil) {
+		s.buildFixed(expires)
+	}
 	s.qb, s.spans = s.qb[:0], s.spans[:0]
-	if err := s.addRawQuery(r.Query, form == QueryForm); err != nil {
+	if err := s.addRawQuery(r.Query, form == QueryForm, r.withAuth); err != nil {
 		return "", err
 	}
-	if form == QueryForm {
+	if form == QueryForm && !merge {
 		s.addPresignParams(string(signed), expires)
 	}
 
@@ -236,7 +244,11 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	cr = append(cr, '\n')
 	cr = append(cr, s.path...)
 	cr = append(cr, '\n')
-	cr = s.appendSortedQuery(cr)
+	if merge {
+		cr = s.appendMergedQuery(cr)
+	} else {
+		cr = s.appendSortedQuery(cr)
+	}
 	cr = append(cr, '\n')
 	for i, h := range hs {
 		if i > 0 && hs[i-1].name == h.name {
@@ -276,7 +288,10 @@ func signedString(signed []byte) string {
 // is decoded (a copy only when it holds an escape) for the reserved check.
 // A malformed escape anywhere wins over a reserved name, as when the whole
 // query is decoded first.
-func (s *Signer) addRawQuery(q string, presign bool) error {
+//
+// With withAuth, the parameters amzauth.SigV4.ParsePresigned reads are
+// left out: what remains is the rest it returns.
+func (s *Signer) addRawQuery(q string, presign, withAuth bool) error {
 	var reservedErr error
 	for q != "" {
 		var part string
@@ -288,6 +303,9 @@ func (s *Signer) addRawQuery(q string, presign bool) error {
 		key, err := sigcore.URIUnescape(k)
 		if err != nil {
 			return sigcore.FieldErr("query", err)
+		}
+		if withAuth && amzauth.SigV4.IsParam(key) {
+			continue
 		}
 		if presign && reservedErr == nil && s.reserved(key) {
 			reservedErr = sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, key))

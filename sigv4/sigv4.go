@@ -113,6 +113,12 @@ type Request struct {
 	// streaming marker. Empty means the empty body for header signing and,
 	// for presigns, UNSIGNED-PAYLOAD under S3 rules.
 	PayloadHash string
+
+	// withAuth says Query is a presigned URL's whole query, its X-Amz-*
+	// authentication parameters (amzauth.SigV4's) left out when it is
+	// canonicalised, so a verifier hashes the query it read without first
+	// copying the rest of it aside.
+	withAuth bool
 }
 
 // Signer signs requests for one credential, region, service and signing

@@ -195,7 +195,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Credential", err.Error())
 	}
-	r := Request{Method: method, Host: u.Host, Path: u.Path, Query: string(rest), Headers: sigcore.PickSigned(headers, p.SignedHeaders)}
+	r := Request{Method: method, Host: u.Host, Path: u.Path, Query: u.RawQuery, withAuth: true, Headers: sigcore.PickSigned(headers, p.SignedHeaders)}
 	if !s.s3 {
 		r.PayloadHash = payloadHash
 	}

@@ -193,6 +193,10 @@ func (f Family) param(k string) int {
 	return -1
 }
 
+// IsParam reports whether the unescaped query name k is one of the
+// authentication parameters ParsePresigned reads (and leaves out of rest).
+func (f Family) IsParam(k string) bool { return f.param(k) >= 0 }
+
 // ParsePresigned reads the X-Amz-* parameters of a presigned URL's raw
 // query and appends every other parameter to rest, as written and in order
 // (the query the signature covers); it returns rest grown, error or not, so
