@@ -185,6 +185,9 @@ var paramNames = [nParams]string{
 // param returns which authentication parameter the unescaped key k is, or
 // -1. X-Amz-Region-Set is one for SigV4a only: SigV4 signs it as any other.
 func (f Family) param(k string) int {
+	if len(k) < len("X-Amz-Date") || k[:6] != "X-Amz-" {
+		return -1 // most names of a query, decided without a comparison each
+	}
 	for i, name := range paramNames {
 		if k == name && (i != pRegionSet || f == SigV4a) {
 			return i

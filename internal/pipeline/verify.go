@@ -294,18 +294,25 @@ func marksOf(rawURL string) (m queryMarks) {
 		return m
 	}
 	var amzSeen, googSeen, fragment bool
-	for more := true; more; {
+	hash := strings.IndexByte(q, '#') // where the fragment starts in q, -1 without one
+	for off, more := 0, true; more; {
 		var part string
 		part, q, more = strings.Cut(q, "&")
+		start := off
+		off += len(part) + 1
 		name, v, _ := strings.Cut(part, "=")
-		m.sv = m.sv || name == "sv"
-		m.sig = m.sig || name == "sig"
+		switch name {
+		case "sv":
+			m.sv = true
+		case "sig":
+			m.sig = true
+		}
 		if fragment {
 			continue
 		}
-		if h := strings.IndexByte(part, '#'); h >= 0 {
+		if hash >= start && hash < start+len(part) {
 			fragment = true
-			name, v, _ = strings.Cut(part[:h], "=")
+			name, v, _ = strings.Cut(part[:hash-start], "=")
 		}
 		switch name {
 		case "AWSAccessKeyId":
@@ -317,7 +324,7 @@ func marksOf(rawURL string) (m queryMarks) {
 				amzSeen, m.amzAlgorithm = true, v
 			}
 		}
-		if !googSeen && strings.EqualFold(name, "X-Goog-Algorithm") {
+		if !googSeen && len(name) == len("X-Goog-Algorithm") && strings.EqualFold(name, "X-Goog-Algorithm") {
 			googSeen, m.googAlgorithm = true, v
 		}
 	}
