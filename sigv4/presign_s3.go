@@ -92,44 +92,14 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		qStart = len(cr)
 		cr = s.appendFixedQuery(cr, p.Expires)
 		qEnd = len(cr)
-	} else if pl := s.findPlan(p.Query); pl != nil {
-		// A row with the names of an earlier one: its plan (queryplan.go).
+	} else {
 		cr = append(cr, '\n')
 		qStart = len(cr)
 		var err error
-		if cr, err = s.appendPlannedQuery(cr, pl, p.Query, p.Expires); err != nil {
+		if cr, err = s.appendRowQuery(cr, p.Query, p.Expires); err != nil {
 			return dst, err
 		}
 		qEnd = len(cr)
-	} else {
-		if p.Expires != s.fixedExpires || s.fixed == nil {
-			s.buildFixed(p.Expires)
-		}
-		s.qb, s.spans = s.qb[:0], s.spans[:0]
-		for i := range p.Query {
-			q := &p.Query[i]
-			if s.reserved(q.Key) {
-				return dst, sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, q.Key))
-			}
-			if err := sigcore.CheckUTF8(q.Key); err != nil {
-				return dst, sigcore.FieldErr("query", err)
-			}
-			if err := sigcore.CheckUTF8(q.Value); err != nil {
-				return dst, sigcore.FieldErr("query", err)
-			}
-			s.appendPair(q.Key, q.Value)
-		}
-		cr = append(cr, '\n')
-		qStart = len(cr)
-		if len(p.Query) <= maxPlanParams {
-			var rec mergeRec
-			cr = s.mergeQuery(cr, &rec)
-			qEnd = len(cr)
-			s.learnPlan(p.Query, cr[qStart:qEnd], &rec)
-		} else {
-			cr = s.appendMergedQuery(cr)
-			qEnd = len(cr)
-		}
 	}
 	cr = append(cr, "\nhost:"...)
 	cr = append(cr, p.Host...)
@@ -144,6 +114,41 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	dst = append(dst, cr[qStart:qEnd]...)
 	dst = append(dst, "&X-Amz-Signature="...)
 	return s.appendSignature(dst), nil
+}
+
+// appendRowQuery appends the canonical query of an S3 presign whose row has
+// parameters of its own, q, after checking them (reserved names, UTF-8): by
+// the plan of an earlier row with the same names (queryplan.go), else
+// sorted, merged with the fixed pairs and learnt as a plan.
+func (s *Signer) appendRowQuery(cr []byte, q []QueryParam, expires int64) ([]byte, error) {
+	if pl := s.findPlan(q); pl != nil {
+		return s.appendPlannedQuery(cr, pl, q, expires)
+	}
+	if expires != s.fixedExpires || s.fixed == nil {
+		s.buildFixed(expires)
+	}
+	s.qb, s.spans = s.qb[:0], s.spans[:0]
+	for i := range q {
+		p := &q[i]
+		if s.reserved(p.Key) {
+			return cr, sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, p.Key))
+		}
+		if err := sigcore.CheckUTF8(p.Key); err != nil {
+			return cr, sigcore.FieldErr("query", err)
+		}
+		if err := sigcore.CheckUTF8(p.Value); err != nil {
+			return cr, sigcore.FieldErr("query", err)
+		}
+		s.appendPair(p.Key, p.Value)
+	}
+	if len(q) > maxPlanParams {
+		return s.appendMergedQuery(cr), nil
+	}
+	start := len(cr)
+	var rec mergeRec
+	cr = s.mergeQuery(cr, &rec)
+	s.learnPlan(q, cr[start:], &rec)
+	return cr, nil
 }
 
 // checkHost refuses a host that verification would call malformed (see
