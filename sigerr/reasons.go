@@ -132,6 +132,9 @@ func (e *VerifyError) Unwrap() error { return e.Reason }
 // 0 when err is nil or carries none. It saves callers an errors.As dance when
 // all they want is the reason column.
 func ReasonOf(err error) VerifyReason {
+	if err == nil {
+		return 0 // and no allocation for errors.As's target
+	}
 	var r VerifyReason
 	if errors.As(err, &r) {
 		return r

@@ -1,6 +1,7 @@
 package sigv4
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,40 @@ func BenchmarkPresignS3(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				dst, _ = s.AppendPresignS3(dst[:0], &p)
+			}
+		})
+	}
+}
+
+// BenchmarkPresignS3Overrides is the presign of a row with parameters of its
+// own ("download as" links): Same repeats one row's versionId and
+// response-content-disposition (its plan and escaped values are reused),
+// Varying gives each of 1,000 rows its own file name (the plan is reused,
+// the value escaped).
+func BenchmarkPresignS3Overrides(b *testing.B) {
+	for _, distinct := range []int{1, 1000} {
+		name := "Same"
+		if distinct > 1 {
+			name = "Varying"
+		}
+		b.Run(name, func(b *testing.B) {
+			s := newS3Signer(b, "")
+			rows := make([]S3Presign, distinct)
+			for i := range rows {
+				rows[i] = S3Presign{Host: "examplebucket.s3.us-east-1.amazonaws.com", Key: "exports/2026/11/23/part-00042.parquet", Expires: 3600,
+					Query: []QueryParam{
+						{Key: "versionId", Value: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo"},
+						{Key: "response-content-disposition", Value: fmt.Sprintf(`attachment; filename="part-%05d.parquet"`, i)},
+					}}
+			}
+			dst := make([]byte, 0, 4096)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				dst, _ = s.AppendPresignS3(dst[:0], &rows[i])
+				if i++; i == len(rows) {
+					i = 0
+				}
 			}
 		})
 	}
@@ -74,5 +109,47 @@ func BenchmarkPresignChecksumPUT(b *testing.B) {
 		if _, err := s.PresignURL("https", r, 900); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkPresignVerify presigns and verifies the same URLs in one run, so
+// their ratio reads in one table (benchstat -col /op): verify parses the
+// URL, recomputes the canonical request and compares the signature, against
+// one presign's work.
+func BenchmarkPresignVerify(b *testing.B) {
+	for _, bc := range []struct {
+		name, token string
+		query       []QueryParam
+	}{
+		{"NoToken", "", nil},
+		{"Token950", strings.Repeat("x", 950), nil},
+		{"Overrides", "", []QueryParam{
+			{Key: "versionId", Value: "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY+MTRCxf3vjVBH40Nr8X8gdRQBpUMLUo"},
+			{Key: "response-content-disposition", Value: `attachment; filename="part-00042.parquet"`},
+		}},
+	} {
+		p := S3Presign{Host: "examplebucket.s3.us-east-1.amazonaws.com", Key: "exports/2026/11/23/part-00042.parquet", Query: bc.query, Expires: 3600}
+		b.Run(bc.name+"/op=presign", func(b *testing.B) {
+			s := newS3Signer(b, bc.token)
+			dst := make([]byte, 0, 4096)
+			b.ReportAllocs()
+			for b.Loop() {
+				dst, _ = s.AppendPresignS3(dst[:0], &p)
+			}
+		})
+		b.Run(bc.name+"/op=verify", func(b *testing.B) {
+			u, err := newS3Signer(b, bc.token).AppendPresignS3(nil, &p)
+			if err != nil {
+				b.Fatal(err)
+			}
+			url := string(u)
+			v := NewVerifier(lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey), VerifyOptions{Now: docTime})
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := v.PresignedURL("GET", url, nil, ""); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

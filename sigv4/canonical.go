@@ -4,7 +4,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/batchsign/batchsign/internal/amzauth"
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
 )
@@ -157,8 +159,7 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	// repeated names joined by ',' in the order given.
 	// A caller's x-amz-content-sha256 header names the payload hash; the
 	// signer sets x-amz-date and the token header itself in header form.
-	hs := make([]canonHeader, 0, len(r.Headers)+4)
-	hs = append(hs, canonHeader{"host", canonicalValue(r.Host)})
+	hs := append(s.hs[:0], canonHeader{"host", canonicalValue(r.Host)})
 	userPayload := ""
 	for _, h := range r.Headers {
 		name := strings.ToLower(strings.TrimSpace(h.Name))
@@ -202,7 +203,8 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	}
 	slices.SortStableFunc(hs, func(a, b canonHeader) int { return strings.Compare(a.name, b.name) })
 
-	var signed []byte
+	s.hs = hs
+	signed := s.signed[:0]
 	for i, h := range hs {
 		if i > 0 && hs[i-1].name == h.name {
 			continue
@@ -212,13 +214,21 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 		}
 		signed = append(signed, h.name...)
 	}
+	s.signed = signed
 
-	// Query.
+	// Query. A query-form request that signs host alone carries the X-Amz-*
+	// pairs of every S3 presign of this signer: its own pairs are sorted
+	// alone and merged with the prepared ones (buildFixed, made first: it
+	// uses s.qb), as AppendPresignS3 does.
+	merge := form == QueryForm && string(signed) == "host"
+	if merge && (expires != s.fixedExpires || s.fixed == nil) {
+		s.buildFixed(expires)
+	}
 	s.qb, s.spans = s.qb[:0], s.spans[:0]
-	if err := s.addRawQuery(r.Query, form == QueryForm); err != nil {
+	if err := s.addRawQuery(r.Query, form == QueryForm, r.withAuth); err != nil {
 		return "", err
 	}
-	if form == QueryForm {
+	if form == QueryForm && !merge {
 		s.addPresignParams(string(signed), expires)
 	}
 
@@ -234,7 +244,11 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	cr = append(cr, '\n')
 	cr = append(cr, s.path...)
 	cr = append(cr, '\n')
-	cr = s.appendSortedQuery(cr)
+	if merge {
+		cr = s.appendMergedQuery(cr)
+	} else {
+		cr = s.appendSortedQuery(cr)
+	}
 	cr = append(cr, '\n')
 	for i, h := range hs {
 		if i > 0 && hs[i-1].name == h.name {
@@ -254,23 +268,58 @@ func (s *Signer) canonicalize(r *Request, form Form, expires int64) (string, err
 	cr = append(cr, '\n')
 	cr = append(cr, s.payload...)
 	s.cr = cr
-	return string(signed), nil
+	clear(hs) // keep no caller text alive
+	return signedString(signed), nil
+}
+
+// signedString is the signed-headers list as a string; "host" alone, what
+// every presign without other headers signs, without a copy.
+func signedString(signed []byte) string {
+	if string(signed) == "host" {
+		return "host"
+	}
+	return string(signed)
 }
 
 // addRawQuery decodes a wire query and records its pairs, re-encoded the
 // canonical way. '+' is a literal plus, as in SigV4's own encoding.
-func (s *Signer) addRawQuery(q string, presign bool) error {
-	var err error
-	if s.params, err = sigcore.AppendQueryParams(s.params[:0], q); err != nil {
-		return sigcore.FieldErr("query", err)
-	}
-	for _, p := range s.params {
-		if presign && s.reserved(p.Key) {
-			return sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, p.Key))
+// It reads q as sigcore.AppendQueryParams does, in one pass: values go
+// from the wire to their canonical form without a decoded copy, and a name
+// is decoded (a copy only when it holds an escape) for the reserved check.
+// A malformed escape anywhere wins over a reserved name, as when the whole
+// query is decoded first.
+//
+// With withAuth, the parameters amzauth.SigV4.ParsePresigned reads are
+// left out: what remains is the rest it returns.
+func (s *Signer) addRawQuery(q string, presign, withAuth bool) error {
+	var reservedErr error
+	for q != "" {
+		var part string
+		part, q, _ = strings.Cut(q, "&")
+		if part == "" {
+			continue
 		}
-		s.appendPair(p.Key, p.Value)
+		k, v, _ := strings.Cut(part, "=")
+		key, err := sigcore.URIUnescape(k)
+		if err != nil {
+			return sigcore.FieldErr("query", err)
+		}
+		if withAuth && amzauth.SigV4.IsParam(key) {
+			continue
+		}
+		if presign && reservedErr == nil && s.reserved(key) {
+			reservedErr = sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, key))
+		}
+		start := len(s.qb)
+		s.qb = sigcore.AppendURIEscape(s.qb, key, false)
+		eq := len(s.qb)
+		s.qb = append(s.qb, '=')
+		if s.qb, err = sigcore.AppendURIReescape(s.qb, v, false); err != nil {
+			return sigcore.FieldErr("query", err)
+		}
+		s.spans = append(s.spans, pairSpan{start, eq, len(s.qb)})
 	}
-	return nil
+	return reservedErr
 }
 
 // appendCanonicalPath appends the canonical URI for a wire path.
@@ -281,14 +330,16 @@ func (s *Signer) appendCanonicalPath(dst []byte, p string) ([]byte, error) {
 	if s.s3 {
 		// S3: the key is encoded once. Decode what the wire carries and
 		// encode it with the strict encoder; never normalise.
-		dec, err := sigcore.AppendURIUnescape(nil, p)
-		if err != nil {
+		// The decoded key is only checked (in scratch space, reused); the
+		// canonical bytes come from the wire text in one pass.
+		var err error
+		if s.dec, err = sigcore.AppendURIUnescape(s.dec[:0], p); err != nil {
 			return dst, sigcore.FieldErr("path", err)
 		}
-		if err := sigcore.CheckUTF8(string(dec)); err != nil {
-			return dst, sigcore.FieldErr("key", err)
+		if !utf8.Valid(s.dec) {
+			return dst, sigcore.FieldErr("key", sigcore.CheckUTF8(string(s.dec)))
 		}
-		return sigcore.AppendURIEscape(dst, string(dec), true), nil
+		return sigcore.AppendURIReescape(dst, p, true)
 	}
 	if !s.opts.DisablePathNormalization {
 		p = normalizePath(p)

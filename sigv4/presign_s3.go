@@ -93,26 +93,12 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		cr = s.appendFixedQuery(cr, p.Expires)
 		qEnd = len(cr)
 	} else {
-		if p.Expires != s.fixedExpires || s.fixed == nil {
-			s.buildFixed(p.Expires)
-		}
-		s.qb, s.spans = s.qb[:0], s.spans[:0]
-		for i := range p.Query {
-			q := &p.Query[i]
-			if s.reserved(q.Key) {
-				return dst, sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, q.Key))
-			}
-			if err := sigcore.CheckUTF8(q.Key); err != nil {
-				return dst, sigcore.FieldErr("query", err)
-			}
-			if err := sigcore.CheckUTF8(q.Value); err != nil {
-				return dst, sigcore.FieldErr("query", err)
-			}
-			s.appendPair(q.Key, q.Value)
-		}
 		cr = append(cr, '\n')
 		qStart = len(cr)
-		cr = s.appendMergedQuery(cr)
+		var err error
+		if cr, err = s.appendRowQuery(cr, p.Query, p.Expires); err != nil {
+			return dst, err
+		}
 		qEnd = len(cr)
 	}
 	cr = append(cr, "\nhost:"...)
@@ -128,6 +114,41 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	dst = append(dst, cr[qStart:qEnd]...)
 	dst = append(dst, "&X-Amz-Signature="...)
 	return s.appendSignature(dst), nil
+}
+
+// appendRowQuery appends the canonical query of an S3 presign whose row has
+// parameters of its own, q, after checking them (reserved names, UTF-8): by
+// the plan of an earlier row with the same names (queryplan.go), else
+// sorted, merged with the fixed pairs and learnt as a plan.
+func (s *Signer) appendRowQuery(cr []byte, q []QueryParam, expires int64) ([]byte, error) {
+	if pl := s.findPlan(q); pl != nil {
+		return s.appendPlannedQuery(cr, pl, q, expires)
+	}
+	if expires != s.fixedExpires || s.fixed == nil {
+		s.buildFixed(expires)
+	}
+	s.qb, s.spans = s.qb[:0], s.spans[:0]
+	for i := range q {
+		p := &q[i]
+		if s.reserved(p.Key) {
+			return cr, sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, p.Key))
+		}
+		if err := sigcore.CheckUTF8(p.Key); err != nil {
+			return cr, sigcore.FieldErr("query", err)
+		}
+		if err := sigcore.CheckUTF8(p.Value); err != nil {
+			return cr, sigcore.FieldErr("query", err)
+		}
+		s.appendPair(p.Key, p.Value)
+	}
+	if len(q) > maxPlanParams {
+		return s.appendMergedQuery(cr), nil
+	}
+	start := len(cr)
+	var rec mergeRec
+	cr = s.mergeQuery(cr, &rec)
+	s.learnPlan(q, cr[start:], &rec)
+	return cr, nil
 }
 
 // checkHost refuses a host that verification would call malformed (see
@@ -200,8 +221,14 @@ func (s *Signer) buildTemplate() {
 
 // appendMergedQuery writes the canonical query: the row's pairs (in s.qb,
 // sorted here) merged with the prepared fixed pairs.
-func (s *Signer) appendMergedQuery(dst []byte) []byte {
+func (s *Signer) appendMergedQuery(dst []byte) []byte { return s.mergeQuery(dst, nil) }
+
+// mergeQuery is appendMergedQuery, noting in rec (when not nil, for at most
+// maxPlanParams row pairs) where the values and the expiry were written,
+// as offsets from the start of the query.
+func (s *Signer) mergeQuery(dst []byte, rec *mergeRec) []byte {
 	sortPairs(s.qb, s.spans)
+	origin := len(dst)
 	us, fs := s.spans, s.fixedSpans
 	i, j := 0, 0
 	for i < len(us) || j < len(fs) {
@@ -209,6 +236,10 @@ func (s *Signer) appendMergedQuery(dst []byte) []byte {
 			dst = append(dst, '&')
 		}
 		if j == len(fs) || (i < len(us) && pairLessAcross(s.qb, us[i], s.fixed, fs[j])) {
+			if rec != nil {
+				base := len(dst) - origin - us[i].start
+				rec.value[i], rec.valueEnd[i] = base+us[i].eq+1, base+us[i].end
+			}
 			dst = append(dst, s.qb[us[i].start:us[i].end]...)
 			i++
 			continue
@@ -217,6 +248,10 @@ func (s *Signer) appendMergedQuery(dst []byte) []byte {
 		k := j + 1
 		for k < len(fs) && (i == len(us) || !pairLessAcross(s.qb, us[i], s.fixed, fs[k])) {
 			k++
+		}
+		if rec != nil && j <= s.expiresSpan && s.expiresSpan < k {
+			base, e := len(dst)-origin-fs[j].start, fs[s.expiresSpan]
+			rec.expires, rec.expiresEnd = base+e.eq+1, base+e.end
 		}
 		dst = append(dst, s.fixed[fs[j].start:fs[k-1].end]...)
 		j = k

@@ -113,6 +113,12 @@ type Request struct {
 	// streaming marker. Empty means the empty body for header signing and,
 	// for presigns, UNSIGNED-PAYLOAD under S3 rules.
 	PayloadHash string
+
+	// withAuth says Query is a presigned URL's whole query, its X-Amz-*
+	// authentication parameters (amzauth.SigV4's) left out when it is
+	// canonicalised, so a verifier hashes the query it read without first
+	// copying the rest of it aside.
+	withAuth bool
 }
 
 // Signer signs requests for one credential, region, service and signing
@@ -152,12 +158,13 @@ type Signer struct {
 	stsTail                   string
 
 	// Scratch reused across calls.
-	cr    []byte // canonical request
-	path  []byte // escaped path
-	qb    []byte // encoded query pairs
-	spans []pairSpan
-	// params holds a wire query's decoded pairs (addRawQuery).
-	params []QueryParam
+	cr     []byte // canonical request
+	path   []byte // escaped path
+	qb     []byte // encoded query pairs
+	spans  []pairSpan
+	dec    []byte        // a wire path decoded (appendCanonicalPath)
+	hs     []canonHeader // canonical headers (canonicalize)
+	signed []byte        // signed-headers list (canonicalize)
 	// Prepared X-Amz-* pairs of S3 presigns for fixedExpires (see buildFixed).
 	fixed        []byte
 	fixedSpans   []pairSpan
@@ -167,9 +174,14 @@ type Signer struct {
 	fixedTmpl   []byte
 	tmplSpans   []pairSpan
 	expiresSpan int
-	hexb        [64]byte
-	sumb        [32]byte
-	sigb        [32]byte
+	// Canonical queries of S3 presigns by the names of their rows'
+	// parameters (queryplan.go); planLast is the last one used, planNext
+	// the next to replace.
+	plans              [planSlots]queryPlan
+	planLast, planNext int
+	hexb               [64]byte
+	sumb               [32]byte
+	sigb               [32]byte
 	// The last host AppendPresignS3 checked (see checkHost): a name of 253
 	// bytes and a port fit.
 	hostOK    [259]byte

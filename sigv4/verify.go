@@ -40,7 +40,7 @@ type credentialScope = amzauth.Scope
 
 // verifyScope checks a credential scope against the options and the date.
 func (o *VerifyOptions) verifyScope(c credentialScope, signed time.Time) error {
-	if c.Date != signed.Format("20060102") {
+	if !sameDay(c.Date, signed) {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "scope date "+c.Date+" is not the signing date "+signed.Format("20060102"))
 	}
 	if o.Region != "" && c.Region != o.Region {
@@ -50,6 +50,20 @@ func (o *VerifyOptions) verifyScope(c credentialScope, signed time.Time) error {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrWrongScope, "credential", "service "+strconv.Quote(c.Service)+", expected "+strconv.Quote(o.Service))
 	}
 	return nil
+}
+
+// sameDay reports whether day is t's date as "20060102" formats it,
+// without formatting t (years 0–9999).
+func sameDay(day string, t time.Time) bool {
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return day == t.Format("20060102")
+	}
+	b := [8]byte{
+		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10),
+		byte('0' + int(m)/10), byte('0' + int(m)%10), byte('0' + d/10), byte('0' + d%10),
+	}
+	return string(b[:]) == day
 }
 
 // signerFor builds the Signer that recomputes a signature for a scope.
@@ -76,6 +90,9 @@ type Verifier struct {
 	Opts   VerifyOptions
 
 	signers map[verifierKey]*Signer
+	// last is the signer of the last verification, lastKey its key.
+	last    *Signer
+	lastKey verifierKey
 	rest    []byte
 	sig     [64]byte
 }
@@ -107,7 +124,11 @@ func (v *Verifier) Format(f fmt.State, _ rune) { fmt.Fprint(f, v.String()) }
 
 func (v *Verifier) signer(c credentialScope, secret, token string, t time.Time, afterSigning, contentHeader bool) (*Signer, error) {
 	k := verifierKey{c.AccessKeyID, secret, token, c.Date, c.Region, c.Service, t.Unix(), afterSigning, contentHeader}
+	if v.last != nil && k == v.lastKey { // a run's URLs mostly share one
+		return v.last, nil
+	}
 	if s := v.signers[k]; s != nil {
+		v.last, v.lastKey = s, k
 		return s, nil
 	}
 	s, err := v.Opts.signerFor(c, secret, token, t, afterSigning, contentHeader)
@@ -118,6 +139,7 @@ func (v *Verifier) signer(c credentialScope, secret, token string, t time.Time, 
 		v.signers = map[verifierKey]*Signer{}
 	}
 	v.signers[k] = s
+	v.last, v.lastKey = s, k
 	return s, nil
 }
 
@@ -194,7 +216,10 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Credential", err.Error())
 	}
-	r := Request{Method: method, Host: u.Host, Path: u.Path, Query: string(rest), Headers: sigcore.PickSigned(headers, p.SignedHeaders)}
+	r := Request{Method: method, Host: u.Host, Path: u.Path, Headers: sigcore.PickSigned(headers, p.SignedHeaders)}
+	if len(rest) > 0 { // else the query is all X-Amz-* parameters: nothing to read again
+		r.Query, r.withAuth = u.RawQuery, true
+	}
 	if !s.s3 {
 		r.PayloadHash = payloadHash
 	}

@@ -421,3 +421,14 @@ func TestPresignURLRefusesWhatVerifyRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestSameDayIsFormat: sameDay agrees with time.Format("20060102").
+func TestSameDayIsFormat(t *testing.T) {
+	for _, tm := range []time.Time{docTime, time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 3, 4, 0, 0, 0, 0, time.UTC), time.Date(987, 10, 9, 0, 0, 0, 0, time.UTC)} {
+		want := tm.Format("20060102")
+		if !sameDay(want, tm) || sameDay(want[:7]+"x", tm) || sameDay("", tm) {
+			t.Errorf("%v: sameDay disagrees with %q", tm, want)
+		}
+	}
+}

@@ -83,10 +83,56 @@ type Scope struct {
 	AccessKeyID, Date, Region, Service string
 }
 
-// parseScope reads X-Amz-Credential or an Authorization header's
-// Credential=.
+// parseScope reads an Authorization header's Credential=.
 func (f Family) parseScope(v string) (Scope, bool) {
-	parts := strings.Split(v, "/")
+	var all [5]string
+	parts := all[:0]
+	for rest, more := v, true; more; {
+		if len(parts) == len(all) {
+			return Scope{}, false
+		}
+		var p string
+		p, rest, more = strings.Cut(rest, "/")
+		parts = append(parts, p)
+	}
+	return f.scopeOf(parts)
+}
+
+// parseEscapedScope is parseScope of X-Amz-Credential's value as the query
+// carries it (its escapes known to be well formed): it splits at '/' and at
+// escaped ones (%2F) and decodes each part alone, so a credential costs no
+// copy unless a part of it holds an escape.
+func (f Family) parseEscapedScope(v string) (Scope, bool) {
+	var all [5]string
+	parts := all[:0]
+	start := 0
+	for i := 0; i <= len(v); i++ {
+		end := i
+		switch {
+		case i == len(v) || v[i] == '/':
+		case v[i] == '%' && v[i+1] == '2' && (v[i+2] == 'F' || v[i+2] == 'f'):
+			i += 2
+		case v[i] == '%':
+			i += 2
+			continue
+		default:
+			continue
+		}
+		if len(parts) == len(all) {
+			return Scope{}, false
+		}
+		p, err := sigcore.URIUnescape(v[start:end])
+		if err != nil {
+			return Scope{}, false
+		}
+		parts = append(parts, p)
+		start = i + 1
+	}
+	return f.scopeOf(parts)
+}
+
+// scopeOf is a credential of the family's form from its '/'-separated parts.
+func (f Family) scopeOf(parts []string) (Scope, bool) {
 	n := 5
 	if f == SigV4a {
 		n = 4
@@ -139,6 +185,9 @@ var paramNames = [nParams]string{
 // param returns which authentication parameter the unescaped key k is, or
 // -1. X-Amz-Region-Set is one for SigV4a only: SigV4 signs it as any other.
 func (f Family) param(k string) int {
+	if len(k) < len("X-Amz-Date") || k[:6] != "X-Amz-" {
+		return -1 // most names of a query, decided without a comparison each
+	}
 	for i, name := range paramNames {
 		if k == name && (i != pRegionSet || f == SigV4a) {
 			return i
@@ -146,6 +195,10 @@ func (f Family) param(k string) int {
 	}
 	return -1
 }
+
+// IsParam reports whether the unescaped query name k is one of the
+// authentication parameters ParsePresigned reads (and leaves out of rest).
+func (f Family) IsParam(k string) bool { return f.param(k) >= 0 }
 
 // ParsePresigned reads the X-Amz-* parameters of a presigned URL's raw
 // query and appends every other parameter to rest, as written and in order
@@ -159,7 +212,9 @@ func (f Family) param(k string) int {
 func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, error) {
 	var vals [nParams]string
 	var seen [nParams]bool
-	for part := range strings.SplitSeq(query, "&") {
+	for query != "" {
+		var part string
+		part, query, _ = strings.Cut(query, "&")
 		if part == "" {
 			continue
 		}
@@ -180,7 +235,13 @@ func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, er
 			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, dk, "given twice")
 		}
 		seen[i] = true
-		if vals[i], err = sigcore.URIUnescape(val); err != nil {
+		if i == pCredential { // decoded part by part (parseEscapedScope)
+			err = sigcore.CheckEscapes(val)
+			vals[i] = val
+		} else {
+			vals[i], err = sigcore.URIUnescape(val)
+		}
+		if err != nil {
 			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, dk, err.Error())
 		}
 	}
@@ -194,11 +255,11 @@ func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, er
 	}
 	p := Presigned{SignedHeaders: vals[pSignedHeaders], Signature: vals[pSignature], Token: vals[pToken], RegionSet: vals[pRegionSet]}
 	var ok bool
-	if p.Scope, ok = f.parseScope(vals[pCredential]); !ok {
+	if p.Scope, ok = f.parseEscapedScope(vals[pCredential]); !ok {
 		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Credential", "not "+f.scopeForm())
 	}
 	var err error
-	if p.Date, err = time.Parse(dateLayout, vals[pDate]); err != nil {
+	if p.Date, err = parseDate(vals[pDate]); err != nil {
 		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
 	}
 	p.Expires, err = strconv.ParseInt(vals[pExpires], 10, 64)
@@ -309,7 +370,7 @@ func (f Family) ParseAuthorization(headers []sigcore.Header) (Authorization, err
 		return Authorization{}, f.fail(sigerr.ErrMalformed, "X-Amz-Date", "missing")
 	}
 	var err error
-	if a.Date, err = time.Parse(dateLayout, date); err != nil {
+	if a.Date, err = parseDate(date); err != nil {
 		return Authorization{}, f.fail(sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
 	}
 	if f == SigV4a {
@@ -366,4 +427,33 @@ func (f Family) CheckSkew(a *Authorization, now time.Time, maxSkew time.Duration
 		return f.fail(sigerr.ErrClockSkew, "X-Amz-Date", "signed at "+a.Date.Format(time.RFC3339)+", "+d.Round(time.Second).String()+" from now")
 	}
 	return nil
+}
+
+// parseDate is time.Parse(dateLayout, v): a well-formed date with fields in
+// range is read directly, and anything else is left to time.Parse and its
+// verdict.
+func parseDate(v string) (time.Time, error) {
+	if len(v) == len(dateLayout) && v[8] == 'T' && v[15] == 'Z' {
+		num := func(s string) int {
+			n := 0
+			for i := 0; i < len(s); i++ {
+				if s[i] < '0' || s[i] > '9' {
+					return -1
+				}
+				n = n*10 + int(s[i]-'0')
+			}
+			return n
+		}
+		y, mo, d := num(v[0:4]), num(v[4:6]), num(v[6:8])
+		h, mi, sec := num(v[9:11]), num(v[11:13]), num(v[13:15])
+		leap := y%4 == 0 && (y%100 != 0 || y%400 == 0)
+		monthDays := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+		if leap {
+			monthDays[2] = 29
+		}
+		if y >= 0 && mo >= 1 && mo <= 12 && d >= 1 && d <= monthDays[mo] && h >= 0 && h < 24 && mi >= 0 && mi < 60 && sec >= 0 && sec < 60 {
+			return time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC), nil
+		}
+	}
+	return time.Parse(dateLayout, v)
 }

@@ -246,22 +246,6 @@ func azureOverrides(q []sigv4.QueryParam, o *azuresas.Overrides) error {
 	return nil
 }
 
-// isAzureSASURL reports whether a URL carries a SAS: sv and sig in its
-// query.
-func isAzureSASURL(rawURL string) bool {
-	_, q, ok := strings.Cut(rawURL, "?")
-	if !ok {
-		return false
-	}
-	var sv, sig bool
-	for part := range strings.SplitSeq(q, "&") {
-		name, _, _ := strings.Cut(part, "=")
-		sv = sv || name == "sv"
-		sig = sig || name == "sig"
-	}
-	return sv && sig
-}
-
 // azureSASLookup is the verify lookup of the run's storage account.
 func (c *Config) azureSASLookup() azuresas.CredentialLookup {
 	cred := c.AzureSAS.Credential

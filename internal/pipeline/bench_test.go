@@ -44,6 +44,44 @@ func BenchmarkRunPresignNDJSON(b *testing.B) {
 	b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), "rows/s")
 }
 
+// BenchmarkRunPresignVerifyNDJSON runs presign and verify over the same
+// rows in one invocation, so their ratio reads in one table (benchstat -col
+// /mode): presign signs benchManifest; verify judges presign's output (every
+// row valid). Both decode NDJSON, work on 2 workers and encode NDJSON to
+// io.Discard; reported as rows/s.
+func BenchmarkRunPresignVerifyNDJSON(b *testing.B) {
+	const rows = 100000
+	manifest := benchManifest(rows)
+	var urls bytes.Buffer
+	pw, _ := NewWriter(&urls, FormatNDJSON, Presign, "")
+	cfg := docConfig(Presign)
+	if st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(manifest)), pw, NewRejectWriter(io.Discard), nil); err != nil || st.Signed != rows {
+		b.Fatal(err, st)
+	}
+	for _, m := range []struct {
+		name  string
+		mode  Mode
+		input []byte
+	}{{"presign", Presign, manifest}, {"verify", Verify, urls.Bytes()}} {
+		b.Run("mode="+m.name, func(b *testing.B) {
+			cfg := docConfig(m.mode)
+			cfg.Workers, cfg.BatchSize = 0, 0
+			if m.mode == Verify {
+				cfg.Region = "" // the rows' four regions are all good
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				w, _ := NewWriter(io.Discard, FormatNDJSON, m.mode, "")
+				st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(m.input)), w, NewRejectWriter(io.Discard), nil)
+				if err != nil || st.Rejected != 0 || (st.Verify != nil && st.Verify.Valid != rows) {
+					b.Fatal(err, st)
+				}
+			}
+			b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
 // BenchmarkAppendRecordNDJSON is one presign record's NDJSON encoding: the
 // worker's share of output formatting.
 func BenchmarkAppendRecordNDJSON(b *testing.B) {

@@ -236,22 +236,6 @@ func (c *Config) gcsKeys() gcs.Keys {
 	return k
 }
 
-// gcsAlgorithm returns the X-Goog-Algorithm of a URL (its name in any case, as
-// Cloud Storage reads it), "" when it has none.
-func gcsAlgorithm(rawURL string) string {
-	_, q, ok := strings.Cut(rawURL, "?")
-	if !ok {
-		return ""
-	}
-	q, _, _ = strings.Cut(q, "#")
-	for part := range strings.SplitSeq(q, "&") {
-		if name, v, _ := strings.Cut(part, "="); strings.EqualFold(name, "X-Goog-Algorithm") {
-			return v
-		}
-	}
-	return ""
-}
-
 // GCSPresignRecord is the Parquet schema of presign output under the GCS
 // schemes: PresignRecord's columns and the headers the client must send,
 // a map sorted by name.

@@ -331,26 +331,6 @@ func (st *sigV4aRows) sign(r *Row, b *Batch) error {
 	return nil
 }
 
-// isSigV4aRow reports whether a row shows SigV4a: X-Amz-Algorithm
-// AWS4-ECDSA-P256-SHA256 in its query, or an Authorization that starts
-// with it.
-func isSigV4aRow(rawURL, auth string) bool {
-	if auth != "" {
-		return strings.HasPrefix(auth, sigv4a.Algorithm)
-	}
-	_, q, ok := strings.Cut(rawURL, "?")
-	if !ok {
-		return false
-	}
-	q, _, _ = strings.Cut(q, "#")
-	for part := range strings.SplitSeq(q, "&") {
-		if name, v, _ := strings.Cut(part, "="); name == "X-Amz-Algorithm" {
-			return v == sigv4a.Algorithm
-		}
-	}
-	return false
-}
-
 // validateSigV4 is modeDef.validate for SigV4 presign and sign: the AWS
 // credentials, and the region set its Multi-Region Access Point rows use.
 func (c *Config) validateSigV4() error {

@@ -242,30 +242,93 @@ func (w *worker) appendVerdict(r *Row, b *Batch, scheme Scheme, err error) error
 // Authorization, SigV4a for AWS4-ECDSA-P256-SHA256 (X-Amz-Algorithm or the
 // Authorization), GCS for a URL with X-Goog-Algorithm (gcs-hmac when it is
 // GOOG4-HMAC-SHA256, else gcs-rsa), Azure SAS for a URL whose query has
-// sv and sig, else SigV4 (query auth or an
-// Authorization header).
+// sv and sig, else SigV4 (query auth or an Authorization header). A row
+// with an Authorization is judged by it alone; a URL's query is read once
+// (queryMarks).
 func rowScheme(rawURL, auth string) Scheme {
-	switch {
-	case auth == "" && isSigV2URL(rawURL):
-		return SchemeSigV2
-	case auth != "" && isAzureAuth(auth):
-		return SchemeAzureHMAC
-	case isSigV4aRow(rawURL, auth):
-		return SchemeSigV4a
+	if auth != "" {
+		switch {
+		case isAzureAuth(auth):
+			return SchemeAzureHMAC
+		case strings.HasPrefix(auth, sigv4a.Algorithm):
+			return SchemeSigV4a
+		}
+		return SchemeSigV4
 	}
-	if auth == "" && isAzureSASURL(rawURL) {
+	m := marksOf(rawURL)
+	switch {
+	case m.awsAccessKeyID && m.signature:
+		return SchemeSigV2
+	case m.amzAlgorithm == sigv4a.Algorithm:
+		return SchemeSigV4a
+	case m.sv && m.sig:
 		return SchemeAzureSAS
 	}
-	if auth == "" {
-		switch gcsAlgorithm(rawURL) {
-		case "":
-		case gcs.AlgorithmHMAC:
-			return SchemeGCSHMAC
-		default:
-			return SchemeGCSRSA
-		}
+	switch m.googAlgorithm {
+	case "":
+	case gcs.AlgorithmHMAC:
+		return SchemeGCSHMAC
+	default:
+		return SchemeGCSRSA
 	}
 	return SchemeSigV4
+}
+
+// queryMarks are the query parameters by which rowScheme tells the schemes
+// apart, read in one pass over the text after the URL's first '?'.
+type queryMarks struct {
+	// awsAccessKeyID and signature: SigV2 query authentication.
+	awsAccessKeyID, signature bool
+	// amzAlgorithm is the first X-Amz-Algorithm's value, googAlgorithm the
+	// first X-Goog-Algorithm's (its name in any case, as Cloud Storage
+	// reads it).
+	amzAlgorithm, googAlgorithm string
+	// sv and sig: an Azure SAS. These two are looked for past a '#' too.
+	sv, sig bool
+}
+
+// marksOf reads the queryMarks of rawURL.
+func marksOf(rawURL string) (m queryMarks) {
+	_, q, ok := strings.Cut(rawURL, "?")
+	if !ok {
+		return m
+	}
+	var amzSeen, googSeen, fragment bool
+	hash := strings.IndexByte(q, '#') // where the fragment starts in q, -1 without one
+	for off, more := 0, true; more; {
+		var part string
+		part, q, more = strings.Cut(q, "&")
+		start := off
+		off += len(part) + 1
+		name, v, _ := strings.Cut(part, "=")
+		switch name {
+		case "sv":
+			m.sv = true
+		case "sig":
+			m.sig = true
+		}
+		if fragment {
+			continue
+		}
+		if hash >= start && hash < start+len(part) {
+			fragment = true
+			name, v, _ = strings.Cut(part[:hash-start], "=")
+		}
+		switch name {
+		case "AWSAccessKeyId":
+			m.awsAccessKeyID = true
+		case "Signature":
+			m.signature = true
+		case "X-Amz-Algorithm":
+			if !amzSeen {
+				amzSeen, m.amzAlgorithm = true, v
+			}
+		}
+		if !googSeen && len(name) == len("X-Goog-Algorithm") && strings.EqualFold(name, "X-Goog-Algorithm") {
+			googSeen, m.googAlgorithm = true, v
+		}
+	}
+	return m
 }
 
 // isAzureAuth reports whether an Authorization value is Azure HMAC-SHA256.
@@ -283,25 +346,4 @@ func headerValue(hs []sigv4.Header, name string) string {
 		}
 	}
 	return strings.TrimSpace(v)
-}
-
-// isSigV2URL reports whether rawURL's query carries both AWSAccessKeyId and
-// Signature, the marks of S3 SigV2 query authentication.
-func isSigV2URL(rawURL string) bool {
-	_, q, ok := strings.Cut(rawURL, "?")
-	if !ok {
-		return false
-	}
-	q, _, _ = strings.Cut(q, "#")
-	var id, sig bool
-	for part := range strings.SplitSeq(q, "&") {
-		name, _, _ := strings.Cut(part, "=")
-		switch name {
-		case "AWSAccessKeyId":
-			id = true
-		case "Signature":
-			sig = true
-		}
-	}
-	return id && sig
 }

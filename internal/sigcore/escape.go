@@ -102,6 +102,68 @@ func AppendURIUnescape(dst []byte, s string) ([]byte, error) {
 	return dst, nil
 }
 
+// AppendURIReescape appends the canonical form of wire text s: s decoded as
+// AppendURIUnescape decodes it and encoded as AppendURIEscape encodes it,
+// in one pass and without the decoded copy, so a verifier turns the path
+// and query it reads into the bytes it hashes at once. A malformed escape
+// is the *EscapeError AppendURIUnescape would give (dst is then partial).
+func AppendURIReescape(dst []byte, s string, keepSlash bool) ([]byte, error) {
+	keep := &unreserved
+	if keepSlash {
+		keep = &unreservedOrSlash
+	}
+	run := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '%' {
+			if i+2 >= len(s) {
+				return dst, &EscapeError{Offset: i}
+			}
+			hi, ok1 := unhex(s[i+1])
+			lo, ok2 := unhex(s[i+2])
+			if !ok1 || !ok2 {
+				return dst, &EscapeError{Offset: i}
+			}
+			dst = append(dst, s[run:i]...)
+			if c = hi<<4 | lo; keep[c] {
+				dst = append(dst, c)
+			} else {
+				dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+			}
+			i += 2
+			run = i + 1
+			continue
+		}
+		if keep[c] {
+			continue
+		}
+		dst = append(dst, s[run:i]...)
+		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
+		run = i + 1
+	}
+	return append(dst, s[run:]...), nil
+}
+
+// CheckEscapes returns the *EscapeError AppendURIUnescape would give for s,
+// or nil, without decoding anything.
+func CheckEscapes(s string) error {
+	for i := strings.IndexByte(s, '%'); i >= 0 && i < len(s); i++ {
+		if s[i] != '%' {
+			continue
+		}
+		if i+2 >= len(s) {
+			return &EscapeError{Offset: i}
+		}
+		_, ok1 := unhex(s[i+1])
+		_, ok2 := unhex(s[i+2])
+		if !ok1 || !ok2 {
+			return &EscapeError{Offset: i}
+		}
+		i += 2
+	}
+	return nil
+}
+
 // URIUnescape is AppendURIUnescape returning a string.
 // Text without a '%' is returned as is, without allocating.
 func URIUnescape(s string) (string, error) {

@@ -39,3 +39,34 @@ func TestURIUnescapeWithoutEscapesDoesNotAllocate(t *testing.T) {
 		t.Fatalf("%v allocations", n)
 	}
 }
+
+// TestAppendURIReescapeIsEscapeOfUnescape: the one-pass re-encoding gives
+// AppendURIEscape of AppendURIUnescape, and its error, for every input.
+func TestAppendURIReescapeIsEscapeOfUnescape(t *testing.T) {
+	for _, s := range []string{"", "a b", "%41%7e%7E%2f%2F/x", "%zz", "ab%4", "%", "a%2", "ü%C3%BC+&=", "%00%ff%FF", "/a//b/%2e%2E/"} {
+		checkReescape(t, s)
+	}
+}
+
+func checkReescape(t *testing.T, s string) {
+	t.Helper()
+	for _, keepSlash := range []bool{false, true} {
+		got, err := AppendURIReescape([]byte("pre"), s, keepSlash)
+		dec, wantErr := AppendURIUnescape(nil, s)
+		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+			t.Fatalf("%q: error %v, want %v", s, err, wantErr)
+		}
+		if err == nil && string(got) != "pre"+string(AppendURIEscape(nil, string(dec), keepSlash)) {
+			t.Fatalf("%q keepSlash %v: %q", s, keepSlash, got)
+		}
+	}
+}
+
+// FuzzAppendURIReescape: AppendURIReescape is AppendURIEscape of
+// AppendURIUnescape, errors included.
+func FuzzAppendURIReescape(f *testing.F) {
+	for _, s := range []string{"", "a%20b", "%zz", "%C3%BC/%2f", "x%"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkReescape)
+}
