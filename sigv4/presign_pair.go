@@ -127,26 +127,12 @@ func (s *Signer) appendPresignS3Parts(cr, dst []byte, p *S3Presign) ([]byte, []b
 		cr = s.appendFixedQuery(cr, p.Expires)
 		qEnd = len(cr)
 	} else {
-		if p.Expires != s.fixedExpires || s.fixed == nil {
-			s.buildFixed(p.Expires)
-		}
-		s.qb, s.spans = s.qb[:0], s.spans[:0]
-		for i := range p.Query {
-			q := &p.Query[i]
-			if s.reserved(q.Key) {
-				return cr[:start], dst, sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, q.Key))
-			}
-			if err := sigcore.CheckUTF8(q.Key); err != nil {
-				return cr[:start], dst, sigcore.FieldErr("query", err)
-			}
-			if err := sigcore.CheckUTF8(q.Value); err != nil {
-				return cr[:start], dst, sigcore.FieldErr("query", err)
-			}
-			s.appendPair(q.Key, q.Value)
-		}
 		cr = append(cr, '\n')
 		qStart = len(cr)
-		cr = s.appendMergedQuery(cr)
+		var err error
+		if cr, err = s.appendRowQuery(cr, p.Query, p.Expires); err != nil {
+			return cr[:start], dst, err
+		}
 		qEnd = len(cr)
 	}
 	cr = append(cr, "\nhost:"...)
