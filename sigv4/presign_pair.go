@@ -4,8 +4,6 @@ import (
 	"slices"
 
 	"github.com/batchsign/batchsign/internal/sha256block"
-	"github.com/batchsign/batchsign/internal/sigcore"
-	"github.com/batchsign/batchsign/sigerr"
 )
 
 // AppendPresignS3Pair presigns two rows at once: it appends the URL of p0 to
@@ -60,91 +58,4 @@ func appendHexWords(dst []byte, h *[8]uint32) []byte {
 	dst = slices.Grow(dst, 64)[:n+64]
 	encodeHexWords(dst[n:], h)
 	return dst
-}
-
-// appendPresignS3Parts is AppendPresignS3 without the signature: it checks
-// p, appends its canonical request to cr and its URL up to and including
-// "&X-Amz-Signature=" to dst. On an error it returns dst unchanged.
-//
-// It repeats AppendPresignS3's body (presign_s3.go), which cannot yet be
-// built from it; the two are held together by
-// TestPresignS3PairMatchesSingles. The step that removes the copy: move this
-// function into presign_s3.go, and make AppendPresignS3
-//
-//	cr, dst, err := s.appendPresignS3Parts(s.cr[:0], dst, p)
-//	s.cr = cr
-//	if err != nil {
-//		return dst, err
-//	}
-//	return s.appendSignature(dst), nil
-func (s *Signer) appendPresignS3Parts(cr, dst []byte, p *S3Presign) ([]byte, []byte, error) {
-	if !s.s3 {
-		return cr, dst, sigcore.FieldErr("service", sigcore.WithDetail(sigerr.ErrInvalidValue, "AppendPresignS3 needs S3 rules"))
-	}
-	if err := s.checkExpires(p.Expires); err != nil {
-		return cr, dst, err
-	}
-	if p.Host == "" {
-		return cr, dst, sigcore.FieldErr("host", sigerr.ErrMissingField)
-	}
-	if err := s.checkHost(p.Host); err != nil {
-		return cr, dst, err
-	}
-	if p.Scheme != "" && p.Scheme != "https" && p.Scheme != "http" {
-		return cr, dst, sigcore.FieldErr("scheme", sigcore.WithDetail(sigerr.ErrInvalidValue, "want https or http"))
-	}
-	if err := sigcore.CheckUTF8(p.Key); err != nil {
-		return cr, dst, sigcore.FieldErr("key", err)
-	}
-	if err := sigcore.CheckUTF8(p.Bucket); err != nil {
-		return cr, dst, sigcore.FieldErr("bucket", err)
-	}
-	method := p.Method
-	if method == "" {
-		method = "GET"
-	}
-	scheme := p.Scheme
-	if scheme == "" {
-		scheme = "https"
-	}
-
-	start := len(cr)
-	cr = append(cr, method...)
-	cr = append(cr, '\n')
-	pStart := len(cr)
-	cr = append(cr, '/')
-	if p.Bucket != "" {
-		cr = sigcore.AppendURIEscape(cr, p.Bucket, false)
-		cr = append(cr, '/')
-	}
-	cr = sigcore.AppendURIEscape(cr, p.Key, true)
-	pEnd := len(cr)
-
-	var qStart, qEnd int
-	if len(p.Query) == 0 {
-		cr = append(cr, '\n')
-		qStart = len(cr)
-		cr = s.appendFixedQuery(cr, p.Expires)
-		qEnd = len(cr)
-	} else {
-		cr = append(cr, '\n')
-		qStart = len(cr)
-		var err error
-		if cr, err = s.appendRowQuery(cr, p.Query, p.Expires); err != nil {
-			return cr[:start], dst, err
-		}
-		qEnd = len(cr)
-	}
-	cr = append(cr, "\nhost:"...)
-	cr = append(cr, p.Host...)
-	cr = append(cr, "\n\nhost\n"+UnsignedPayload...)
-
-	dst = append(dst, scheme...)
-	dst = append(dst, "://"...)
-	dst = append(dst, p.Host...)
-	dst = append(dst, cr[pStart:pEnd]...)
-	dst = append(dst, '?')
-	dst = append(dst, cr[qStart:qEnd]...)
-	dst = append(dst, "&X-Amz-Signature="...)
-	return cr, dst, nil
 }

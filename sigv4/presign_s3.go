@@ -42,26 +42,39 @@ type S3Presign struct {
 //
 // The signer must apply S3 rules (service "s3", or Options.Rules = RulesS3).
 func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
+	cr, dst, err := s.appendPresignS3Parts(s.cr[:0], dst, p)
+	s.cr = cr
+	if err != nil {
+		return dst, err
+	}
+	return s.appendSignature(dst), nil
+}
+
+// appendPresignS3Parts is AppendPresignS3 without the signature: it checks
+// p, appends its canonical request to cr and its URL up to and including
+// "&X-Amz-Signature=" to dst. On an error it returns cr and dst as they
+// were. AppendPresignS3 and AppendPresignS3Pair are built from it.
+func (s *Signer) appendPresignS3Parts(cr, dst []byte, p *S3Presign) ([]byte, []byte, error) {
 	if !s.s3 {
-		return dst, sigcore.FieldErr("service", sigcore.WithDetail(sigerr.ErrInvalidValue, "AppendPresignS3 needs S3 rules"))
+		return cr, dst, sigcore.FieldErr("service", sigcore.WithDetail(sigerr.ErrInvalidValue, "AppendPresignS3 needs S3 rules"))
 	}
 	if err := s.checkExpires(p.Expires); err != nil {
-		return dst, err
+		return cr, dst, err
 	}
 	if p.Host == "" {
-		return dst, sigcore.FieldErr("host", sigerr.ErrMissingField)
+		return cr, dst, sigcore.FieldErr("host", sigerr.ErrMissingField)
 	}
 	if err := s.checkHost(p.Host); err != nil {
-		return dst, err
+		return cr, dst, err
 	}
 	if p.Scheme != "" && p.Scheme != "https" && p.Scheme != "http" {
-		return dst, sigcore.FieldErr("scheme", sigcore.WithDetail(sigerr.ErrInvalidValue, "want https or http"))
+		return cr, dst, sigcore.FieldErr("scheme", sigcore.WithDetail(sigerr.ErrInvalidValue, "want https or http"))
 	}
 	if err := sigcore.CheckUTF8(p.Key); err != nil {
-		return dst, sigcore.FieldErr("key", err)
+		return cr, dst, sigcore.FieldErr("key", err)
 	}
 	if err := sigcore.CheckUTF8(p.Bucket); err != nil {
-		return dst, sigcore.FieldErr("bucket", err)
+		return cr, dst, sigcore.FieldErr("bucket", err)
 	}
 	method := p.Method
 	if method == "" {
@@ -72,9 +85,8 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		scheme = "https"
 	}
 
-	// The path is escaped once, straight into the canonical request, and
-	// copied from there into the URL.
-	cr := append(s.cr[:0], method...)
+	start := len(cr)
+	cr = append(cr, method...)
 	cr = append(cr, '\n')
 	pStart := len(cr)
 	cr = append(cr, '/')
@@ -87,7 +99,6 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 
 	var qStart, qEnd int
 	if len(p.Query) == 0 {
-		// The common row: the fixed pairs with this row's expiry.
 		cr = append(cr, '\n')
 		qStart = len(cr)
 		cr = s.appendFixedQuery(cr, p.Expires)
@@ -97,14 +108,13 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 		qStart = len(cr)
 		var err error
 		if cr, err = s.appendRowQuery(cr, p.Query, p.Expires); err != nil {
-			return dst, err
+			return cr[:start], dst, err
 		}
 		qEnd = len(cr)
 	}
 	cr = append(cr, "\nhost:"...)
 	cr = append(cr, p.Host...)
 	cr = append(cr, "\n\nhost\n"+UnsignedPayload...)
-	s.cr = cr
 
 	dst = append(dst, scheme...)
 	dst = append(dst, "://"...)
@@ -113,7 +123,7 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	dst = append(dst, '?')
 	dst = append(dst, cr[qStart:qEnd]...)
 	dst = append(dst, "&X-Amz-Signature="...)
-	return s.appendSignature(dst), nil
+	return cr, dst, nil
 }
 
 // appendRowQuery appends the canonical query of an S3 presign whose row has
