@@ -5,11 +5,20 @@
 //	go run ./examples/gen                       # examples/manifest.ndjson → examples/manifest.parquet
 //	go run ./examples/gen -rows 1000000 -o m.ndjson
 //	go run ./examples/gen -rows 1000000 -o m.parquet
+//	go run ./examples/gen -hostile -rows 1000000 -o hostile.ndjson
 //
 // Synthetic rows look like a nightly export: a handful of buckets and
 // regions, keys of 40–70 bytes, a third with response-content-disposition,
 // varied expiries. They are deterministic: the same -rows gives the same
 // bytes.
+//
+// With -hostile the rows are those of issue 13's whole-run comparison
+// (hostile.go): keys made of every URI-reserved character, percent signs,
+// dot segments, NFC and NFD unicode, emoji and control characters, a
+// quarter of them 1,024 bytes long; response-content-disposition and
+// response-content-type on a third of the rows; four regions; one row in
+// ten a PUT, HEAD or DELETE. They come from a PCG generator seeded with
+// -seed: the same -rows and -seed give the same bytes.
 package main
 
 import (
@@ -32,19 +41,27 @@ func main() {
 	out := flag.String("o", "", "output file; .ndjson or .parquet (default examples/manifest.parquet)")
 	in := flag.String("i", "examples/manifest.ndjson", "NDJSON manifest to convert to Parquet when -rows is 0")
 	group := flag.Int("row-group", 128*1024, "Parquet rows per row group")
+	hostile := flag.Bool("hostile", false, "with -rows: hostile rows (reserved characters, NFC/NFD unicode, 1 KiB keys, overrides) instead of export-like ones")
+	seed := flag.Uint64("seed", 13, "with -hostile: the generator's seed")
 	flag.Parse()
-	if err := run(*rows, *in, *out, *group); err != nil {
+	row := synthetic
+	if *hostile {
+		row = newHostile(*seed).row
+	}
+	if err := run(*rows, row, *in, *out, *group); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(rows int, in, out string, group int) error {
+// run writes rows rows made by row (in order: row may keep state), or
+// converts in when rows is 0, to out.
+func run(rows int, row func(int) pipeline.ManifestRecord, in, out string, group int) error {
 	var recs func(yield func(pipeline.ManifestRecord) error) error
 	if rows > 0 {
 		recs = func(yield func(pipeline.ManifestRecord) error) error {
 			for i := range rows {
-				if err := yield(synthetic(i)); err != nil {
+				if err := yield(row(i)); err != nil {
 					return err
 				}
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
@@ -98,4 +99,24 @@ func BenchmarkAppendRecordNDJSON(b *testing.B) {
 		dst = w.AppendRecord(dst[:0], &rec)
 	}
 	b.SetBytes(int64(len(dst)))
+}
+
+// BenchmarkAppendJSONString is the NDJSON string encoder on text with
+// nothing to escape, a hostile key (reserved characters, NFC and NFD,
+// controls) and a CJK file name.
+func BenchmarkAppendJSONString(b *testing.B) {
+	for _, c := range []struct{ name, s string }{
+		{"plain", "https://acme-exports.s3.us-east-1.amazonaws.com/exports/2026/01/01/daily-daily/part-00000000.parquet?X-Amz-Algorithm=AWS4-HMAC-SHA256"},
+		{"hostile", "r\u00e9sum\u00e9/README/+%2B+`)^q?x=1#frag \"quoted\"\tcafe\u0301/a=b&c=d/\u65e5\u672c\u8a9e/\U0001f600\n..//report (final).pdf"},
+		{"cjk", strings.Repeat("\u65e5\u672c\u8a9e\u306e\u30d5\u30a1\u30a4\u30eb", 8)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			dst := make([]byte, 0, 1024)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.s)))
+			for b.Loop() {
+				dst = appendJSONString(dst[:0], c.s)
+			}
+		})
+	}
 }

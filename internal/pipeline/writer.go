@@ -1,13 +1,13 @@
 package pipeline
 
 import (
-	"encoding/binary"
 	"errors"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigv4"
@@ -129,10 +129,14 @@ func (n *ndjsonWriter) Close() error         { return nil }
 
 // appendJSONString appends s as a JSON string. Bytes that are not valid
 // UTF-8 become U+FFFD, as encoding/json does, so the output is always JSON.
+// Only what JSON requires is escaped ('"', '\\', control characters);
+// a leading run of plain ASCII (all of a URL, in practice) is found a word
+// at a time (plainPrefix), and every run between two escapes is copied at
+// once.
 func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	for i := plainPrefix(s); i < len(s); {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -168,6 +172,15 @@ func appendJSONString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// appendJSONBytes is appendJSONString for a byte slice, without allocating
+// (it reads b as a string in place: appendJSONString keeps no reference).
+// Signed URLs are plain ASCII in practice (the path and query are
+// percent-encoded), so the scan finds nothing to escape and the URL is
+// copied in one piece.
+func appendJSONBytes(dst, b []byte) []byte {
+	return appendJSONString(dst, unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
 const hexDigits = "0123456789abcdef"
@@ -207,43 +220,42 @@ func appendRFC3339Unix(dst []byte, u int64) []byte {
 		byte('0'+ss/10), byte('0'+ss%10), 'Z')
 }
 
-// appendJSONBytes is appendJSONString for a byte slice, without allocating.
-// Signed URLs are plain ASCII in practice (the path and query are
-// percent-encoded), so the scan finds nothing to escape.
-func appendJSONBytes(dst, b []byte) []byte {
-	if !plainJSON(b) {
-		return appendJSONString(dst, string(b))
+// plainJSON reports whether b is ASCII without control characters, '"' or
+// '\\', so that it goes into a JSON string as is.
+func plainJSON(b []byte) bool { return plainPrefix(string(b)) == len(b) }
+
+// plainPrefix returns the length of the longest prefix of s that goes into
+// a JSON string as is: ASCII without control characters, '"' or '\\'. It
+// tests eight bytes at a time, four words per step with one branch: the
+// classic has-less-than and has-zero-byte tricks can only err (a borrow
+// across bytes) when some byte is ≥ 0x80, and such a byte fails the word
+// anyway; the bytes of the word that fails are then tested one by one.
+func plainPrefix(s string) int {
+	i := 0
+	for ; i+32 <= len(s); i += 32 {
+		if notPlain(load64(s, i))|notPlain(load64(s, i+8))|notPlain(load64(s, i+16))|notPlain(load64(s, i+24)) != 0 {
+			break
+		}
 	}
-	dst = append(dst, '"')
-	dst = append(dst, b...)
-	return append(dst, '"')
+	for ; i+8 <= len(s); i += 8 {
+		if notPlain(load64(s, i)) != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
+			break
+		}
+	}
+	return i
 }
 
-// plainJSON reports whether b is ASCII without control characters, '"' or
-// '\\', so that it goes into a JSON string as is. It tests eight bytes at a
-// time, four words per step with one branch: the classic has-less-than and
-// has-zero-byte tricks can only err (a borrow across bytes) when some byte
-// is ≥ 0x80, and such a byte fails the word anyway.
-func plainJSON(b []byte) bool {
-	for len(b) >= 32 {
-		if notPlain(binary.LittleEndian.Uint64(b))|notPlain(binary.LittleEndian.Uint64(b[8:]))|
-			notPlain(binary.LittleEndian.Uint64(b[16:]))|notPlain(binary.LittleEndian.Uint64(b[24:])) != 0 {
-			return false
-		}
-		b = b[32:]
-	}
-	for len(b) >= 8 {
-		if notPlain(binary.LittleEndian.Uint64(b)) != 0 {
-			return false
-		}
-		b = b[8:]
-	}
-	for _, c := range b {
-		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
+// load64 is the little-endian word of s at i (the compiler makes one load
+// of it).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // notPlain is non-zero when a byte of v is ≥ 0x80, < 0x20, '"' or '\\'

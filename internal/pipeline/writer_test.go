@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/batchsign/batchsign/sigv4"
 
@@ -263,5 +265,114 @@ func TestAppendRFC3339UTC(t *testing.T) {
 	}
 	for u := int64(1700000000); u < 1700000000+2*366*86400; u += 86400/4 + 7 {
 		check(time.Unix(u, 0))
+	}
+}
+
+// referenceJSONString is appendJSONString as it was before the word-at-a-time
+// scan (a byte at a time): the new one must write the same bytes.
+func referenceJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&15])
+		}
+		i++
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// checkJSONString fails t unless appendJSONString and appendJSONBytes of s
+// write what referenceJSONString writes.
+func checkJSONString(t *testing.T, s string) {
+	t.Helper()
+	want := referenceJSONString([]byte("x"), s)
+	if got := appendJSONString([]byte("x"), s); !bytes.Equal(got, want) {
+		t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+	}
+	if got := appendJSONBytes([]byte("x"), []byte(s)); !bytes.Equal(got, want) {
+		t.Fatalf("appendJSONBytes(%q) = %s, want %s", s, got, want)
+	}
+}
+
+// TestAppendJSONWritesWhatTheBytewiseEncoderWrote: the same bytes as the
+// byte-at-a-time encoder for every byte at every offset of strings of 0–70
+// bytes (so in the 32-byte step, the 8-byte step and the tail), and for
+// random strings of every byte class (plain runs, escapes, valid and broken
+// UTF-8).
+func TestAppendJSONWritesWhatTheBytewiseEncoderWrote(t *testing.T) {
+	for n := range 71 {
+		buf := []byte(strings.Repeat("a", n))
+		for pos := range n {
+			for c := range 256 {
+				buf[pos] = byte(c)
+				checkJSONString(t, string(buf))
+			}
+			buf[pos] = 'a'
+		}
+	}
+	pieces := []string{"plain text ", "https://b.s3.amazonaws.com/k%20x?X-Amz-Signature=00", `"`, `\`, "\n", "\r", "\t", "\x00", "\x1f", "\x7f",
+		"é", "日本語", "\U0001F600", "\u2028", "\ufffd", "\xff", "\xc3", "\xed\xa0\x80", "\xf0\x9f\x98", "e\u0301"}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		var b strings.Builder
+		for range r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		checkJSONString(t, b.String())
+	}
+}
+
+// FuzzAppendJSON: whatever the text, the bytes of the byte-at-a-time
+// encoder, and JSON that encoding/json reads.
+func FuzzAppendJSON(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"b\\s/", "\x00\x1f\x7f", "é日本\U0001F600", "bad\xffutf8\xc3", "\u2028", strings.Repeat("x", 40) + "\"" + strings.Repeat("é", 9)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		checkJSONString(t, s)
+		if !json.Valid(appendJSONString(nil, s)) {
+			t.Fatalf("%q: not JSON", s)
+		}
+	})
+}
+
+// TestAppendJSONDoesNotAllocate: escaping and U+FFFD replacement included,
+// into a buffer with room.
+func TestAppendJSONDoesNotAllocate(t *testing.T) {
+	s := "https://b.s3.amazonaws.com/caf\u00e9 \"q\"\\\n\x01\xff" + strings.Repeat("k%20", 40)
+	b := []byte(s)
+	dst := make([]byte, 0, 4096)
+	if n := testing.AllocsPerRun(100, func() { dst = appendJSONBytes(appendJSONString(dst[:0], s), b) }); n != 0 {
+		t.Errorf("%v allocations, want 0", n)
 	}
 }
