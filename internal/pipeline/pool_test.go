@@ -382,8 +382,8 @@ func TestPresignOutlivingCredentials(t *testing.T) {
 	}
 }
 
-// TestPresignHotPathAllocatesNothing: once a worker is warm, presigning a
-// decoded S3 row (bucket and key, or a URL without escapes) and encoding
+// TestPresignHotPathAllocatesNothing: once a worker is warm, presigning
+// decoded S3 rows (in a pair, and the odd one alone) (bucket and key, or a URL without escapes) and encoding
 // its record allocate nothing.
 func TestPresignHotPathAllocatesNothing(t *testing.T) {
 	cfg := docConfig(Presign)
@@ -397,17 +397,20 @@ func TestPresignHotPathAllocatesNothing(t *testing.T) {
 		`{"id":"b","bucket":"Legacy_Bucket","key":"x y","region":"eu-west-1"}`,
 		`{"id":"c","url":"https://examplebucket.s3.eu-west-1.amazonaws.com/dir/file.bin?versionId=3"}`,
 	} {
-		b := newBatch(1)
-		decodeRow(line, b.Append(), &b.arena)
-		if err := wk.presign(&b.rows[0], b); err != nil { // warm up: signer, address, buffers
-			t.Fatal(err)
+		// Three rows: a pair signed two-lane, then one flushed alone.
+		b := newBatch(3)
+		for range 3 {
+			decodeRow(line, b.Append(), &b.arena)
 		}
-		allocs := testing.AllocsPerRun(200, func() {
-			b.out = b.out[:0]
-			if err := wk.presign(&b.rows[0], b); err != nil {
-				t.Fatal(err)
+		sign := func() {
+			b.out, b.signed = b.out[:0], 0
+			wk.process(b)
+			if b.signed != 3 || len(b.rejects) != 0 {
+				t.Fatalf("%s: signed %d, rejects %v", line, b.signed, b.rejects)
 			}
-		})
+		}
+		sign() // warm up: signer, address, buffers
+		allocs := testing.AllocsPerRun(200, sign)
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per row, want 0", line, allocs)
 		}

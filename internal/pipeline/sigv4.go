@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"strconv"
-	"time"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
@@ -142,24 +141,16 @@ func (w *worker) presign(r *Row, b *Batch) error {
 			p = sigv4.S3Presign{Method: method, Scheme: a.Scheme, Host: a.Host, Bucket: a.Bucket, Key: r.Key, Query: r.Query, Expires: expires}
 		}
 	}
-	if generic {
-		u, err := s.PresignURL(scheme, &req, expires)
-		if err != nil {
-			return err
-		}
-		w.url = append(w.url[:0], u...)
-	} else {
-		w.url, err = s.AppendPresignS3(w.url[:0], &p)
-		if err != nil {
-			return err
-		}
+	if !generic {
+		return w.presignS3(r, b, s, &p, method, expires, clamped)
 	}
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url),
-		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(send))
-	b.out = w.enc.AppendRecord(b.out, &w.rec)
-	if clamped {
-		b.clamped++
+	w.flushPending(b)
+	u, err := s.PresignURL(scheme, &req, expires)
+	if err != nil {
+		return err
 	}
+	w.url = append(w.url[:0], u...)
+	w.appendPresignRecord(b, r, method, w.url, expires, clamped, send)
 	return nil
 }
 

@@ -105,6 +105,7 @@ func withMRAP(w *worker, v4 func(*Row, *Batch) error, m Mode) rowFunc {
 		if !isMRAPRow(r) {
 			return v4(r, b)
 		}
+		w.flushPending(b) // its record comes first
 		if a == nil {
 			a = newSigV4aRows(w)
 		}

@@ -38,6 +38,7 @@ type worker struct {
 	send    []sigv4.Header // the headers a presigned URL signs (checksumHeaders)
 	own     *fieldSet      // for the modes' own fields, made on first use
 	rec     Record
+	pend    pendingS3 // a presign row waiting to be signed with the next (pair.go)
 
 	row rowFunc // the mode's (modeDef.newRow)
 	// headers: the mode takes headers, so rows' headers are checked
@@ -92,19 +93,25 @@ func (w *worker) process(b *Batch) {
 		default:
 			err = w.row(r, b)
 		}
+		if err == errDeferred {
+			continue // counted when signed with its pair
+		}
 		if err != nil {
 			if w.fatal != nil {
 				return // the batch is not written
 			}
+			w.flushPending(b)
 			b.rejects = append(b.rejects, rejectOf(r, err))
 			continue
 		}
 		b.signed++
 	}
+	w.flushPending(b)
 	// Scratch grown for a huge row is not kept for the rows after it; nor
 	// are the Signers, whose own scratch grew with it (they are remade
 	// from the run's key cache).
 	w.url = trim(w.url, DefaultBatchBytes)
+	w.pend.url = trim(w.pend.url, DefaultBatchBytes)
 	w.path = trim(w.path, DefaultBatchBytes)
 	w.query = trim(w.query, DefaultBatchBytes)
 	if len(b.text) > 2*b.maxBytes {

@@ -1,0 +1,116 @@
+package pipeline
+
+import (
+	"errors"
+	"time"
+
+	"github.com/batchsign/batchsign/sigv4"
+)
+
+// errDeferred is what a row function returns for a row whose URL waits for
+// the next row, to be signed with it in one two-lane SHA-256 pass
+// (sigv4.Signer.AppendPresignS3Pair). The row is not finished: it is
+// counted, written or rejected when its pair is signed or the pending row
+// is flushed (worker.flushPending), always before any later row's output,
+// so records and rejects stay in row order.
+var errDeferred = errors.New("pipeline: row deferred to be signed in a pair")
+
+// pendingS3 is a presign row waiting for a partner: what
+// AppendPresignS3 needs, and what its record says.
+type pendingS3 struct {
+	ok      bool
+	r       *Row
+	s       *sigv4.Signer
+	p       sigv4.S3Presign
+	query   []sigv4.QueryParam // owns p.Query (the row's may be the worker's scratch)
+	method  string
+	expires int64
+	clamped bool
+	url     []byte
+}
+
+// presignS3 signs an S3 presign on the engine's zero-allocation path, two
+// rows at a time: the first of a pair waits (errDeferred); the second, if
+// the same Signer signs it, is signed with it in one pass. A row for
+// another Signer flushes the waiting one first.
+func (w *worker) presignS3(r *Row, b *Batch, s *sigv4.Signer, p *sigv4.S3Presign, method string, expires int64, clamped bool) error {
+	q := &w.pend
+	if q.ok && (q.s != s || pairCost(p) > maxPairBytes) {
+		w.flushPending(b)
+	}
+	if pairCost(p) > maxPairBytes {
+		// Alone: pairing a huge row gains nothing and holds a second
+		// canonical request and URL of its size per worker.
+		var err error
+		if w.url, err = s.AppendPresignS3(w.url[:0], p); err != nil {
+			return err
+		}
+		w.appendPresignRecord(b, r, method, w.url, expires, clamped, nil)
+		return nil
+	}
+	if !q.ok {
+		q.ok, q.r, q.s, q.method, q.expires, q.clamped = true, r, s, method, expires, clamped
+		q.p = *p
+		if len(p.Query) > 0 {
+			q.query = append(q.query[:0], p.Query...)
+			q.p.Query = q.query
+		}
+		return errDeferred
+	}
+	q.ok = false
+	var err0, err1 error
+	q.url, w.url, err0, err1 = s.AppendPresignS3Pair(q.url[:0], w.url[:0], &q.p, p)
+	w.finishPending(b, err0)
+	if err1 != nil {
+		return err1
+	}
+	w.appendPresignRecord(b, r, method, w.url, expires, clamped, nil)
+	return nil
+}
+
+// maxPairBytes bounds the text of a row signed in a pair (pairCost); a
+// bigger row is signed alone.
+const maxPairBytes = 4 << 10
+
+// pairCost is the text of p that its canonical request and URL hold.
+func pairCost(p *sigv4.S3Presign) int {
+	n := len(p.Host) + len(p.Bucket) + len(p.Key)
+	for _, kv := range p.Query {
+		n += len(kv.Key) + len(kv.Value)
+	}
+	return n
+}
+
+// flushPending signs the row waiting for a partner alone, if there is one.
+// Whatever writes a record or a reject in presign mode calls it first.
+func (w *worker) flushPending(b *Batch) {
+	q := &w.pend
+	if !q.ok {
+		return
+	}
+	q.ok = false
+	var err error
+	q.url, err = q.s.AppendPresignS3(q.url[:0], &q.p)
+	w.finishPending(b, err)
+}
+
+// finishPending writes the signed pending row's record, or its reject.
+func (w *worker) finishPending(b *Batch, err error) {
+	q := &w.pend
+	if err != nil {
+		b.rejects = append(b.rejects, rejectOf(q.r, err))
+		return
+	}
+	w.appendPresignRecord(b, q.r, q.method, q.url, q.expires, q.clamped, nil)
+	b.signed++
+}
+
+// appendPresignRecord appends a presigned URL's record to b.out.
+func (w *worker) appendPresignRecord(b *Batch, r *Row, method string, url []byte, expires int64, clamped bool, send []sigv4.Header) {
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(url),
+		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(send))
+	b.out = w.enc.AppendRecord(b.out, &w.rec)
+	if clamped {
+		b.clamped++
+	}
+}
