@@ -48,6 +48,25 @@ func (s *Signer) appendPair(key, value string) {
 	s.spans = append(s.spans, pairSpan{start, eq, len(s.qb)})
 }
 
+// appendPairUTF8 is appendPair for a pair that must be valid UTF-8: the
+// error CheckUTF8 gives for the key, else for the value, checked as they are
+// encoded.
+func (s *Signer) appendPairUTF8(key, value string) error {
+	start := len(s.qb)
+	var err error
+	if s.qb, err = sigcore.AppendURIEscapeUTF8(s.qb, key, false); err != nil {
+		return err
+	}
+	eq := len(s.qb)
+	s.qb = append(s.qb, '=')
+	if s.qb, err = sigcore.AppendURIEscapeUTF8(s.qb, value, false); err != nil {
+		s.qb = s.qb[:start]
+		return err
+	}
+	s.spans = append(s.spans, pairSpan{start, eq, len(s.qb)})
+	return nil
+}
+
 // appendRawPair records an already-encoded pair.
 func (s *Signer) appendRawPair(key, encodedValue string) {
 	start := len(s.qb)

@@ -3,6 +3,8 @@ package sigcore
 import (
 	"github.com/batchsign/batchsign/sigerr"
 
+	"encoding/binary"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,26 +34,115 @@ var unreserved = func() (t [256]bool) {
 // (object paths); otherwise it becomes %2F. Space is always %20, never '+'.
 //
 // AppendURIEscape does not validate UTF-8; callers that must reject invalid
-// UTF-8 (S3 object keys) check with CheckUTF8 first.
+// UTF-8 (S3 object keys) use AppendURIEscapeUTF8, which checks as it escapes.
 func AppendURIEscape(dst []byte, s string, keepSlash bool) []byte {
-	// Copy runs of bytes that stay as they are in one append: object keys
-	// are mostly unreserved, and per-byte appends cost more than the scan.
+	dst, _ = appendEscape(dst, s, keepSlash)
+	return dst
+}
+
+// AppendURIEscapeUTF8 is AppendURIEscape for text that must be valid UTF-8
+// (S3 object keys, query parameters): it appends the escaped form of s, or,
+// when s is not valid UTF-8, returns dst unchanged and the error CheckUTF8
+// gives, in one pass over s instead of a check and then an escape.
+func AppendURIEscapeUTF8(dst []byte, s string, keepSlash bool) ([]byte, error) {
+	n := len(dst)
+	dst, bad := appendEscape(dst, s, keepSlash)
+	if bad >= 0 {
+		return dst[:n], &InvalidUTF8Error{Offset: bad}
+	}
+	return dst, nil
+}
+
+// escapeTab holds "%XX" (upper-case hex) of each byte in the low three
+// bytes of a little-endian word, so an escape is one four-byte store.
+var escapeTab = func() (t [256]uint32) {
+	for c := range t {
+		t[c] = '%' | uint32(upperHex[c>>4])<<8 | uint32(upperHex[c&15])<<16
+	}
+	return t
+}()
+
+// appendEscape is AppendURIEscape, also returning the offset of the first
+// sequence of s that is not valid UTF-8 (the offset CheckUTF8 reports), or
+// -1. Every byte of s from 0x80 up is escaped whether or not its sequence is
+// valid, so checking costs only the tests on the bytes already off the
+// unreserved path.
+//
+// Hostile keys interleave short runs of unreserved bytes (two bytes is
+// typical) with escapes, so instead of copying runs it grows dst once for
+// the worst case (every byte escaped) and stores byte by byte, an escape in
+// one four-byte store (escapeTab; the fourth byte is overwritten next or
+// cut off).
+func appendEscape(dst []byte, s string, keepSlash bool) ([]byte, int) {
 	keep := &unreserved
 	if keepSlash {
 		keep = &unreservedOrSlash
 	}
-	run := 0
-	for i := 0; i < len(s); i++ {
+	n := len(dst)
+	dst = slices.Grow(dst, 3*len(s)+1)
+	out := dst[:cap(dst)]
+	bad := -1
+	for i := 0; i < len(s); {
 		c := s[i]
 		if keep[c] {
+			out[n] = c
+			n++
+			i++
 			continue
 		}
-		dst = append(dst, s[run:i]...)
-		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		run = i + 1
+		size := 1
+		if c >= utf8.RuneSelf && bad < 0 {
+			if size = utf8Size(s, i); size == 0 {
+				bad, size = i, 1
+			}
+		}
+		for k := 0; k < size; k++ {
+			binary.LittleEndian.PutUint32(out[n:], escapeTab[s[i+k]])
+			n += 3
+		}
+		i += size
 	}
-	return append(dst, s[run:]...)
+	return out[:n], bad
 }
+
+// utf8Size returns the length of the valid UTF-8 sequence that starts at
+// s[i] (a byte ≥ 0x80), or 0 when it is not one: the rules of
+// utf8.DecodeRuneInString (shortest form, no surrogates, at most U+10FFFF).
+func utf8Size(s string, i int) int {
+	c := s[i]
+	switch {
+	case c < 0xC2:
+		return 0
+	case c < 0xE0:
+		if i+1 < len(s) && cont(s[i+1]) {
+			return 2
+		}
+	case c < 0xF0:
+		lo, hi := byte(0x80), byte(0xBF)
+		if c == 0xE0 {
+			lo = 0xA0
+		} else if c == 0xED {
+			hi = 0x9F
+		}
+		if i+2 < len(s) && lo <= s[i+1] && s[i+1] <= hi && cont(s[i+2]) {
+			return 3
+		}
+	case c < 0xF5:
+		lo, hi := byte(0x80), byte(0xBF)
+		if c == 0xF0 {
+			lo = 0x90
+		} else if c == 0xF4 {
+			hi = 0x8F
+		}
+		if i+3 < len(s) && lo <= s[i+1] && s[i+1] <= hi && cont(s[i+2]) && cont(s[i+3]) {
+			return 4
+		}
+	}
+	return 0
+}
+
+// cont reports whether c is a UTF-8 continuation byte.
+func cont(c byte) bool { return c&0xC0 == 0x80 }
 
 // unreservedOrSlash is unreserved plus '/', for paths that keep their slashes.
 var unreservedOrSlash = func() [256]bool {
