@@ -46,103 +46,153 @@ func AppendURIEscape(dst []byte, s string, keepSlash bool) []byte {
 // gives, in one pass over s instead of a check and then an escape.
 func AppendURIEscapeUTF8(dst []byte, s string, keepSlash bool) ([]byte, error) {
 	n := len(dst)
-	dst, bad := appendEscape(dst, s, keepSlash)
-	if bad >= 0 {
-		return dst[:n], &InvalidUTF8Error{Offset: bad}
+	dst, valid := appendEscape(dst, s, keepSlash)
+	if !valid {
+		return dst[:n], CheckUTF8(s)
 	}
 	return dst, nil
 }
 
-// escapeTab holds "%XX" (upper-case hex) of each byte in the low three
-// bytes of a little-endian word, so an escape is one four-byte store.
-var escapeTab = func() (t [256]uint32) {
+// escapeWords holds, for each byte, what escaping writes for it in the low
+// bytes of a little-endian word (the byte itself, or "%XX" in upper-case
+// hex) and how many bytes that is in bits 32 and up: one load and one
+// four-byte store per byte, whatever the byte. escapeWordsSlash is the same
+// with '/' kept.
+var escapeWords, escapeWordsSlash = escapeTable(&unreserved), escapeTable(&unreservedOrSlash)
+
+func escapeTable(keep *[256]bool) (t [256]uint64) {
 	for c := range t {
-		t[c] = '%' | uint32(upperHex[c>>4])<<8 | uint32(upperHex[c&15])<<16
+		if keep[c] {
+			t[c] = uint64(c) | 1<<32
+		} else {
+			t[c] = '%' | uint64(upperHex[c>>4])<<8 | uint64(upperHex[c&15])<<16 | 3<<32
+		}
 	}
 	return t
-}()
+}
 
-// appendEscape is AppendURIEscape, also returning the offset of the first
-// sequence of s that is not valid UTF-8 (the offset CheckUTF8 reports), or
-// -1. Every byte of s from 0x80 up is escaped whether or not its sequence is
-// valid, so checking costs only the tests on the bytes already off the
-// unreserved path.
+// appendEscape is AppendURIEscape, also reporting whether s is valid UTF-8
+// (utf8.ValidString), from the same pass.
 //
 // Hostile keys interleave short runs of unreserved bytes (two bytes is
-// typical) with escapes, so instead of copying runs it grows dst once for
-// the worst case (every byte escaped) and stores byte by byte, an escape in
-// one four-byte store (escapeTab; the fourth byte is overwritten next or
-// cut off).
-func appendEscape(dst []byte, s string, keepSlash bool) ([]byte, int) {
-	keep := &unreserved
+// typical) with escapes and multi-byte characters, where any branch on the
+// kind of byte is mispredicted at every change. So the loop has none: it
+// grows dst once for the worst case (every byte escaped) and, per byte,
+// stores the byte's escapeWords entry (the fourth byte of a store is
+// overwritten by the next or cut off) and steps the UTF-8 automaton
+// utf8DFA, whose step is one shift.
+func appendEscape(dst []byte, s string, keepSlash bool) ([]byte, bool) {
+	tab := &escapeWords
 	if keepSlash {
-		keep = &unreservedOrSlash
+		tab = &escapeWordsSlash
 	}
 	n := len(dst)
 	dst = slices.Grow(dst, 3*len(s)+1)
 	out := dst[:cap(dst)]
-	bad := -1
+	var st uint64 // utf8Accept
+	slash := uint64(0)
+	if keepSlash {
+		slash = 0x8080808080808080
+	}
 	for i := 0; i < len(s); {
-		c := s[i]
-		if keep[c] {
-			out[n] = c
-			n++
-			i++
-			continue
-		}
-		size := 1
-		if c >= utf8.RuneSelf && bad < 0 {
-			if size = utf8Size(s, i); size == 0 {
-				bad, size = i, 1
+		if w := uint64(0); i+8 <= len(s) {
+			if w = load64(s, i); allUnreserved(w, slash) {
+				// Eight bytes as they are (plain object keys are mostly
+				// such words): one store, and the automaton's step on ASCII.
+				binary.LittleEndian.PutUint64(out[n:], w)
+				n += 8
+				i += 8
+				st = utf8DFA['a'] >> (st & 63)
+				continue
 			}
 		}
-		for k := 0; k < size; k++ {
-			binary.LittleEndian.PutUint32(out[n:], escapeTab[s[i+k]])
-			n += 3
-		}
-		i += size
-	}
-	return out[:n], bad
-}
-
-// utf8Size returns the length of the valid UTF-8 sequence that starts at
-// s[i] (a byte ≥ 0x80), or 0 when it is not one: the rules of
-// utf8.DecodeRuneInString (shortest form, no surrogates, at most U+10FFFF).
-func utf8Size(s string, i int) int {
-	c := s[i]
-	switch {
-	case c < 0xC2:
-		return 0
-	case c < 0xE0:
-		if i+1 < len(s) && cont(s[i+1]) {
-			return 2
-		}
-	case c < 0xF0:
-		lo, hi := byte(0x80), byte(0xBF)
-		if c == 0xE0 {
-			lo = 0xA0
-		} else if c == 0xED {
-			hi = 0x9F
-		}
-		if i+2 < len(s) && lo <= s[i+1] && s[i+1] <= hi && cont(s[i+2]) {
-			return 3
-		}
-	case c < 0xF5:
-		lo, hi := byte(0x80), byte(0xBF)
-		if c == 0xF0 {
-			lo = 0x90
-		} else if c == 0xF4 {
-			hi = 0x8F
-		}
-		if i+3 < len(s) && lo <= s[i+1] && s[i+1] <= hi && cont(s[i+2]) && cont(s[i+3]) {
-			return 4
+		// Text with escapes goes byte by byte for a while before the next
+		// try: a failed try costs more than a byte.
+		for end := min(i+escapeStride, len(s)); i < end; i++ {
+			c := s[i]
+			e := tab[c]
+			binary.LittleEndian.PutUint32(out[n:], uint32(e))
+			n += int(e >> 32)
+			st = utf8DFA[c] >> (st & 63)
 		}
 	}
-	return 0
+	return out[:n], st&63 == utf8Accept
 }
 
-// cont reports whether c is a UTF-8 continuation byte.
-func cont(c byte) bool { return c&0xC0 == 0x80 }
+// escapeStride is how many bytes appendEscape takes one at a time after a
+// word that was not all unreserved.
+const escapeStride = 32
+
+// load64 is the little-endian word of s at i (one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// allUnreserved reports whether every byte of w is one escaping keeps:
+// A-Z a-z 0-9 - . _ ~, and '/' when slash is highs (0: '/' is escaped),
+// eight bytes at once. On bytes below 0x80, adding 0x80-lo sets a byte's
+// high bit exactly when it is ≥ lo, and adding 0x7F-hi exactly when it is
+// > hi, with no carry into the next byte; bytes from 0x80 up fail on their
+// own high bit.
+func allUnreserved(w, slash uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := w &^ highs
+	y := x | 0x20*ones // A-Z folded onto a-z
+	u, t, sl := x^('_'*ones), x^('~'*ones), x^('/'*ones)
+	ok := (x+(0x80-'-')*ones)&^(x+(0x7F-'9')*ones)&^(^(sl+0x7F*ones)&^slash) | // - . / 0-9
+		(y+(0x80-'a')*ones)&^(y+(0x7F-'z')*ones) | ^(u + 0x7F*ones) | ^(t + 0x7F*ones)
+	return ok&^w&highs == highs
+}
+
+// utf8DFA is a shift-based automaton (Per Vognsen's form of Björn
+// Höhrmann's) that accepts exactly the valid UTF-8 of
+// utf8.ValidString: shortest forms, no surrogates, nothing above U+10FFFF.
+// A state is a bit offset; utf8DFA[c] holds, at each state's offset, the
+// six-bit offset of the state after byte c. The rejecting state leads to
+// itself on every byte.
+var utf8DFA = func() (t [256]uint64) {
+	const (
+		accept = utf8Accept
+		reject = 6 * iota
+		cont1  // one continuation byte (80..BF) to go
+		cont2  // two
+		cont3  // three
+		afterE0
+		afterED
+		afterF0
+		afterF4
+	)
+	set := func(from uint64, lo, hi int, to uint64) {
+		for c := lo; c <= hi; c++ {
+			t[c] = t[c]&^(63<<from) | to<<from
+		}
+	}
+	for _, st := range []uint64{accept, reject, cont1, cont2, cont3, afterE0, afterED, afterF0, afterF4} {
+		set(st, 0, 255, reject)
+	}
+	set(accept, 0x00, 0x7F, accept)
+	set(accept, 0xC2, 0xDF, cont1)
+	set(accept, 0xE0, 0xE0, afterE0)
+	set(accept, 0xE1, 0xEC, cont2)
+	set(accept, 0xED, 0xED, afterED)
+	set(accept, 0xEE, 0xEF, cont2)
+	set(accept, 0xF0, 0xF0, afterF0)
+	set(accept, 0xF1, 0xF3, cont3)
+	set(accept, 0xF4, 0xF4, afterF4)
+	set(cont1, 0x80, 0xBF, accept)
+	set(cont2, 0x80, 0xBF, cont1)
+	set(cont3, 0x80, 0xBF, cont2)
+	set(afterE0, 0xA0, 0xBF, cont1)
+	set(afterED, 0x80, 0x9F, cont1)
+	set(afterF0, 0x90, 0xBF, cont2)
+	set(afterF4, 0x80, 0x8F, cont2)
+	return t
+}()
+
+// utf8Accept is utf8DFA's starting and accepting state.
+const utf8Accept = 0
 
 // unreservedOrSlash is unreserved plus '/', for paths that keep their slashes.
 var unreservedOrSlash = func() [256]bool {

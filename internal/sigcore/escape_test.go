@@ -3,6 +3,7 @@ package sigcore
 import (
 	"github.com/batchsign/batchsign/sigerr"
 
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"reflect"
@@ -141,8 +142,12 @@ func TestAppendURIEscapeIsReference(t *testing.T) {
 			}
 		}
 	}
+	for _, s := range []string{"\xc3abcdefgh", "\xe6\x97abcdefgh", "abcdefg\xc3abcdefgh", "abcdefgh\xc3", "abcdefghabcdefghabcdefghabcdefghabcdefgh\xff", "a/b/c/d/e/f/g/h/", "[abcdefg", "abcdefg`", "@ABCDEFG", "ABCDEFG{", ",-./0123", "456789:;"} {
+		checkEscape(t, s)
+	}
 	rng := rand.New(rand.NewPCG(13, 1))
-	pieces := []string{"a", "Z", "0", "-", ".", "_", "~", "/", " ", "%", "+", "?", "é", "ü", "日本", "😀", "\U0010FFFF", "\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x00"}
+	pieces := []string{"a", "Z", "0", "-", ".", "_", "~", "/", " ", "%", "+", "?", "é", "ü", "日本", "😀", "\U0010FFFF", "\xff", "\xc3", "\xe2\x82", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x00",
+		"abcdefgh", "0123456789-._~/AZ", "exports/2026/report", "\xe6\x97"} // whole words of unreserved bytes, after a sequence cut short
 	for range 20000 {
 		var b []byte
 		for range rng.IntN(40) {
@@ -204,5 +209,29 @@ func BenchmarkAppendURIEscape(b *testing.B) {
 				dst, _ = AppendURIEscapeUTF8(dst[:0], s, true)
 			}
 		})
+	}
+}
+
+// TestAllUnreservedIsTheTable: the eight-byte test agrees with the byte
+// table for every pair of adjacent bytes at every position (a carry or
+// borrow between bytes would show there), with and without '/'.
+func TestAllUnreservedIsTheTable(t *testing.T) {
+	for _, keepSlash := range []bool{false, true} {
+		keep, slash := &unreserved, uint64(0)
+		if keepSlash {
+			keep, slash = &unreservedOrSlash, 0x8080808080808080
+		}
+		for p := 0; p < 7; p++ {
+			for a := 0; a < 256; a++ {
+				for b := 0; b < 256; b++ {
+					w := []byte("aZ0-._~9")
+					w[p], w[p+1] = byte(a), byte(b)
+					want := keep[a] && keep[b]
+					if got := allUnreserved(binary.LittleEndian.Uint64(w), slash); got != want {
+						t.Fatalf("%q keepSlash %v: %v, want %v", w, keepSlash, got, want)
+					}
+				}
+			}
+		}
 	}
 }
