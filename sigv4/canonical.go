@@ -38,19 +38,9 @@ func pairLessAcross(abuf []byte, a pairSpan, bbuf []byte, b pairSpan) bool {
 	return string(abuf[a.eq+1:a.end]) < string(bbuf[b.eq+1:b.end])
 }
 
-// appendPair encodes key=value into s.qb and records its span.
-func (s *Signer) appendPair(key, value string) {
-	start := len(s.qb)
-	s.qb = sigcore.AppendURIEscape(s.qb, key, false)
-	eq := len(s.qb)
-	s.qb = append(s.qb, '=')
-	s.qb = sigcore.AppendURIEscape(s.qb, value, false)
-	s.spans = append(s.spans, pairSpan{start, eq, len(s.qb)})
-}
-
-// appendPairUTF8 is appendPair for a pair that must be valid UTF-8: the
-// error CheckUTF8 gives for the key, else for the value, checked as they are
-// encoded.
+// appendPairUTF8 encodes key=value into s.qb and records its span, or
+// returns the error CheckUTF8 gives for the key, else for the value, checked
+// as they are encoded.
 func (s *Signer) appendPairUTF8(key, value string) error {
 	start := len(s.qb)
 	var err error

@@ -183,7 +183,7 @@ func FuzzAppendURIEscape(f *testing.F) {
 // ASCII, and hostile (reserved characters, unicode, short runs between).
 var escapeBenchKeys = map[string]string{
 	"ASCII":   "exports/2026/11/23/customer-0001234/report-final_v2.csv",
-	"Hostile": "résumé/README/+%2B+`)^q?x=1#frag 􏿿/Ångström///한글\n+'/+%2B+.hiddencafé/report (final).pdf/€///ß/Z/+a+b​$ %2fsnake_caseßрусский",
+	"Hostile": "résumé/README/+%2B+`)^q?x=1#frag 􏿿/Ångström///한글\n+'/+%2B+.hiddencafé/report (final).pdf/€///ß/Z/+a+b\u200b$ %2fsnake_caseßрусский",
 }
 
 // BenchmarkAppendURIEscape is the S3 key path: CheckUTF8 then
