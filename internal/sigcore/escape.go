@@ -77,7 +77,7 @@ func escapeTable(keep *[256]bool) (t [256]uint64) {
 // Hostile keys interleave short runs of unreserved bytes (two bytes is
 // typical) with escapes and multi-byte characters, where any branch on the
 // kind of byte is mispredicted at every change. So the loop has none: it
-// grows dst once for the worst case (every byte escaped) and, per byte,
+// grows dst for the worst case (every byte escaped) and, per byte,
 // stores the byte's escapeWords entry (the fourth byte of a store is
 // overwritten by the next or cut off) and steps the UTF-8 automaton
 // utf8DFA, whose step is one shift.
@@ -87,7 +87,6 @@ func appendEscape(dst []byte, s string, keepSlash bool) ([]byte, bool) {
 		tab = &escapeWordsSlash
 	}
 	n := len(dst)
-	dst = slices.Grow(dst, 3*len(s)+1)
 	out := dst[:cap(dst)]
 	var st uint64 // utf8Accept
 	slash := uint64(0)
@@ -95,6 +94,16 @@ func appendEscape(dst []byte, s string, keepSlash bool) ([]byte, bool) {
 		slash = 0x8080808080808080
 	}
 	for i := 0; i < len(s); {
+		// Room for the rest of s as it is and for the worst case (every
+		// byte escaped) of at most escapeGrow bytes of it: a long key that
+		// needs no escapes grows dst once, to about its size, not three
+		// times it.
+		if len(out)-n < escapeRoom {
+			if want := len(s) - i + 2*min(len(s)-i, escapeGrow) + 1; len(out)-n < want {
+				out = slices.Grow(out[:n], want)
+				out = out[:cap(out)]
+			}
+		}
 		if w := uint64(0); i+8 <= len(s) {
 			if w = load64(s, i); allUnreserved(w, slash) {
 				// Eight bytes as they are (plain object keys are mostly
@@ -120,8 +129,14 @@ func appendEscape(dst []byte, s string, keepSlash bool) ([]byte, bool) {
 }
 
 // escapeStride is how many bytes appendEscape takes one at a time after a
-// word that was not all unreserved.
-const escapeStride = 32
+// word that was not all unreserved; escapeRoom is the most one step of its
+// loop writes (a word, or escapeStride escapes and a store's fourth byte),
+// and escapeGrow the most bytes of s it makes room for at once.
+const (
+	escapeStride = 32
+	escapeRoom   = 3*escapeStride + 1
+	escapeGrow   = 2048
+)
 
 // load64 is the little-endian word of s at i (one load).
 func load64(s string, i int) uint64 {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -150,7 +151,7 @@ func TestAppendURIEscapeIsReference(t *testing.T) {
 		"abcdefgh", "0123456789-._~/AZ", "exports/2026/report", "\xe6\x97"} // whole words of unreserved bytes, after a sequence cut short
 	for range 20000 {
 		var b []byte
-		for range rng.IntN(40) {
+		for range rng.IntN(40) + rng.IntN(2)*rng.IntN(800) { // some past escapeGrow
 			b = append(b, pieces[rng.IntN(len(pieces))]...)
 		}
 		checkEscape(t, string(b))
@@ -160,6 +161,12 @@ func TestAppendURIEscapeIsReference(t *testing.T) {
 // TestAppendURIEscapeDoesNotAllocate: with room in dst, neither form
 // allocates.
 func TestAppendURIEscapeDoesNotAllocate(t *testing.T) {
+	// A long key that needs no escapes grows dst to about its size.
+	long := strings.Repeat("exports/2026/", 1<<16)
+	if got := AppendURIEscape(nil, long, true); string(got) != long || cap(got) > len(long)+len(long)/2 {
+		t.Fatalf("len %d cap %d for %d bytes", len(got), cap(got), len(long))
+	}
+
 	s := "résumé/a b+c/日本語/~x"
 	dst := make([]byte, 0, 4*len(s))
 	if n := testing.AllocsPerRun(100, func() {
