@@ -38,14 +38,23 @@ func pairLessAcross(abuf []byte, a pairSpan, bbuf []byte, b pairSpan) bool {
 	return string(abuf[a.eq+1:a.end]) < string(bbuf[b.eq+1:b.end])
 }
 
-// appendPair encodes key=value into s.qb and records its span.
-func (s *Signer) appendPair(key, value string) {
+// appendPairUTF8 encodes key=value into s.qb and records its span, or
+// returns the error CheckUTF8 gives for the key, else for the value, checked
+// as they are encoded.
+func (s *Signer) appendPairUTF8(key, value string) error {
 	start := len(s.qb)
-	s.qb = sigcore.AppendURIEscape(s.qb, key, false)
+	var err error
+	if s.qb, err = sigcore.AppendURIEscapeUTF8(s.qb, key, false); err != nil {
+		return err
+	}
 	eq := len(s.qb)
 	s.qb = append(s.qb, '=')
-	s.qb = sigcore.AppendURIEscape(s.qb, value, false)
+	if s.qb, err = sigcore.AppendURIEscapeUTF8(s.qb, value, false); err != nil {
+		s.qb = s.qb[:start]
+		return err
+	}
 	s.spans = append(s.spans, pairSpan{start, eq, len(s.qb)})
+	return nil
 }
 
 // appendRawPair records an already-encoded pair.

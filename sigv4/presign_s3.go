@@ -70,12 +70,6 @@ func (s *Signer) appendPresignS3Parts(cr, dst []byte, p *S3Presign) ([]byte, []b
 	if p.Scheme != "" && p.Scheme != "https" && p.Scheme != "http" {
 		return cr, dst, sigcore.FieldErr("scheme", sigcore.WithDetail(sigerr.ErrInvalidValue, "want https or http"))
 	}
-	if err := sigcore.CheckUTF8(p.Key); err != nil {
-		return cr, dst, sigcore.FieldErr("key", err)
-	}
-	if err := sigcore.CheckUTF8(p.Bucket); err != nil {
-		return cr, dst, sigcore.FieldErr("bucket", err)
-	}
 	method := p.Method
 	if method == "" {
 		method = "GET"
@@ -90,11 +84,20 @@ func (s *Signer) appendPresignS3Parts(cr, dst []byte, p *S3Presign) ([]byte, []b
 	cr = append(cr, '\n')
 	pStart := len(cr)
 	cr = append(cr, '/')
+	// The key and the bucket are checked for UTF-8 as they are escaped, the
+	// key's error first, as if checked before anything was written.
+	var bucketErr error
 	if p.Bucket != "" {
-		cr = sigcore.AppendURIEscape(cr, p.Bucket, false)
+		cr, bucketErr = sigcore.AppendURIEscapeUTF8(cr, p.Bucket, false)
 		cr = append(cr, '/')
 	}
-	cr = sigcore.AppendURIEscape(cr, p.Key, true)
+	var keyErr error
+	if cr, keyErr = sigcore.AppendURIEscapeUTF8(cr, p.Key, true); keyErr != nil {
+		return cr[:start], dst, sigcore.FieldErr("key", keyErr)
+	}
+	if bucketErr != nil {
+		return cr[:start], dst, sigcore.FieldErr("bucket", bucketErr)
+	}
 	pEnd := len(cr)
 
 	var qStart, qEnd int
@@ -143,13 +146,9 @@ func (s *Signer) appendRowQuery(cr []byte, q []QueryParam, expires int64) ([]byt
 		if s.reserved(p.Key) {
 			return cr, sigcore.FieldErr("query", sigcore.WithDetail(ErrReservedParam, p.Key))
 		}
-		if err := sigcore.CheckUTF8(p.Key); err != nil {
+		if err := s.appendPairUTF8(p.Key, p.Value); err != nil {
 			return cr, sigcore.FieldErr("query", err)
 		}
-		if err := sigcore.CheckUTF8(p.Value); err != nil {
-			return cr, sigcore.FieldErr("query", err)
-		}
-		s.appendPair(p.Key, p.Value)
 	}
 	if len(q) > maxPlanParams {
 		return s.appendMergedQuery(cr), nil

@@ -232,6 +232,11 @@ func TestPresignS3RejectsBadInput(t *testing.T) {
 		{"expires zero", S3Presign{Host: "h", Key: "k", Expires: 0}, ErrExpiresRange, "expires"},
 		{"expires over a week", S3Presign{Host: "h", Key: "k", Expires: 604801}, ErrExpiresRange, "expires"},
 		{"invalid utf-8 key", S3Presign{Host: "h", Key: "ok\xffbad", Expires: 60}, sigerr.ErrInvalidUTF8, "key"},
+		{"invalid utf-8 bucket", S3Presign{Host: "h", Bucket: "b\xff", Key: "k", Expires: 60}, sigerr.ErrInvalidUTF8, "bucket"},
+		{"invalid utf-8 key before bucket", S3Presign{Host: "h", Bucket: "b\xff", Key: "k\xff", Expires: 60}, sigerr.ErrInvalidUTF8, "key"},
+		{"invalid utf-8 key before query", S3Presign{Host: "h", Key: "k\xff", Expires: 60, Query: []QueryParam{{Key: "X-Amz-Signature", Value: "x"}}}, sigerr.ErrInvalidUTF8, "key"},
+		{"invalid utf-8 query name", S3Presign{Host: "h", Key: "k", Expires: 60, Query: []QueryParam{{Key: "a\xff", Value: "\xff"}}}, sigerr.ErrInvalidUTF8, "query"},
+		{"invalid utf-8 query value", S3Presign{Host: "h", Key: "k", Expires: 60, Query: []QueryParam{{Key: "a", Value: "\xe2\x82"}}}, sigerr.ErrInvalidUTF8, "query"},
 		{"reserved param", S3Presign{Host: "h", Key: "k", Expires: 60, Query: []QueryParam{{Key: "X-Amz-Signature", Value: "x"}}}, ErrReservedParam, "query"},
 		{"reserved param any case", S3Presign{Host: "h", Key: "k", Expires: 60, Query: []QueryParam{{Key: "x-amz-credential", Value: "x"}}}, ErrReservedParam, "query"},
 		{"no host", S3Presign{Key: "k", Expires: 60}, sigerr.ErrMissingField, "host"},
@@ -248,6 +253,20 @@ func TestPresignS3RejectsBadInput(t *testing.T) {
 	var ue *sigcore.InvalidUTF8Error
 	_, err := s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: "ok\xffbad", Expires: 60})
 	if !errors.As(err, &ue) || ue.Offset != 2 || err.Error() != "key: invalid UTF-8 at byte 2" {
+		t.Fatalf("err = %v", err)
+	}
+	for _, p := range []S3Presign{
+		{Host: "h", Bucket: "b\xc3", Key: "ok\xffbad", Expires: 60},
+		{Host: "h", Bucket: "bucket", Key: "ok\xffbad", Expires: 60, Query: []QueryParam{{Key: "v", Value: "\xff"}}},
+	} {
+		if _, err := s.AppendPresignS3(nil, &p); err == nil || err.Error() != "key: invalid UTF-8 at byte 2" {
+			t.Fatalf("%+v: err = %v", p, err)
+		}
+	}
+	if _, err := s.AppendPresignS3(nil, &S3Presign{Host: "h", Bucket: "bü\xe2\x82", Key: "k", Expires: 60}); err == nil || err.Error() != "bucket: invalid UTF-8 at byte 3" {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := s.AppendPresignS3(nil, &S3Presign{Host: "h", Key: "k", Expires: 60, Query: []QueryParam{{Key: "ok", Value: "é\xed\xa0\x80"}}}); err == nil || err.Error() != "query: invalid UTF-8 at byte 2" {
 		t.Fatalf("err = %v", err)
 	}
 	// 604800 itself is allowed.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -398,10 +399,7 @@ var strSpecial = func() (t [256]bool) {
 // surrogate is a value error, returned with Field "*" for the caller to name.
 func (d *jsonDecoder) str() (string, *sigerr.FieldError) {
 	start := d.i + 1
-	j := start
-	for j < len(d.s) && !strSpecial[d.s[j]] {
-		j++
-	}
+	j := plainEnd(d.s, start)
 	if j < len(d.s) && d.s[j] == '"' {
 		d.i = j + 1
 		return d.s[start:j], nil
@@ -410,6 +408,11 @@ func (d *jsonDecoder) str() (string, *sigerr.FieldError) {
 	defer func() { d.scratch = buf[:0] }()
 	var valueErr *sigerr.FieldError
 	for {
+		// The text between two escapes is copied in one piece.
+		if k := plainEnd(d.s, j); k > j {
+			buf = append(buf, d.s[j:k]...)
+			j = k
+		}
 		if j >= len(d.s) {
 			d.i = j
 			return "", d.syntax("unterminated string")
@@ -425,10 +428,6 @@ func (d *jsonDecoder) str() (string, *sigerr.FieldError) {
 		case c < 0x20:
 			d.i = j
 			return "", d.syntax("control character in string")
-		case c != '\\':
-			buf = append(buf, c)
-			j++
-			continue
 		}
 		// An escape.
 		if j+1 >= len(d.s) {
@@ -479,6 +478,27 @@ func (d *jsonDecoder) str() (string, *sigerr.FieldError) {
 			return "", d.syntax("invalid escape")
 		}
 	}
+}
+
+// plainEnd returns the index of the first byte of s from i on that ends
+// the plain text of a JSON string (strSpecial: '"', '\\', a control
+// character), or len(s). It tests eight bytes at a time: the has-less-than
+// and has-zero-byte tricks flag, in the lowest flagged byte, exactly the
+// first such byte, whatever the bytes above it (a byte from 0x80 up, UTF-8
+// in a key, neither sets a flag nor borrows).
+func plainEnd(s string, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(s); i += 8 {
+		v := load64(s, i)
+		q, bs := v^('"'*ones), v^('\\'*ones)
+		if m := ((v-0x20*ones)&^v | (q-ones)&^q | (bs-ones)&^bs) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for i < len(s) && !strSpecial[s[i]] {
+		i++
+	}
+	return i
 }
 
 func hex4(s string, i int) (uint16, bool) {

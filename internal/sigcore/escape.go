@@ -3,6 +3,8 @@ package sigcore
 import (
 	"github.com/batchsign/batchsign/sigerr"
 
+	"encoding/binary"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -32,26 +34,180 @@ var unreserved = func() (t [256]bool) {
 // (object paths); otherwise it becomes %2F. Space is always %20, never '+'.
 //
 // AppendURIEscape does not validate UTF-8; callers that must reject invalid
-// UTF-8 (S3 object keys) check with CheckUTF8 first.
+// UTF-8 (S3 object keys) use AppendURIEscapeUTF8, which checks as it escapes.
 func AppendURIEscape(dst []byte, s string, keepSlash bool) []byte {
-	// Copy runs of bytes that stay as they are in one append: object keys
-	// are mostly unreserved, and per-byte appends cost more than the scan.
-	keep := &unreserved
-	if keepSlash {
-		keep = &unreservedOrSlash
-	}
-	run := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if keep[c] {
-			continue
-		}
-		dst = append(dst, s[run:i]...)
-		dst = append(dst, '%', upperHex[c>>4], upperHex[c&15])
-		run = i + 1
-	}
-	return append(dst, s[run:]...)
+	dst, _ = appendEscape(dst, s, keepSlash)
+	return dst
 }
+
+// AppendURIEscapeUTF8 is AppendURIEscape for text that must be valid UTF-8
+// (S3 object keys, query parameters): it appends the escaped form of s, or,
+// when s is not valid UTF-8, returns dst unchanged and the error CheckUTF8
+// gives, in one pass over s instead of a check and then an escape.
+func AppendURIEscapeUTF8(dst []byte, s string, keepSlash bool) ([]byte, error) {
+	n := len(dst)
+	dst, valid := appendEscape(dst, s, keepSlash)
+	if !valid {
+		return dst[:n], CheckUTF8(s)
+	}
+	return dst, nil
+}
+
+// escapeWords holds, for each byte, what escaping writes for it in the low
+// bytes of a little-endian word (the byte itself, or "%XX" in upper-case
+// hex) and how many bytes that is in bits 32 and up: one load and one
+// four-byte store per byte, whatever the byte. escapeWordsSlash is the same
+// with '/' kept.
+var escapeWords, escapeWordsSlash = escapeTable(&unreserved), escapeTable(&unreservedOrSlash)
+
+func escapeTable(keep *[256]bool) (t [256]uint64) {
+	for c := range t {
+		if keep[c] {
+			t[c] = uint64(c) | 1<<32
+		} else {
+			t[c] = '%' | uint64(upperHex[c>>4])<<8 | uint64(upperHex[c&15])<<16 | 3<<32
+		}
+	}
+	return t
+}
+
+// appendEscape is AppendURIEscape, also reporting whether s is valid UTF-8
+// (utf8.ValidString), from the same pass.
+//
+// Hostile keys interleave short runs of unreserved bytes (two bytes is
+// typical) with escapes and multi-byte characters, where any branch on the
+// kind of byte is mispredicted at every change. So the loop has none: it
+// grows dst for the worst case (every byte escaped) and, per byte,
+// stores the byte's escapeWords entry (the fourth byte of a store is
+// overwritten by the next or cut off) and steps the UTF-8 automaton
+// utf8DFA, whose step is one shift.
+func appendEscape(dst []byte, s string, keepSlash bool) ([]byte, bool) {
+	tab := &escapeWords
+	if keepSlash {
+		tab = &escapeWordsSlash
+	}
+	n := len(dst)
+	out := dst[:cap(dst)]
+	var st uint64 // utf8Accept
+	slash := uint64(0)
+	if keepSlash {
+		slash = 0x8080808080808080
+	}
+	for i := 0; i < len(s); {
+		// Room for the rest of s as it is and for the worst case (every
+		// byte escaped) of at most escapeGrow bytes of it: a long key that
+		// needs no escapes grows dst once, to about its size, not three
+		// times it.
+		if len(out)-n < escapeRoom {
+			if want := len(s) - i + 2*min(len(s)-i, escapeGrow) + 1; len(out)-n < want {
+				out = slices.Grow(out[:n], want)
+				out = out[:cap(out)]
+			}
+		}
+		if w := uint64(0); i+8 <= len(s) {
+			if w = load64(s, i); allUnreserved(w, slash) {
+				// Eight bytes as they are (plain object keys are mostly
+				// such words): one store, and the automaton's step on ASCII.
+				binary.LittleEndian.PutUint64(out[n:], w)
+				n += 8
+				i += 8
+				st = utf8DFA['a'] >> (st & 63)
+				continue
+			}
+		}
+		// Text with escapes goes byte by byte for a while before the next
+		// try: a failed try costs more than a byte.
+		for end := min(i+escapeStride, len(s)); i < end; i++ {
+			c := s[i]
+			e := tab[c]
+			binary.LittleEndian.PutUint32(out[n:], uint32(e))
+			n += int(e >> 32)
+			st = utf8DFA[c] >> (st & 63)
+		}
+	}
+	return out[:n], st&63 == utf8Accept
+}
+
+// escapeStride is how many bytes appendEscape takes one at a time after a
+// word that was not all unreserved; escapeRoom is the most one step of its
+// loop writes (a word, or escapeStride escapes and a store's fourth byte),
+// and escapeGrow the most bytes of s it makes room for at once.
+const (
+	escapeStride = 32
+	escapeRoom   = 3*escapeStride + 1
+	escapeGrow   = 2048
+)
+
+// load64 is the little-endian word of s at i (one load).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// allUnreserved reports whether every byte of w is one escaping keeps:
+// A-Z a-z 0-9 - . _ ~, and '/' when slash is highs (0: '/' is escaped),
+// eight bytes at once. On bytes below 0x80, adding 0x80-lo sets a byte's
+// high bit exactly when it is ≥ lo, and adding 0x7F-hi exactly when it is
+// > hi, with no carry into the next byte; bytes from 0x80 up fail on their
+// own high bit.
+func allUnreserved(w, slash uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	x := w &^ highs
+	y := x | 0x20*ones // A-Z folded onto a-z
+	u, t, sl := x^('_'*ones), x^('~'*ones), x^('/'*ones)
+	ok := (x+(0x80-'-')*ones)&^(x+(0x7F-'9')*ones)&^(^(sl+0x7F*ones)&^slash) | // - . / 0-9
+		(y+(0x80-'a')*ones)&^(y+(0x7F-'z')*ones) | ^(u + 0x7F*ones) | ^(t + 0x7F*ones)
+	return ok&^w&highs == highs
+}
+
+// utf8DFA is a shift-based automaton (Per Vognsen's form of Björn
+// Höhrmann's) that accepts exactly the valid UTF-8 of
+// utf8.ValidString: shortest forms, no surrogates, nothing above U+10FFFF.
+// A state is a bit offset; utf8DFA[c] holds, at each state's offset, the
+// six-bit offset of the state after byte c. The rejecting state leads to
+// itself on every byte.
+var utf8DFA = func() (t [256]uint64) {
+	const (
+		accept = utf8Accept
+		reject = 6 * iota
+		cont1  // one continuation byte (80..BF) to go
+		cont2  // two
+		cont3  // three
+		afterE0
+		afterED
+		afterF0
+		afterF4
+	)
+	set := func(from uint64, lo, hi int, to uint64) {
+		for c := lo; c <= hi; c++ {
+			t[c] = t[c]&^(63<<from) | to<<from
+		}
+	}
+	for _, st := range []uint64{accept, reject, cont1, cont2, cont3, afterE0, afterED, afterF0, afterF4} {
+		set(st, 0, 255, reject)
+	}
+	set(accept, 0x00, 0x7F, accept)
+	set(accept, 0xC2, 0xDF, cont1)
+	set(accept, 0xE0, 0xE0, afterE0)
+	set(accept, 0xE1, 0xEC, cont2)
+	set(accept, 0xED, 0xED, afterED)
+	set(accept, 0xEE, 0xEF, cont2)
+	set(accept, 0xF0, 0xF0, afterF0)
+	set(accept, 0xF1, 0xF3, cont3)
+	set(accept, 0xF4, 0xF4, afterF4)
+	set(cont1, 0x80, 0xBF, accept)
+	set(cont2, 0x80, 0xBF, cont1)
+	set(cont3, 0x80, 0xBF, cont2)
+	set(afterE0, 0xA0, 0xBF, cont1)
+	set(afterED, 0x80, 0x9F, cont1)
+	set(afterF0, 0x90, 0xBF, cont2)
+	set(afterF4, 0x80, 0x8F, cont2)
+	return t
+}()
+
+// utf8Accept is utf8DFA's starting and accepting state.
+const utf8Accept = 0
 
 // unreservedOrSlash is unreserved plus '/', for paths that keep their slashes.
 var unreservedOrSlash = func() [256]bool {
