@@ -93,7 +93,6 @@ type Verifier struct {
 	// last is the signer of the last verification, lastKey its key.
 	last    *Signer
 	lastKey verifierKey
-	rest    []byte
 	sig     [64]byte
 }
 
@@ -193,8 +192,7 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 	if err != nil {
 		return sigcore.FailURL(schemeSigV4, err)
 	}
-	p, rest, err := amzauth.SigV4.ParsePresigned(u.RawQuery, v.rest[:0])
-	v.rest = rest
+	p, err := amzauth.SigV4.ReadPresigned(&u)
 	if err != nil {
 		return err
 	}
@@ -217,7 +215,11 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-Credential", err.Error())
 	}
 	r := Request{Method: method, Host: u.Host, Path: u.Path, Headers: sigcore.PickSigned(headers, p.SignedHeaders)}
-	if len(rest) > 0 { // else the query is all X-Amz-* parameters: nothing to read again
+	// The parameters other than X-Amz-* are read again from where they sit
+	// (signers put them together), or else from the whole query, the
+	// X-Amz-* ones skipped.
+	r.Query = p.Rest
+	if p.RestSplit {
 		r.Query, r.withAuth = u.RawQuery, true
 	}
 	if !s.s3 {

@@ -100,20 +100,69 @@ func (f Family) parseScope(v string) (Scope, bool) {
 
 // parseEscapedScope is parseScope of X-Amz-Credential's value as the query
 // carries it (its escapes known to be well formed): it splits at '/' and at
-// escaped ones (%2F) and decodes each part alone, so a credential costs no
-// copy unless a part of it holds an escape.
+// escaped ones (%2F) and decodes each part alone, and only a part that holds
+// an escape, so a credential costs no copy unless a part of it does. A
+// credential as signers write it, its '/' all escaped, is cut from one '%'
+// to the next.
 func (f Family) parseEscapedScope(v string) (Scope, bool) {
+	if strings.IndexByte(v, '/') >= 0 {
+		return f.parseSlashedScope(v)
+	}
 	var all [5]string
 	parts := all[:0]
-	start := 0
+	start, esc := 0, false
+	for i := 0; ; {
+		j := strings.IndexByte(v[i:], '%')
+		if j < 0 {
+			break
+		}
+		j += i
+		if j+2 >= len(v) || v[j+1] != '2' || (v[j+2] != 'F' && v[j+2] != 'f') {
+			i, esc = j+1, true
+			continue
+		}
+		if len(parts) == len(all)-1 {
+			return Scope{}, false
+		}
+		p, ok := scopePart(v[start:j], esc)
+		if !ok {
+			return Scope{}, false
+		}
+		parts = append(parts, p)
+		i, start, esc = j+3, j+3, false
+	}
+	p, ok := scopePart(v[start:], esc)
+	if !ok {
+		return Scope{}, false
+	}
+	return f.scopeOf(append(parts, p))
+}
+
+// scopePart is a part of an escaped credential decoded, when esc says it
+// holds an escape.
+func scopePart(p string, esc bool) (string, bool) {
+	if !esc {
+		return p, true
+	}
+	p, err := sigcore.URIUnescape(p)
+	return p, err == nil
+}
+
+// parseSlashedScope is parseEscapedScope of a credential with a '/' as it
+// is: it reads a byte at a time.
+func (f Family) parseSlashedScope(v string) (Scope, bool) {
+	var all [5]string
+	parts := all[:0]
+	start, esc := 0, false
 	for i := 0; i <= len(v); i++ {
 		end := i
 		switch {
 		case i == len(v) || v[i] == '/':
-		case v[i] == '%' && v[i+1] == '2' && (v[i+2] == 'F' || v[i+2] == 'f'):
+		case v[i] == '%' && i+2 < len(v) && v[i+1] == '2' && (v[i+2] == 'F' || v[i+2] == 'f'):
 			i += 2
 		case v[i] == '%':
 			i += 2
+			esc = true
 			continue
 		default:
 			continue
@@ -121,12 +170,12 @@ func (f Family) parseEscapedScope(v string) (Scope, bool) {
 		if len(parts) == len(all) {
 			return Scope{}, false
 		}
-		p, err := sigcore.URIUnescape(v[start:end])
-		if err != nil {
+		p, ok := scopePart(v[start:end], esc)
+		if !ok {
 			return Scope{}, false
 		}
 		parts = append(parts, p)
-		start = i + 1
+		start, esc = i+1, false
 	}
 	return f.scopeOf(parts)
 }
@@ -161,6 +210,13 @@ type Presigned struct {
 	Signature     string
 	Token         string // X-Amz-Security-Token, "" when absent
 	RegionSet     string // X-Amz-Region-Set, SigV4a only
+	// Rest is the query's other parameters (those ParsePresigned appends
+	// to rest) where they sit together: the query from the first of them
+	// to the end of the last, "" when there are none. RestSplit reports
+	// that an authentication parameter sits among them, so that no
+	// sub-string holds them alone; Rest is then "".
+	Rest      string
+	RestSplit bool
 }
 
 // The X-Amz-* parameters of a presigned URL, in the order their absence is
@@ -184,16 +240,39 @@ var paramNames = [nParams]string{
 
 // param returns which authentication parameter the unescaped key k is, or
 // -1. X-Amz-Region-Set is one for SigV4a only: SigV4 signs it as any other.
+// The length picks the one or two names k can be, so most keys of a query
+// are told apart without a comparison.
 func (f Family) param(k string) int {
-	if len(k) < len("X-Amz-Date") || k[:6] != "X-Amz-" {
-		return -1 // most names of a query, decided without a comparison each
-	}
-	for i, name := range paramNames {
-		if k == name && (i != pRegionSet || f == SigV4a) {
-			return i
+	i := -1
+	switch len(k) {
+	case len("X-Amz-Date"):
+		i = pDate
+	case len("X-Amz-Expires"):
+		i = pExpires
+	case len("X-Amz-Algorithm"): // and X-Amz-Signature
+		i = pAlgorithm
+		if k[6] == 'S' {
+			i = pSignature
 		}
+	case len("X-Amz-Credential"): // and X-Amz-Region-Set
+		i = pCredential
+		if k[6] == 'R' {
+			if f != SigV4a {
+				return -1
+			}
+			i = pRegionSet
+		}
+	case len("X-Amz-SignedHeaders"):
+		i = pSignedHeaders
+	case len("X-Amz-Security-Token"):
+		i = pToken
+	default:
+		return -1
 	}
-	return -1
+	if k != paramNames[i] {
+		return -1
+	}
+	return i
 }
 
 // IsParam reports whether the unescaped query name k is one of the
@@ -210,36 +289,138 @@ func (f Family) IsParam(k string) bool { return f.param(k) >= 0 }
 // 20060102T150405Z, an expiry outside 1…604800 seconds. The signature and
 // the validity in time are the caller's to check, in that order.
 func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, error) {
+	return f.parsePresigned(query, rest, true)
+}
+
+// ReadPresigned is ParsePresigned of u's query without the copy: the
+// other parameters are p.Rest, a sub-string of the query, unless
+// authentication parameters sit among them (p.RestSplit), when the caller
+// must read the query again and skip the names IsParam reports. u must be
+// as SplitURL returns it: the query's escapes are then known to be well
+// formed, so ReadPresigned looks no further than the first byte of a name
+// that cannot decode to X-Amz-* (one that begins with neither 'X' nor an
+// escape). Its verdicts are ParsePresigned's.
+func (f Family) ReadPresigned(u *sigcore.URL) (Presigned, error) {
+	p, _, err := f.parsePresigned(u.RawQuery, nil, false)
+	return p, err
+}
+
+// paramAt returns which authentication parameter part (a "name=value" that
+// begins with "X-Amz-") is when its name is written as signers write it,
+// without an escape; -1 means it is another parameter or an escaped name.
+func (f Family) paramAt(part string) int {
+	i := -1
+	switch part[6] {
+	case 'A':
+		i = pAlgorithm
+	case 'C':
+		i = pCredential
+	case 'D':
+		i = pDate
+	case 'E':
+		i = pExpires
+	case 'R':
+		if f == SigV4a {
+			i = pRegionSet
+		}
+	case 'S': // Signature, SignedHeaders or Security-Token
+		i = pSignature
+		if len(part) > 10 && part[7] == 'e' {
+			i = pToken
+		} else if len(part) > 10 && part[10] == 'e' {
+			i = pSignedHeaders
+		}
+	}
+	if i < 0 {
+		return -1
+	}
+	name := paramNames[i]
+	if len(part) < len(name) || part[:len(name)] != name || (len(part) > len(name) && part[len(name)] != '=') {
+		return -1
+	}
+	return i
+}
+
+// parsePresigned is ParsePresigned, appending to rest only with copyRest,
+// in one pass over the query that finds each parameter's end once and
+// decodes only a name with an escape. Without copyRest the query's escapes
+// are known to be good (ReadPresigned): another parameter is told by its
+// first byte, and X-Amz-Credential's escapes are not checked again.
+func (f Family) parsePresigned(query string, rest []byte, copyRest bool) (Presigned, []byte, error) {
 	var vals [nParams]string
 	var seen [nParams]bool
-	for query != "" {
-		var part string
-		part, query, _ = strings.Cut(query, "&")
+	// The other parameters run from restStart to restEnd; gap is set once
+	// an authentication parameter follows one of them, split once another
+	// follows that.
+	restStart, restEnd, gap, split := -1, 0, false, false
+	for off := 0; off < len(query); {
+		start, end := off, strings.IndexByte(query[off:], '&')
+		if end < 0 {
+			end = len(query)
+		} else {
+			end += off
+		}
+		off = end + 1
+		part := query[start:end]
 		if part == "" {
 			continue
 		}
-		k, val, _ := strings.Cut(part, "=")
-		dk, err := sigcore.URIUnescape(k)
-		if err != nil {
-			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "query", err.Error())
-		}
-		i := f.param(dk)
-		if i < 0 {
-			if len(rest) > 0 {
-				rest = append(rest, '&')
+		i, dk, val := -1, "", ""
+		if len(part) > len("X-Amz-") && part[:6] == "X-Amz-" {
+			if i = f.paramAt(part); i >= 0 {
+				dk = paramNames[i]
+				val = part[min(len(dk)+1, len(part)):]
 			}
-			rest = append(rest, part...)
+		}
+		if i < 0 && (copyRest || part[0] == 'X' || part[0] == '%') {
+			eq, esc := len(part), false
+			for j := 0; j < len(part); j++ {
+				if part[j] == '=' {
+					eq = j
+					break
+				}
+				esc = esc || part[j] == '%'
+			}
+			dk = part[:eq]
+			if eq < len(part) {
+				val = part[eq+1:]
+			}
+			if esc {
+				var err error
+				if dk, err = sigcore.URIUnescape(dk); err != nil {
+					return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "query", err.Error())
+				}
+			}
+			i = f.param(dk)
+		}
+		if i < 0 {
+			if copyRest {
+				if len(rest) > 0 {
+					rest = append(rest, '&')
+				}
+				rest = append(rest, part...)
+			}
+			if restStart < 0 {
+				restStart = start
+			}
+			split = split || gap
+			restEnd = end
 			continue
 		}
+		gap = restStart >= 0
 		if seen[i] {
 			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, dk, "given twice")
 		}
 		seen[i] = true
-		if i == pCredential { // decoded part by part (parseEscapedScope)
-			err = sigcore.CheckEscapes(val)
-			vals[i] = val
-		} else {
+		var err error
+		switch {
+		case i != pCredential:
 			vals[i], err = sigcore.URIUnescape(val)
+		case copyRest: // decoded part by part (parseEscapedScope)
+			err = sigcore.CheckEscapes(val)
+			fallthrough
+		default:
+			vals[i] = val
 		}
 		if err != nil {
 			return Presigned{}, rest, f.fail(sigerr.ErrMalformed, dk, err.Error())
@@ -254,6 +435,11 @@ func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, er
 		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Algorithm", "unsupported algorithm "+f.quote(alg))
 	}
 	p := Presigned{SignedHeaders: vals[pSignedHeaders], Signature: vals[pSignature], Token: vals[pToken], RegionSet: vals[pRegionSet]}
+	if split {
+		p.RestSplit = true
+	} else if restStart >= 0 {
+		p.Rest = query[restStart:restEnd]
+	}
 	var ok bool
 	if p.Scope, ok = f.parseEscapedScope(vals[pCredential]); !ok {
 		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Credential", "not "+f.scopeForm())
@@ -262,7 +448,7 @@ func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, er
 	if p.Date, err = parseDate(vals[pDate]); err != nil {
 		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Date", "not 20060102T150405Z")
 	}
-	p.Expires, err = strconv.ParseInt(vals[pExpires], 10, 64)
+	p.Expires, err = parseExpires(vals[pExpires])
 	if err != nil || p.Expires < 1 || p.Expires > maxExpires {
 		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Expires", "must be 1…604800 seconds")
 	}
@@ -427,6 +613,22 @@ func (f Family) CheckSkew(a *Authorization, now time.Time, maxSkew time.Duration
 		return f.fail(sigerr.ErrClockSkew, "X-Amz-Date", "signed at "+a.Date.Format(time.RFC3339)+", "+d.Round(time.Second).String()+" from now")
 	}
 	return nil
+}
+
+// parseExpires is strconv.ParseInt(v, 10, 64): up to six digits are read
+// directly, and anything else is left to strconv.ParseInt and its verdict.
+func parseExpires(v string) (int64, error) {
+	if len(v) >= 1 && len(v) <= 6 {
+		n := int64(0)
+		for i := 0; i < len(v); i++ {
+			if v[i] < '0' || v[i] > '9' {
+				return strconv.ParseInt(v, 10, 64)
+			}
+			n = n*10 + int64(v[i]-'0')
+		}
+		return n, nil
+	}
+	return strconv.ParseInt(v, 10, 64)
 }
 
 // parseDate is time.Parse(dateLayout, v): a well-formed date with fields in

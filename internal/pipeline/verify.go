@@ -287,48 +287,80 @@ type queryMarks struct {
 	sv, sig bool
 }
 
-// marksOf reads the queryMarks of rawURL.
+// marksOf reads the queryMarks of rawURL. A parameter whose name begins
+// with none of the letters the marks begin with is passed over by its first
+// byte; the one that holds the first '#' is read as rowSchemeReference
+// reads it.
 func marksOf(rawURL string) (m queryMarks) {
-	_, q, ok := strings.Cut(rawURL, "?")
-	if !ok {
+	q := strings.IndexByte(rawURL, '?')
+	if q < 0 {
 		return m
 	}
+	query := rawURL[q+1:]
 	var amzSeen, googSeen, fragment bool
-	hash := strings.IndexByte(q, '#') // where the fragment starts in q, -1 without one
-	for off, more := 0, true; more; {
-		var part string
-		part, q, more = strings.Cut(q, "&")
-		start := off
-		off += len(part) + 1
-		name, v, _ := strings.Cut(part, "=")
-		switch name {
-		case "sv":
-			m.sv = true
-		case "sig":
-			m.sig = true
+	hash := strings.IndexByte(query, '#') // where the fragment starts, -1 without one
+	for off := 0; off < len(query); {
+		start, end := off, strings.IndexByte(query[off:], '&')
+		if end < 0 {
+			end = len(query)
+		} else {
+			end += off
 		}
-		if fragment {
-			continue
-		}
-		if hash >= start && hash < start+len(part) {
-			fragment = true
-			name, v, _ = strings.Cut(part[:hash-start], "=")
-		}
-		switch name {
-		case "AWSAccessKeyId":
-			m.awsAccessKeyID = true
-		case "Signature":
-			m.signature = true
-		case "X-Amz-Algorithm":
-			if !amzSeen {
-				amzSeen, m.amzAlgorithm = true, v
+		off = end + 1
+		part := query[start:end]
+		switch {
+		case part == "":
+		case fragment || (hash >= start && hash < end):
+			if isName(part, "sv") {
+				m.sv = true
+			} else if isName(part, "sig") {
+				m.sig = true
 			}
-		}
-		if !googSeen && len(name) == len("X-Goog-Algorithm") && strings.EqualFold(name, "X-Goog-Algorithm") {
-			googSeen, m.googAlgorithm = true, v
+			if fragment {
+				continue
+			}
+			fragment = true
+			name, v, _ := strings.Cut(part[:hash-start], "=")
+			switch name {
+			case "AWSAccessKeyId":
+				m.awsAccessKeyID = true
+			case "Signature":
+				m.signature = true
+			case "X-Amz-Algorithm":
+				if !amzSeen {
+					amzSeen, m.amzAlgorithm = true, v
+				}
+			}
+			if !googSeen && len(name) == len("X-Goog-Algorithm") && strings.EqualFold(name, "X-Goog-Algorithm") {
+				googSeen, m.googAlgorithm = true, v
+			}
+		case part[0] == 's':
+			if isName(part, "sv") {
+				m.sv = true
+			} else if isName(part, "sig") {
+				m.sig = true
+			}
+		case part[0] == 'A':
+			m.awsAccessKeyID = m.awsAccessKeyID || isName(part, "AWSAccessKeyId")
+		case part[0] == 'S':
+			m.signature = m.signature || isName(part, "Signature")
+		case part[0] == 'X' || part[0] == 'x':
+			if !amzSeen && isName(part, "X-Amz-Algorithm") {
+				amzSeen, m.amzAlgorithm = true, part[min(len("X-Amz-Algorithm="), len(part)):]
+			}
+			if !googSeen && len(part) >= len("X-Goog-Algorithm") && (len(part) == len("X-Goog-Algorithm") || part[len("X-Goog-Algorithm")] == '=') &&
+				strings.EqualFold(part[:len("X-Goog-Algorithm")], "X-Goog-Algorithm") {
+				googSeen, m.googAlgorithm = true, part[min(len("X-Goog-Algorithm="), len(part)):]
+			}
 		}
 	}
 	return m
+}
+
+// isName reports whether the query parameter part ("name=value" or "name")
+// is named name.
+func isName(part, name string) bool {
+	return len(part) >= len(name) && part[:len(name)] == name && (len(part) == len(name) || part[len(name)] == '=')
 }
 
 // isAzureAuth reports whether an Authorization value is Azure HMAC-SHA256.
