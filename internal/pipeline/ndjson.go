@@ -80,13 +80,14 @@ func (r *NDJSONReader) Close() error {
 	return nil
 }
 
-// ReadBatch reads lines until b holds a full batch of this shard's rows
-// (its rows, or its bytes: see DefaultBatchBytes) or the input ends. The batch's lines are copied into one string, which the
-// decoded rows' fields are sub-strings of: one allocation per batch, none
-// per row for fields without JSON escapes.
 // bodyFileKey is the manifest key of a row that streams a body file.
 var bodyFileKey = []byte(`"body_file"`)
 
+// ReadBatch reads lines until b holds a full batch of this shard's rows
+// (its rows, or its bytes: see DefaultBatchBytes) or the input ends. The
+// batch's lines are copied into one string, which the decoded rows' fields
+// are sub-strings of: one allocation per batch, none per row for fields
+// without JSON escapes.
 func (r *NDJSONReader) ReadBatch(b *Batch) error {
 	r.spans = r.spans[:0]
 	var err error
