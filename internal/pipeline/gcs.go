@@ -140,9 +140,7 @@ func (st *gcsPresigner) presign(r *Row, b *Batch) error {
 	if w.url, err = st.signer.AppendPresign(w.url[:0], &p); err != nil {
 		return err
 	}
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url),
-		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(r.Headers))
-	b.out = w.enc.AppendRecord(b.out, &w.rec)
+	w.appendPresignRecord(b, r, method, w.url, expires, false, r.Headers)
 	return nil
 }
 

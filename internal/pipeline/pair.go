@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"errors"
-	"time"
 
 	"github.com/batchsign/batchsign/sigv4"
 )
@@ -35,10 +34,11 @@ type pendingS3 struct {
 // another Signer flushes the waiting one first.
 func (w *worker) presignS3(r *Row, b *Batch, s *sigv4.Signer, p *sigv4.S3Presign, method string, expires int64, clamped bool) error {
 	q := &w.pend
-	if q.ok && (q.s != s || pairCost(p) > maxPairBytes) {
+	alone := pairCost(p) > maxPairBytes
+	if q.ok && (q.s != s || alone) {
 		w.flushPending(b)
 	}
-	if pairCost(p) > maxPairBytes {
+	if alone {
 		// Alone: pairing a huge row gains nothing and holds a second
 		// canonical request and URL of its size per worker.
 		var err error
@@ -103,14 +103,4 @@ func (w *worker) finishPending(b *Batch, err error) {
 	}
 	w.appendPresignRecord(b, q.r, q.method, q.url, q.expires, q.clamped, nil)
 	b.signed++
-}
-
-// appendPresignRecord appends a presigned URL's record to b.out.
-func (w *worker) appendPresignRecord(b *Batch, r *Row, method string, url []byte, expires int64, clamped bool, send []sigv4.Header) {
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(url),
-		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(send))
-	b.out = w.enc.AppendRecord(b.out, &w.rec)
-	if clamped {
-		b.clamped++
-	}
 }

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/batchsign/batchsign/internal/sigcore"
 	"github.com/batchsign/batchsign/sigerr"
@@ -108,12 +107,7 @@ func (st *sigV2Presigner) presign(r *Row, b *Batch) error {
 	if err != nil {
 		return fieldErr(FieldURL, err)
 	}
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(w.url),
-		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(r.Headers))
-	b.out = w.enc.AppendRecord(b.out, &w.rec)
-	if clamped {
-		b.clamped++
-	}
+	w.appendPresignRecord(b, r, method, w.url, expires, clamped, r.Headers)
 	return nil
 }
 
