@@ -2,6 +2,7 @@ package azuresas
 
 import (
 	"encoding/json"
+	"iter"
 	"strings"
 	"testing"
 	"time"
@@ -102,9 +103,13 @@ func FuzzParseConnectionString(f *testing.F) {
 		}
 		// The account name may be quoted; a secret that equals it (the
 		// fuzzer's "AccountName=X;AccountKey=X") is quoted as the name.
+		// Fields are read as the parser reads them: spaces around a
+		// field, its name and its value are not part of them
+		// ("AccountName=\x000000000000 ;AccountKey=000000000000" quotes
+		// the name without its space).
 		names := map[string]bool{}
-		for part := range strings.SplitSeq(s, ";") {
-			if n, v, ok := strings.Cut(part, "="); ok && strings.EqualFold(strings.TrimSpace(n), "AccountName") {
+		for n, v := range connectionStringFields(s) {
+			if sigcore.EqualFoldASCII(n, "AccountName") {
 				names[v] = true
 			}
 		}
@@ -117,10 +122,24 @@ func FuzzParseConnectionString(f *testing.F) {
 				msg = strings.ReplaceAll(msg, name, "")
 			}
 		}
-		for part := range strings.SplitSeq(s, ";") {
-			if n, v, ok := strings.Cut(part, "="); ok && len(v) >= 12 && !strings.EqualFold(strings.TrimSpace(n), "AccountName") && !names[v] && strings.Contains(msg, v) {
+		for n, v := range connectionStringFields(s) {
+			if len(v) >= 12 && !sigcore.EqualFoldASCII(n, "AccountName") && !names[v] && strings.Contains(msg, v) {
 				t.Fatalf("error quotes a value: %v", err)
 			}
 		}
 	})
+}
+
+// connectionStringFields yields the name=value fields of a connection
+// string as sigcore.ConnectionStringFields reads them: split at ';', with
+// the spaces around each field, name and value trimmed.
+func connectionStringFields(s string) iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for part := range strings.SplitSeq(s, ";") {
+			n, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if ok && !yield(strings.TrimSpace(n), strings.TrimSpace(v)) {
+				return
+			}
+		}
+	}
 }
