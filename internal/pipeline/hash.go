@@ -34,28 +34,73 @@ var ErrNotRegularFile = errors.New("not a regular file")
 // checked before it is opened, since opening a FIFO blocks, and what was
 // opened is checked again, since the name may have changed in between.
 func hashFile(ctx context.Context, path string, buf []byte) (sum [32]byte, n int64, err error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return sum, 0, err
-	}
-	if err := checkRegular(fi); err != nil {
-		return sum, 0, err
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	f, fi, err := openBody(path)
 	if err != nil {
 		return sum, 0, err
 	}
 	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return sum, 0, err
+	return hashOpened(ctx, f, fi, buf)
+}
+
+// openBody opens the body file at path for hashing (see hashFile): a
+// regular file, checked before it is opened and again once it is.
+func openBody(path string) (*os.File, os.FileInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := checkRegular(fi); err != nil {
-		return sum, 0, err
+		return nil, nil, err
 	}
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi, err = f.Stat(); err == nil {
+		err = checkRegular(fi)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
+// hashOpened hashes f, opened by openBody: from a mapping where it
+// qualifies (hashMapped), else streamed through buf.
+func hashOpened(ctx context.Context, f *os.File, fi os.FileInfo, buf []byte) (sum [32]byte, n int64, err error) {
 	if sum, n, ok, err := hashMapped(ctx, f, fi); ok {
 		return sum, n, err
 	}
 	return hashStream(ctx, f, buf)
+}
+
+// hashFilePair is hashFile for two files at once: where both are large
+// enough to be mapped, their blocks go through SHA-256 interleaved in one
+// pass (hashMappedPair), which costs about as much as hashing the larger
+// one alone; otherwise, or when anything about the pair goes wrong, each is
+// hashed by itself, with hashFile's checks and errors.
+func hashFilePair(ctx context.Context, path0, path1 string, buf []byte) (sum0, sum1 [32]byte, err0, err1 error) {
+	f0, fi0, err0 := openBody(path0)
+	if err0 == nil {
+		defer f0.Close()
+	}
+	f1, fi1, err1 := openBody(path1)
+	if err1 == nil {
+		defer f1.Close()
+	}
+	if err0 == nil && err1 == nil {
+		if s0, s1, ok, err := hashMappedPair(ctx, f0, fi0, f1, fi1); ok {
+			return s0, s1, err, err
+		}
+	}
+	if err0 == nil {
+		sum0, _, err0 = hashOpened(ctx, f0, fi0, buf)
+	}
+	if err1 == nil {
+		sum1, _, err1 = hashOpened(ctx, f1, fi1, buf)
+	}
+	return sum0, sum1, err0, err1
 }
 
 // checkRegular refuses what is not a regular file, saying what it is.
@@ -96,4 +141,43 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p[:min(len(p), hashChunk)])
+}
+
+// bodyAhead is the body file of a later row of the batch, hashed with an
+// earlier row's (worker.bodySum), kept until its row's turn.
+type bodyAhead struct {
+	set bool
+	seq int64 // the batch's
+	row int   // the row's index in it
+	sum [32]byte
+	err error
+}
+
+// bodySum returns the SHA-256 of r's body_file, r being the row the worker
+// is at (worker.process). Body files are hashed two at a time: the next row
+// of the batch with a body_file is hashed with r's (hashFilePair) and its
+// digest, or its error, kept for its turn. A row that is rejected before
+// its turn only costs the hashing. Errors are hashFile's, each row's own.
+func (w *worker) bodySum(r *Row) ([32]byte, error) {
+	if w.hashBuf == nil {
+		w.hashBuf = make([]byte, hashBufSize)
+	}
+	b, i := w.cur, w.curRow
+	if b == nil || i >= len(b.rows) || &b.rows[i] != r {
+		sum, _, err := hashFile(w.context(), r.BodyFile, w.hashBuf)
+		return sum, err
+	}
+	if a := &w.ahead; a.set && a.seq == b.seq && a.row == i {
+		a.set = false
+		return a.sum, a.err
+	}
+	for j := i + 1; j < len(b.rows); j++ {
+		if p := &b.rows[j]; p.Err == nil && p.BodyFile != "" {
+			sum, next, err, nextErr := hashFilePair(w.context(), r.BodyFile, p.BodyFile, w.hashBuf)
+			w.ahead = bodyAhead{set: true, seq: b.seq, row: j, sum: next, err: nextErr}
+			return sum, err
+		}
+	}
+	sum, _, err := hashFile(w.context(), r.BodyFile, w.hashBuf)
+	return sum, err
 }

@@ -196,10 +196,7 @@ func (w *worker) checksumHeaders(r *Row, method string) ([]sigv4.Header, error) 
 		}
 	}
 	if r.BodyFile != "" {
-		if w.hashBuf == nil {
-			w.hashBuf = make([]byte, hashBufSize)
-		}
-		sum, _, err := hashFile(w.context(), r.BodyFile, w.hashBuf)
+		sum, err := w.bodySum(r)
 		if err != nil {
 			return nil, fieldErr(FieldBodyFile, err)
 		}
@@ -333,10 +330,7 @@ func (w *worker) payloadHash(r *Row) (string, error) {
 	if r.BodyFile == "" {
 		return given, nil
 	}
-	if w.hashBuf == nil {
-		w.hashBuf = make([]byte, hashBufSize)
-	}
-	sum, _, err := hashFile(w.context(), r.BodyFile, w.hashBuf)
+	sum, err := w.bodySum(r)
 	if err != nil {
 		return "", fieldErr(FieldBodyFile, err)
 	}

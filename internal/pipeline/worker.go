@@ -39,6 +39,12 @@ type worker struct {
 	own     *fieldSet      // for the modes' own fields, made on first use
 	rec     Record
 	pend    pendingS3 // a presign row waiting to be signed with the next (pair.go)
+	ahead   bodyAhead // a later row's body file, hashed with an earlier one's (bodySum)
+
+	// cur and curRow: the batch and row being processed (bodySum looks
+	// ahead in it).
+	cur    *Batch
+	curRow int
 
 	row rowFunc // the mode's (modeDef.newRow)
 	// headers: the mode takes headers, so rows' headers are checked
@@ -80,8 +86,11 @@ func (w *worker) process(b *Batch) {
 		w.fatal = err
 		return
 	}
+	w.cur = b
+	defer func() { w.cur, w.ahead = nil, bodyAhead{} }()
 	for i := range b.rows {
 		r := &b.rows[i]
+		w.curRow = i
 		var err error
 		switch {
 		case r.Err != nil:

@@ -1,0 +1,135 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// bodyOf writes size bytes that differ with seed and returns the path.
+func bodyOf(t *testing.T, dir string, size, seed int) (string, []byte) {
+	t.Helper()
+	data := make([]byte, size)
+	for i := range data {
+		data[i] = byte(i*7 + seed*131 + i>>9)
+	}
+	path := filepath.Join(dir, "body-"+strconv.Itoa(seed))
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path, data
+}
+
+// TestHashFilePairMatchesSHA256: two files hashed together (one two-lane
+// pass over their common blocks where both are mapped, then each one's
+// rest) give each file's own SHA-256, whatever their sizes: equal, one
+// block apart, one under the mapping threshold, tails longer than a chunk.
+func TestHashFilePairMatchesSHA256(t *testing.T) {
+	dir := t.TempDir()
+	sizes := [][2]int{
+		{0, 0}, {1, 64}, {mmapMin - 1, mmapMin - 1}, {0, mmapMin}, {mmapMin, 1},
+		{mmapMin, mmapMin}, {mmapMin + 1, mmapMin + 63}, {mmapMin + 64, mmapMin},
+		{hashChunk, hashChunk}, {hashChunk + 65, mmapMin + 17}, {mmapMin + 5, 2*hashChunk + 100},
+	}
+	buf := make([]byte, hashBufSize)
+	for i, sz := range sizes {
+		p0, d0 := bodyOf(t, dir, sz[0], 2*i)
+		p1, d1 := bodyOf(t, dir, sz[1], 2*i+1)
+		s0, s1, err0, err1 := hashFilePair(context.Background(), p0, p1, buf)
+		if err0 != nil || err1 != nil || s0 != sha256.Sum256(d0) || s1 != sha256.Sum256(d1) {
+			t.Errorf("sizes %v: errors %v, %v; sums match %v, %v", sz, err0, err1, s0 == sha256.Sum256(d0), s1 == sha256.Sum256(d1))
+		}
+	}
+	good, data := bodyOf(t, dir, mmapMin+3, 99)
+	for _, bad := range []string{filepath.Join(dir, "missing"), dir} {
+		if _, s1, err0, err1 := hashFilePair(context.Background(), bad, good, buf); err0 == nil || err1 != nil || s1 != sha256.Sum256(data) {
+			t.Errorf("%s with a good file: errors %v, %v", bad, err0, err1)
+		}
+		if s0, _, err0, err1 := hashFilePair(context.Background(), good, bad, buf); err0 != nil || err1 == nil || s0 != sha256.Sum256(data) {
+			t.Errorf("a good file with %s: errors %v, %v", bad, err0, err1)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	p0, _ := bodyOf(t, dir, mmapMin, 1000)
+	if _, _, err0, err1 := hashFilePair(ctx, p0, good, buf); err0 == nil || err1 == nil {
+		t.Errorf("cancelled: errors %v, %v", err0, err1)
+	}
+}
+
+// TestBodyFilesHashedInPairsKeepEachRowsOwn: a batch's body files are
+// hashed two at a time, yet every signed row carries its own file's hash
+// and every reject its own reason: rows rejected before their body is
+// needed, missing files and directories paired with good files, an odd one
+// out, and the same file twice.
+func TestBodyFilesHashedInPairsKeepEachRowsOwn(t *testing.T) {
+	dir := t.TempDir()
+	var m strings.Builder
+	want := map[string]string{} // id → x-amz-content-sha256, or "reject:field"
+	row := func(id, method, path string) {
+		q, _ := json.Marshal(path)
+		m.WriteString(`{"id":"` + id + `","url":"https://examplebucket.s3.amazonaws.com/` + id + `","method":"` + method + `","body_file":` + string(q) + "}\n")
+	}
+	sizes := []int{mmapMin, 5, mmapMin + 100, hashChunk + 1, 0, mmapMin + 64, 3 * mmapMin, mmapMin}
+	for i, size := range sizes {
+		p, data := bodyOf(t, dir, size, i)
+		id := "r" + strconv.Itoa(i)
+		sum := sha256.Sum256(data)
+		switch i {
+		case 2:
+			row(id, "NOT A METHOD", p)
+			want[id] = "reject:" + FieldMethod
+			continue
+		case 4:
+			row(id+"missing", "PUT", filepath.Join(dir, "missing"))
+			want[id+"missing"] = "reject:" + FieldBodyFile
+		case 6:
+			row(id+"dir", "PUT", dir)
+			want[id+"dir"] = "reject:" + FieldBodyFile
+			row(id+"again", "PUT", p)
+			want[id+"again"] = hex.EncodeToString(sum[:])
+		}
+		row(id, "PUT", p)
+		want[id] = hex.EncodeToString(sum[:])
+	}
+	for _, batch := range []int{1, 3, 4, 64} {
+		cfg := docConfig(Sign)
+		cfg.BatchSize = batch
+		res := runManifest(t, cfg, m.String(), FormatNDJSON, Shard{})
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		got := map[string]string{}
+		for l := range strings.SplitSeq(strings.TrimSpace(res.out), "\n") {
+			var rec struct {
+				ID      string
+				Headers map[string]string
+			}
+			if err := json.Unmarshal([]byte(l), &rec); err != nil {
+				t.Fatal(err)
+			}
+			got[rec.ID] = rec.Headers["x-amz-content-sha256"]
+		}
+		for l := range strings.SplitSeq(strings.TrimSpace(res.rejects), "\n") {
+			var rj Reject
+			if err := json.Unmarshal([]byte(l), &rj); err != nil {
+				t.Fatal(err)
+			}
+			got[rj.ID] = "reject:" + rj.Field
+		}
+		for id, w := range want {
+			if got[id] != w {
+				t.Errorf("batches of %d: row %s: got %q, want %q", batch, id, got[id], w)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("batches of %d: %d rows out, want %d", batch, len(got), len(want))
+		}
+	}
+}
