@@ -462,7 +462,8 @@ func TestInterruptLeavesNoPartialOutput(t *testing.T) {
 
 // TestSIGTERMStopsBodyFileHash: SIGTERM while a worker hashes an 8 GiB
 // body_file (tens of seconds of SHA-256 over a sparse file) ends the run
-// within a second, exit 143, nothing left behind (issue 14 item 11).
+// within seconds, not when the hash is done, exit 143, nothing left behind
+// (issue 14 item 11).
 func TestSIGTERMStopsBodyFileHash(t *testing.T) {
 	dir := cleanEnv(t)
 	body := filepath.Join(t.TempDir(), "body")
@@ -496,8 +497,14 @@ func TestSIGTERMStopsBodyFileHash(t *testing.T) {
 	kill := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 	cmd.Wait()
 	kill.Stop()
-	if el := time.Since(sent); el > time.Second {
-		t.Errorf("the run ended %v after SIGTERM", el)
+	// Hashing the 8 GiB to the end takes tens of seconds (39 s measured for
+	// the race-enabled test binary on the 2-core dev machine under load),
+	// the stop 0.03-0.17 s there. The bound leaves room for a loaded CI
+	// machine under -race, where the in-process cancel of the same hash
+	// (pipeline's TestBodyFileHashStopsOnCancel) was seen at 1.45 s: a
+	// second failed by chance there.
+	if el := time.Since(sent); el > 5*time.Second {
+		t.Errorf("the run ended %v after SIGTERM, want within 5 s (long before the 8 GiB are hashed)", el)
 	}
 	if code := cmd.ProcessState.ExitCode(); code != 128+int(syscall.SIGTERM) {
 		t.Errorf("exit %d, want %d; stderr: %s", code, 128+int(syscall.SIGTERM), errb.String())

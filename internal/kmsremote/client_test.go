@@ -451,7 +451,10 @@ func TestCallsHonourContextAndTimeout(t *testing.T) {
 	defer slow.Close()
 	defer close(release)
 
-	c, err := New(Config{Region: "us-east-1", Endpoint: slow.URL, Credentials: creds, Timeout: 50 * time.Millisecond, MaxAttempts: 2})
+	// Each attempt must reach the handler before its Timeout for the count
+	// of attempts below to hold: 50 ms was a window a loaded machine under
+	// -race (a fresh connection each attempt) could miss; 500 ms is not.
+	c, err := New(Config{Region: "us-east-1", Endpoint: slow.URL, Credentials: creds, Timeout: 500 * time.Millisecond, MaxAttempts: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -27,17 +28,44 @@ func TestProgressLine(t *testing.T) {
 	}
 }
 
+// TestProgressReportsWhileRunning: a started Progress reports by itself,
+// before Stop. The test waits for the first report instead of sleeping a
+// fixed time: a reporter goroutine that a loaded machine (CI, -race, test
+// binaries in parallel) does not schedule within a few ticks is slow, not
+// wrong; Stop writes nothing on a non-terminal, so the report can only come
+// from the running reporter.
 func TestProgressReportsWhileRunning(t *testing.T) {
-	var buf bytes.Buffer // read only after Stop, which waits for the reporter
+	var buf lockedBuffer
 	p := NewProgress(&buf, false, -1)
 	p.SetInterval(5 * time.Millisecond)
 	p.Start()
 	p.Add(42)
-	time.Sleep(50 * time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(buf.String(), "batchsign: 42 rows") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	p.Stop()
 	if !strings.Contains(buf.String(), "batchsign: 42 rows") {
-		t.Errorf("progress output %q", buf.String())
+		t.Errorf("progress output %q after 10 s", buf.String())
 	}
+}
+
+// lockedBuffer is a bytes.Buffer the test may read while a reporter writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestStatsString(t *testing.T) {
