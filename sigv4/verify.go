@@ -94,6 +94,10 @@ type Verifier struct {
 	last    *Signer
 	lastKey verifierKey
 	sig     [64]byte
+	// spare is a canonical request buffer that PresignedURLPair swaps
+	// with a Signer's, to keep one URL's canonical request while the same
+	// Signer writes the other's.
+	spare []byte
 }
 
 type verifierKey struct {

@@ -39,18 +39,33 @@ func manifestURLs(tb testing.TB, n int) []string {
 }
 
 // BenchmarkVerifyManifestURLs verifies URLs shaped like a manifest's
-// (manifestURLs), one at a time; reported per URL in wall and in process
-// CPU time (cpu-ns/URL), which a busy machine disturbs less.
+// (manifestURLs), one at a time (path=single) and two at a time
+// (path=pair, PresignedURLPair), for `benchstat -col /path`; reported per
+// URL in wall and in process CPU time (cpu-ns/URL), which a busy machine
+// disturbs less.
 func BenchmarkVerifyManifestURLs(b *testing.B) {
 	urls := manifestURLs(b, 1024)
-	v := NewVerifier(lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey), VerifyOptions{Now: docTime})
-	b.ReportAllocs()
-	c0, i := processCPU(), 0
-	for b.Loop() {
-		if err := v.PresignedURL("GET", urls[i%len(urls)], nil, ""); err != nil {
-			b.Fatal(err)
-		}
-		i++
+	for _, path := range []string{"single", "pair"} {
+		b.Run("path="+path, func(b *testing.B) {
+			v := NewVerifier(lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey), VerifyOptions{Now: docTime})
+			b.ReportAllocs()
+			c0, i, n := processCPU(), 0, 0
+			for b.Loop() {
+				if path == "pair" {
+					e0, e1 := v.PresignedURLPair("GET", urls[i%len(urls)], nil, "GET", urls[(i+1)%len(urls)], nil)
+					if e0 != nil || e1 != nil {
+						b.Fatal(e0, e1)
+					}
+					i, n = i+2, n+2
+					continue
+				}
+				if err := v.PresignedURL("GET", urls[i%len(urls)], nil, ""); err != nil {
+					b.Fatal(err)
+				}
+				i, n = i+1, n+1
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/URL")
+			b.ReportMetric(float64(processCPU()-c0)/float64(n), "cpu-ns/URL")
+		})
 	}
-	b.ReportMetric(float64(processCPU()-c0)/float64(b.N), "cpu-ns/URL")
 }

@@ -81,9 +81,13 @@ func pairCost(p *sigv4.S3Presign) int {
 	return n
 }
 
-// flushPending signs the row waiting for a partner alone, if there is one.
-// Whatever writes a record or a reject in presign mode calls it first.
+// flushPending signs the row waiting for a partner alone, if there is one
+// (in verify mode, judges it: verifier.flush). Whatever writes a record or
+// a reject in presign or verify mode calls it first.
 func (w *worker) flushPending(b *Batch) {
+	if w.verifying != nil {
+		w.verifying.flush(b)
+	}
 	q := &w.pend
 	if !q.ok {
 		return

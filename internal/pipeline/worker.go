@@ -39,6 +39,9 @@ type worker struct {
 	own     *fieldSet      // for the modes' own fields, made on first use
 	rec     Record
 	pend    pendingS3 // a presign row waiting to be signed with the next (pair.go)
+	// verifying is verify mode's row state, whose waiting row
+	// flushPending judges too (verify.go); nil in other modes.
+	verifying *verifier
 
 	row rowFunc // the mode's (modeDef.newRow)
 	// headers: the mode takes headers, so rows' headers are checked
