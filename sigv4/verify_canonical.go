@@ -11,7 +11,8 @@ import "strconv"
 // "host" and UNSIGNED-PAYLOAD. It writes the same bytes and returns the
 // same errors as canonicalize(r, QueryForm, expires) with r's headers
 // picked for "host" (which canonicalize ignores), and ok false, having
-// done nothing, for any other request.
+// done nothing, for any other request. r.Host must be as SplitURL returns
+// it: a host of no whitespace, which canonicalValue would leave as it is.
 func (s *Signer) canonicalizePresignedHost(r *Request, expires int64) (ok bool, err error) {
 	if !s.s3 || r.Method == "" || r.Host == "" || r.PayloadHash != "" || s.variant != nil {
 		return false, nil
@@ -40,7 +41,7 @@ func (s *Signer) canonicalizePresignedHost(r *Request, expires int64) (ok bool, 
 		cr = s.appendTemplateMerged(cr, expires)
 	}
 	cr = append(cr, "\nhost:"...)
-	cr = append(cr, canonicalValue(r.Host)...)
+	cr = append(cr, r.Host...) // canonicalValue's: SplitURL's host holds no space
 	cr = append(cr, "\n\nhost\n"+UnsignedPayload...)
 	s.cr = cr
 	s.payload = UnsignedPayload
