@@ -98,6 +98,8 @@ type Verifier struct {
 	// with a Signer's, to keep one URL's canonical request while the same
 	// Signer writes the other's.
 	spare []byte
+	// hosts spares SplitURL the check of hosts it has accepted.
+	hosts sigcore.HostMemo
 }
 
 type verifierKey struct {
@@ -226,7 +228,7 @@ type presignedCheck struct {
 // the verdict.
 func (v *Verifier) readPresigned(c *presignedCheck, method, rawURL string, headers []Header, payloadHash string) error {
 	opts := &v.Opts
-	u, err := sigcore.SplitURL(rawURL)
+	u, err := v.hosts.SplitURL(rawURL)
 	if err != nil {
 		return sigcore.FailURL(schemeSigV4, err)
 	}
