@@ -100,6 +100,8 @@ type Verifier struct {
 	spare []byte
 	// hosts spares SplitURL the check of hosts it has accepted.
 	hosts sigcore.HostMemo
+	// scopes spares ReadPresigned the reading of credentials it has read.
+	scopes amzauth.ScopeMemo
 }
 
 type verifierKey struct {
@@ -232,7 +234,7 @@ func (v *Verifier) readPresigned(c *presignedCheck, method, rawURL string, heade
 	if err != nil {
 		return sigcore.FailURL(schemeSigV4, err)
 	}
-	p, err := amzauth.SigV4.ReadPresigned(&u)
+	p, err := amzauth.SigV4.ReadPresignedMemo(&u, &v.scopes)
 	if err != nil {
 		return err
 	}
