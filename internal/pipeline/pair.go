@@ -8,10 +8,11 @@ import (
 
 // errDeferred is what a row function returns for a row whose URL waits for
 // the next row, to be signed with it in one two-lane SHA-256 pass
-// (sigv4.Signer.AppendPresignS3Pair). The row is not finished: it is
-// counted, written or rejected when its pair is signed or the pending row
-// is flushed (worker.flushPending), always before any later row's output,
-// so records and rejects stay in row order.
+// (sigv4.Signer.AppendPresignS3Pair), or in verify mode judged with it
+// (sigv4.Verifier.PresignedURLPair, verifier.verifyPaired). The row is not
+// finished: it is counted, written or rejected when its pair is signed or
+// the pending row is flushed (worker.flushPending), always before any later
+// row's output, so records and rejects stay in row order.
 var errDeferred = errors.New("pipeline: row deferred to be signed in a pair")
 
 // pendingS3 is a presign row waiting for a partner: what
