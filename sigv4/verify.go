@@ -94,6 +94,14 @@ type Verifier struct {
 	last    *Signer
 	lastKey verifierKey
 	sig     [64]byte
+	// spare is a canonical request buffer that PresignedURLPair swaps
+	// with a Signer's, to keep one URL's canonical request while the same
+	// Signer writes the other's.
+	spare []byte
+	// hosts spares SplitURL the check of hosts it has accepted.
+	hosts sigcore.HostMemo
+	// scopes spares ReadPresigned the reading of credentials it has read.
+	scopes amzauth.ScopeMemo
 }
 
 type verifierKey struct {
@@ -142,6 +150,19 @@ func (v *Verifier) signer(c credentialScope, secret, token string, t time.Time, 
 	return s, nil
 }
 
+// canonicalizeFor writes r's canonical request into s.cr and returns the
+// signed-headers list: canonicalize, or for a presigned URL (form
+// QueryForm) that signs host alone (hostOnly) canonicalizePresignedHost
+// where it applies.
+func (s *Signer) canonicalizeFor(r *Request, form Form, expires int64, hostOnly bool) (string, error) {
+	if hostOnly && form == QueryForm {
+		if done, err := s.canonicalizePresignedHost(r, expires); done {
+			return "host", err
+		}
+	}
+	return s.canonicalize(r, form, expires)
+}
+
 // matches recomputes the signature for r with s and compares it with sig in
 // constant time; it also reports the signed-headers list s derived.
 func (v *Verifier) matches(s *Signer, r *Request, form Form, expires int64, sig string) (signed string, ok bool, err error) {
@@ -187,12 +208,33 @@ func VerifyRequest(method, rawURL string, headers []Header, payloadHash string, 
 // the same URL: the case of a scheme letter or of a percent-escape's hex
 // digit (TestVerifyDetectsEveryByteChange).
 func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payloadHash string) error {
+	var c presignedCheck
+	if err := v.readPresigned(&c, method, rawURL, headers, payloadHash); err != nil {
+		return err
+	}
+	got := c.s.appendSignature(v.sig[:0])
+	return v.presignedVerdict(&c, got)
+}
+
+// presignedCheck is a presigned URL read and canonicalised (readPresigned),
+// its signature still to recompute from s.cr and judge (presignedVerdict).
+type presignedCheck struct {
+	p      amzauth.Presigned
+	s      *Signer
+	signed string // the signed-headers list s derived
+}
+
+// readPresigned is PresignedURL up to the signature: it reads rawURL and
+// its X-Amz-* parameters, looks up the secret, checks the scope and that
+// host is signed, and writes the canonical request into c.s.cr. An error is
+// the verdict.
+func (v *Verifier) readPresigned(c *presignedCheck, method, rawURL string, headers []Header, payloadHash string) error {
 	opts := &v.Opts
-	u, err := sigcore.SplitURL(rawURL)
+	u, err := v.hosts.SplitURL(rawURL)
 	if err != nil {
 		return sigcore.FailURL(schemeSigV4, err)
 	}
-	p, err := amzauth.SigV4.ReadPresigned(&u)
+	p, err := amzauth.SigV4.ReadPresignedMemo(&u, &v.scopes)
 	if err != nil {
 		return err
 	}
@@ -225,17 +267,25 @@ func (v *Verifier) PresignedURL(method, rawURL string, headers []Header, payload
 	if !s.s3 {
 		r.PayloadHash = payloadHash
 	}
-	signed, good, err := v.matches(s, &r, QueryForm, p.Expires, p.Signature)
+	signed, err := s.canonicalizeFor(&r, QueryForm, p.Expires, p.SignedHeaders == "host")
 	if err != nil {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "url", err.Error())
 	}
-	if signed != p.SignedHeaders {
+	c.p, c.s, c.signed = p, s, signed
+	return nil
+}
+
+// presignedVerdict judges a presigned URL read by readPresigned whose
+// signature recomputes to got (hex): the signed headers, the signature
+// (compared in constant time), then the time.
+func (v *Verifier) presignedVerdict(c *presignedCheck, got []byte) error {
+	if c.signed != c.p.SignedHeaders {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrMalformed, "X-Amz-SignedHeaders", "signed headers missing from the request")
 	}
-	if !good {
+	if !sigcore.ConstantTimeEqual(got, []byte(c.p.Signature)) {
 		return sigcore.Fail(schemeSigV4, sigerr.ErrSignatureMismatch, "X-Amz-Signature", "")
 	}
-	return amzauth.SigV4.CheckPresignedTime(&p, opts.Now, opts.MaxSkew)
+	return amzauth.SigV4.CheckPresignedTime(&c.p, v.Opts.Now, v.Opts.MaxSkew)
 }
 
 // Request checks a request signed with a SigV4 Authorization header (rawURL

@@ -289,7 +289,7 @@ func (f Family) IsParam(k string) bool { return f.param(k) >= 0 }
 // 20060102T150405Z, an expiry outside 1…604800 seconds. The signature and
 // the validity in time are the caller's to check, in that order.
 func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, error) {
-	return f.parsePresigned(query, rest, true)
+	return f.parsePresigned(query, rest, true, nil)
 }
 
 // ReadPresigned is ParsePresigned of u's query without the copy: the
@@ -301,8 +301,56 @@ func (f Family) ParsePresigned(query string, rest []byte) (Presigned, []byte, er
 // that cannot decode to X-Amz-* (one that begins with neither 'X' nor an
 // escape). Its verdicts are ParsePresigned's.
 func (f Family) ReadPresigned(u *sigcore.URL) (Presigned, error) {
-	p, _, err := f.parsePresigned(u.RawQuery, nil, false)
+	p, _, err := f.parsePresigned(u.RawQuery, nil, false, nil)
 	return p, err
+}
+
+// ReadPresignedMemo is ReadPresigned, taking the scope of an
+// X-Amz-Credential seen before from m rather than reading it again: the
+// URLs of a run carry a few credentials (one per region), and splitting one
+// costs more than finding it. Its verdicts are ReadPresigned's; the
+// Presigned it returns differs only in that p.Scope's strings are m's
+// copies, not sub-strings of u.
+func (f Family) ReadPresignedMemo(u *sigcore.URL, m *ScopeMemo) (Presigned, error) {
+	p, _, err := f.parsePresigned(u.RawQuery, nil, false, m)
+	return p, err
+}
+
+// ScopeMemo remembers the scopes of the last few credentials (as the query
+// carries them, escapes and all) that ReadPresignedMemo read. It keeps
+// copies: no caller text stays alive. A credential it has not seen costs a
+// copy (an allocation); one it has, nothing. The zero value is ready to use;
+// it is not safe for concurrent use.
+type ScopeMemo struct {
+	slots [scopeMemoSlots]scopeSlot
+	next  int // the slot to replace next
+}
+
+type scopeSlot struct {
+	cred  string // the credential as the query carries it; "" for none
+	scope Scope  // its scope, of strings that share cred's bytes
+}
+
+// scopeMemoSlots is how many credentials a ScopeMemo holds, replaced in
+// turn; a run's URLs carry one per region and key.
+const scopeMemoSlots = 8
+
+// scope returns the scope of the escaped credential v, from m or read and
+// remembered.
+func (m *ScopeMemo) scope(f Family, v string) (Scope, bool) {
+	for i := range m.slots {
+		if sl := &m.slots[i]; sl.cred == v && v != "" {
+			return sl.scope, true
+		}
+	}
+	if _, ok := f.parseEscapedScope(v); !ok {
+		return Scope{}, false
+	}
+	own := strings.Clone(v)
+	sc, _ := f.parseEscapedScope(own)
+	m.slots[m.next] = scopeSlot{own, sc}
+	m.next = (m.next + 1) % scopeMemoSlots
+	return sc, true
 }
 
 // paramAt returns which authentication parameter part (a "name=value" that
@@ -346,7 +394,9 @@ func (f Family) paramAt(part string) int {
 // decodes only a name with an escape. Without copyRest the query's escapes
 // are known to be good (ReadPresigned): another parameter is told by its
 // first byte, and X-Amz-Credential's escapes are not checked again.
-func (f Family) parsePresigned(query string, rest []byte, copyRest bool) (Presigned, []byte, error) {
+//
+// With memo (not nil), the credential's scope is memo's (ScopeMemo.scope).
+func (f Family) parsePresigned(query string, rest []byte, copyRest bool, memo *ScopeMemo) (Presigned, []byte, error) {
 	var vals [nParams]string
 	var seen [nParams]bool
 	// The other parameters run from restStart to restEnd; gap is set once
@@ -441,7 +491,12 @@ func (f Family) parsePresigned(query string, rest []byte, copyRest bool) (Presig
 		p.Rest = query[restStart:restEnd]
 	}
 	var ok bool
-	if p.Scope, ok = f.parseEscapedScope(vals[pCredential]); !ok {
+	if memo != nil {
+		p.Scope, ok = memo.scope(f, vals[pCredential])
+	} else {
+		p.Scope, ok = f.parseEscapedScope(vals[pCredential])
+	}
+	if !ok {
 		return Presigned{}, rest, f.fail(sigerr.ErrMalformed, "X-Amz-Credential", "not "+f.scopeForm())
 	}
 	var err error

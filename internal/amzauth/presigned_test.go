@@ -1,6 +1,7 @@
 package amzauth
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,6 +96,16 @@ func checkParsePresigned(t *testing.T, query string) {
 		read, readErr := got, err
 		if sigcore.CheckEscapes(query) == nil { // ReadPresigned's precondition
 			read, readErr = f.ReadPresigned(&sigcore.URL{RawQuery: query})
+			// ReadPresignedMemo reads the same, its credential unseen, seen,
+			// and seen among others.
+			for _, m := range []*ScopeMemo{new(ScopeMemo), testScopeMemo} {
+				for range 2 {
+					memoRead, memoErr := f.ReadPresignedMemo(&sigcore.URL{RawQuery: query}, m)
+					if memoRead != read || errText(memoErr) != errText(readErr) {
+						t.Fatalf("%v %q: ReadPresignedMemo %+v, %v; ReadPresigned %+v, %v", f, query, memoRead, memoErr, read, readErr)
+					}
+				}
+			}
 		}
 		if (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) ||
 			(readErr == nil) != (wantErr == nil) || (readErr != nil && readErr.Error() != wantErr.Error()) {
@@ -204,5 +215,40 @@ func BenchmarkReadPresigned(b *testing.B) {
 		if _, err := SigV4.ReadPresigned(&u); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// testScopeMemo is shared by every checkParsePresigned, so that the
+// credentials of many queries come and go in it.
+var testScopeMemo = new(ScopeMemo)
+
+// errText is err's text, "" for nil.
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// TestScopeMemoRotates: more credentials than slots, in turn and again,
+// each read as without the memo; a hit allocates nothing.
+func TestScopeMemoRotates(t *testing.T) {
+	var m ScopeMemo
+	for round := range 3 {
+		for i := range 2*scopeMemoSlots + 1 {
+			q := fmt.Sprintf("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK%d%%2F20130524%%2Fr-%d%%2Fs3%%2Faws4_request"+
+				"&X-Amz-Date=20130524T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00", i, i%5)
+			u := sigcore.URL{RawQuery: q}
+			want, werr := SigV4.ReadPresigned(&u)
+			got, err := SigV4.ReadPresignedMemo(&u, &m)
+			if got != want || err != nil || werr != nil {
+				t.Fatalf("round %d, %d: %+v %v, want %+v %v", round, i, got, err, want, werr)
+			}
+		}
+	}
+	u := sigcore.URL{RawQuery: "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AK0%2F20130524%2Fr-0%2Fs3%2Faws4_request" +
+		"&X-Amz-Date=20130524T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=00"}
+	if n := testing.AllocsPerRun(100, func() { _, _ = SigV4.ReadPresignedMemo(&u, &m) }); n != 0 {
+		t.Errorf("%v allocations on a hit", n)
 	}
 }

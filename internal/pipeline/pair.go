@@ -8,10 +8,11 @@ import (
 
 // errDeferred is what a row function returns for a row whose URL waits for
 // the next row, to be signed with it in one two-lane SHA-256 pass
-// (sigv4.Signer.AppendPresignS3Pair). The row is not finished: it is
-// counted, written or rejected when its pair is signed or the pending row
-// is flushed (worker.flushPending), always before any later row's output,
-// so records and rejects stay in row order.
+// (sigv4.Signer.AppendPresignS3Pair), or in verify mode judged with it
+// (sigv4.Verifier.PresignedURLPair, verifier.verifyPaired). The row is not
+// finished: it is counted, written or rejected when its pair is signed or
+// the pending row is flushed (worker.flushPending), always before any later
+// row's output, so records and rejects stay in row order.
 var errDeferred = errors.New("pipeline: row deferred to be signed in a pair")
 
 // pendingS3 is a presign row waiting for a partner: what
@@ -81,9 +82,13 @@ func pairCost(p *sigv4.S3Presign) int {
 	return n
 }
 
-// flushPending signs the row waiting for a partner alone, if there is one.
-// Whatever writes a record or a reject in presign mode calls it first.
+// flushPending signs the row waiting for a partner alone, if there is one
+// (in verify mode, judges it: verifier.flush). Whatever writes a record or
+// a reject in presign or verify mode calls it first.
 func (w *worker) flushPending(b *Batch) {
+	if w.verifying != nil {
+		w.verifying.flush(b)
+	}
 	q := &w.pend
 	if !q.ok {
 		return

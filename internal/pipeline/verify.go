@@ -22,7 +22,11 @@ import (
 func verifyModes() []modeDef {
 	verify := func(only Scheme, about string, validate func(*Config) error) modeDef {
 		return modeDef{mode: Verify, scheme: only, about: about, validate: validate, verdicts: true,
-			newRow: func(w *worker) rowFunc { return (&verifier{w: w, only: only}).verify },
+			newRow: func(w *worker) rowFunc {
+				v := &verifier{w: w, only: only}
+				w.verifying = v
+				return v.verify
+			},
 			fields: []string{FieldID, FieldMethod, FieldURL, FieldHeaders}, refuses: []string{FieldBucket, FieldKey},
 			out: verifyTable()}
 	}
@@ -127,6 +131,16 @@ type verifier struct {
 	v4a    *sigv4a.Verifier
 	gcs    *gcs.Verifier
 	sas    *azuresas.Verifier
+	// pend is a SigV4 presigned URL row waiting for the next, to be
+	// judged with it (verifyPaired).
+	pend pendingVerify
+}
+
+// pendingVerify is a row verifyPaired holds back: the row and its method.
+type pendingVerify struct {
+	ok     bool
+	r      *Row
+	method string
 }
 
 // credentialsLookup knows the one access key of c.
@@ -186,6 +200,10 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 	v.init()
 	auth := headerValue(r.Headers, "authorization")
 	scheme := rowScheme(r.URL, auth)
+	if scheme == SchemeSigV4 && auth == "" && (v.only == SchemeAuto || v.only == SchemeSigV4) {
+		return v.verifyPaired(r, b, method)
+	}
+	v.flush(b)
 	var err error
 	switch {
 	case v.only != SchemeAuto && scheme != v.only:
@@ -214,6 +232,44 @@ func (v *verifier) verify(r *Row, b *Batch) error {
 		err = v.v4.Request(method, r.URL, r.Headers, "")
 	}
 	return w.appendVerdict(r, b, scheme, err)
+}
+
+// verifyPaired judges a SigV4 presigned URL row two at a time: the first
+// of a pair waits (errDeferred); the second is judged with it in one
+// two-lane SHA-256 pass (sigv4.Verifier.PresignedURLPair), the first's
+// verdict written first. Any other row flushes the waiting one before its
+// own verdict or reject (flush, called by worker.flushPending), so the
+// output stays in row order.
+func (v *verifier) verifyPaired(r *Row, b *Batch, method string) error {
+	q := &v.pend
+	if !q.ok {
+		q.ok, q.r, q.method = true, r, method
+		return errDeferred
+	}
+	err0, err1 := v.v4.PresignedURLPair(q.method, q.r.URL, q.r.Headers, method, r.URL, r.Headers)
+	v.finish(b, err0)
+	return v.w.appendVerdict(r, b, SchemeSigV4, err1)
+}
+
+// flush judges the row waiting for a partner alone, if there is one.
+func (v *verifier) flush(b *Batch) {
+	if v.pend.ok {
+		q := &v.pend
+		v.finish(b, v.v4.PresignedURL(q.method, q.r.URL, q.r.Headers, ""))
+	}
+}
+
+// finish writes the waiting row's verdict under err, or its reject, and
+// lets it go.
+func (v *verifier) finish(b *Batch, err error) {
+	q := &v.pend
+	r := q.r
+	*q = pendingVerify{}
+	if err := v.w.appendVerdict(r, b, SchemeSigV4, err); err != nil {
+		b.rejects = append(b.rejects, rejectOf(r, err))
+		return
+	}
+	b.signed++
 }
 
 // appendVerdict writes the verify output row of r judged under scheme:

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,53 @@ func TestVerifyUnderOneSchemeNeedsItsKeys(t *testing.T) {
 		tc.cfg.Scheme = tc.scheme
 		if err := tc.cfg.Validate(); (err == nil) != tc.ok {
 			t.Errorf("%v with AWS keys %v: %v", tc.scheme, tc.cfg.AzureKey == nil, err)
+		}
+	}
+}
+
+// TestVerifyPairsKeepRowOrder: SigV4 presigned URL rows are judged two at
+// a time (verifyPaired); whatever batch size pairs them, the verdicts,
+// rejects and counts are those of rows judged one per batch, where no row
+// has a partner: valid, tampered, expired and SigV2 rows, rejects and
+// header-signed rows mixed, odd and even runs of pairable rows.
+func TestVerifyPairsKeepRowOrder(t *testing.T) {
+	cfg := docConfig(Presign)
+	var m strings.Builder
+	for i := range 9 {
+		fmt.Fprintf(&m, `{"id":"p%d","bucket":"examplebucket","key":"k%d","region":"%s","expires":%d}`+"\n",
+			i, i, []string{"us-east-1", "eu-west-1"}[i%2], 60+i*30)
+	}
+	signed := runManifest(t, cfg, m.String(), FormatNDJSON, Shard{})
+	v2 := docConfig(Presign)
+	v2.Scheme = SchemeSigV2
+	sigv2 := runManifest(t, v2, `{"id":"v2","bucket":"examplebucket","key":"k"}`+"\n", FormatNDJSON, Shard{})
+	headers := runManifest(t, docConfig(Sign), `{"id":"h","bucket":"examplebucket","key":"k"}`+"\n", FormatNDJSON, Shard{})
+	for _, r := range []runResult{signed, sigv2, headers} {
+		if r.err != nil || r.rejects != "" {
+			t.Fatal(r.err, r.rejects)
+		}
+	}
+	lines := strings.SplitAfter(strings.TrimSuffix(signed.out, "\n"), "\n")
+	lines[3] = strings.Replace(lines[3], "k3", "k4", 1) // a signature mismatch
+	var rows []string
+	rows = append(rows, lines[0], sigv2.out, lines[1], lines[2], `{"id":"bad","method":"FETCH","url":"https://x"}`+"\n",
+		lines[3], lines[4], lines[5], headers.out, lines[6], `{"id":"nourl"}`+"\n", lines[7], lines[8])
+	manifest := strings.Join(rows, "")
+	vcfg := docConfig(Verify)
+	vcfg.Region = ""
+	vcfg.Time = docTime.Add(2 * time.Minute) // p0 and p1 expired
+	vcfg.Workers, vcfg.BatchSize = 1, 1
+	want := runManifest(t, vcfg, manifest, FormatNDJSON, Shard{})
+	if want.err != nil || !strings.Contains(want.out, `"id":"p3","valid":false,"reason":"signature_mismatch"`) ||
+		!strings.Contains(want.out, `"id":"p0","valid":false,"reason":"expired"`) || strings.Count(want.rejects, "\n") != 2 {
+		t.Fatalf("alone: %v\n%s\n%s", want.err, want.out, want.rejects)
+	}
+	for _, size := range []int{2, 3, 4, 5, 64} {
+		vcfg.BatchSize = size
+		got := runManifest(t, vcfg, manifest, FormatNDJSON, Shard{})
+		if got.err != nil || got.out != want.out || got.rejects != want.rejects || got.stats.Signed != want.stats.Signed ||
+			got.stats.Verify.Valid != want.stats.Verify.Valid || got.stats.Verify.Invalid != want.stats.Verify.Invalid {
+			t.Errorf("batch size %d: %v\n%s\n%s\nwant\n%s\n%s", size, got.err, got.out, got.rejects, want.out, want.rejects)
 		}
 	}
 }

@@ -45,6 +45,9 @@ type worker struct {
 	// ahead in it).
 	cur    *Batch
 	curRow int
+	// verifying is verify mode's row state, whose waiting row
+	// flushPending judges too (verify.go); nil in other modes.
+	verifying *verifier
 
 	row rowFunc // the mode's (modeDef.newRow)
 	// headers: the mode takes headers, so rows' headers are checked

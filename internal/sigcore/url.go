@@ -68,7 +68,55 @@ func (u *URL) String() string {
 // *EscapeError (sigerr.ErrMalformedEscape) with the byte offset at fault.
 // They never quote the URL: its user information, or a key pasted into it
 // by mistake, may be secret.
-func SplitURL(raw string) (URL, error) {
+func SplitURL(raw string) (URL, error) { return splitURL(raw, nil) }
+
+// HostMemo remembers the last few hosts (authorities, port included) that
+// its SplitURL accepted, so that a verifier judging the URLs of a run,
+// which name a handful of hosts, checks each host once: a host that is
+// byte for byte one accepted before is accepted again without its labels
+// being read. What is refused is never remembered, so its SplitURL refuses
+// exactly what SplitURL refuses, with the same errors. It keeps copies (no
+// caller text stays alive). The zero value is ready to use; it is not safe
+// for concurrent use.
+type HostMemo struct {
+	hosts [hostMemoSlots][maxMemoHost]byte
+	lens  [hostMemoSlots]uint16 // 0: an empty slot
+	next  int                   // the slot to replace next
+}
+
+// hostMemoSlots is how many hosts a HostMemo holds, replaced in turn; a
+// manifest's rows rarely name more buckets at once. maxMemoHost bytes hold
+// a name of 253 and a port.
+const hostMemoSlots, maxMemoHost = 16, 259
+
+// SplitURL is SplitURL(raw), skipping the check of a host m accepted before.
+func (m *HostMemo) SplitURL(raw string) (URL, error) { return splitURL(raw, m) }
+
+// has reports whether m holds host.
+func (m *HostMemo) has(host string) bool {
+	if host == "" {
+		return false
+	}
+	for i, n := range m.lens {
+		if int(n) == len(host) && string(m.hosts[i][:n]) == host {
+			return true
+		}
+	}
+	return false
+}
+
+// add remembers host, which SplitURL accepted, if it fits.
+func (m *HostMemo) add(host string) {
+	if len(host) == 0 || len(host) > maxMemoHost {
+		return
+	}
+	i := m.next
+	m.lens[i] = uint16(copy(m.hosts[i][:], host))
+	m.next = (i + 1) % hostMemoSlots
+}
+
+// splitURL is SplitURL, with memo (when not nil) remembering hosts.
+func splitURL(raw string, memo *HostMemo) (URL, error) {
 	var u URL
 	scheme, rest, ok := strings.Cut(raw, "://")
 	switch {
@@ -87,11 +135,16 @@ func SplitURL(raw string) (URL, error) {
 		end = len(rest)
 	}
 	u.Host = rest[:end]
-	if strings.IndexByte(u.Host, '@') >= 0 {
-		return URL{}, urlError(userinfoRefused)
-	}
-	if err := checkAuthority(u.Host, off); err != nil {
-		return URL{}, err
+	if memo == nil || !memo.has(u.Host) {
+		if strings.IndexByte(u.Host, '@') >= 0 {
+			return URL{}, urlError(userinfoRefused)
+		}
+		if err := checkAuthority(u.Host, off); err != nil {
+			return URL{}, err
+		}
+		if memo != nil {
+			memo.add(u.Host)
+		}
 	}
 	target := rest[end:]
 	if err := checkTarget(target, off+end); err != nil {

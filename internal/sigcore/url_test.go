@@ -2,6 +2,7 @@ package sigcore
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -195,4 +196,53 @@ func TestPickSignedKeepsListedHeaders(t *testing.T) {
 	if HasListItem("host;range", "ran") || !HasListItem("host;range", "range") || HasListItem("", "") {
 		t.Fatal("HasListItem matches partial or empty items")
 	}
+}
+
+// splitOutcome is what SplitURL returned, as text.
+func splitOutcome(u URL, err error) string {
+	if err != nil {
+		return "error " + err.Error()
+	}
+	return fmt.Sprintf("%#v", u)
+}
+
+// TestHostMemoSplitsAsSplitURL: a HostMemo's SplitURL returns what
+// SplitURL returns, URL after URL, as hosts are remembered, repeated,
+// replaced and refused.
+func TestHostMemoSplitsAsSplitURL(t *testing.T) {
+	var urls []string
+	for i := range 20 { // more hosts than slots, so that slots are replaced
+		urls = append(urls, fmt.Sprintf("https://b%d.s3.amazonaws.com/k?x=%d", i%18, i))
+	}
+	urls = append(urls, "https://b1.s3.amazonaws.com/a b", "https://u@b1.s3.amazonaws.com/", "https://b1.s3.amazonaws.com./",
+		"https://b1.s3.amazonaws.com:0/", "https://b1.s3.amazonaws.com:443/", "https://b1.s3.amazonaws.com:443/k",
+		"https:///k", "https://", "https://"+strings.Repeat("a", 63)+"."+strings.Repeat("b", 63)+"."+strings.Repeat("c", 63)+"."+strings.Repeat("d", 61)+"/",
+		"https://"+strings.Repeat("a.", 130)+"/", "http://[::1]:80/k", "http://[::1]:80/k#f", "HTTP://[::1]:80/k?%zz")
+	var m HostMemo
+	for round := range 3 {
+		for _, u := range urls {
+			if got, want := splitOutcome(m.SplitURL(u)), splitOutcome(SplitURL(u)); got != want {
+				t.Errorf("round %d, %q:\nmemo  %s\nalone %s", round, u, got, want)
+			}
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = m.SplitURL(urls[0]) }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}
+
+// FuzzHostMemoSplitURL: after any URL, a HostMemo splits any other as
+// SplitURL does.
+func FuzzHostMemoSplitURL(f *testing.F) {
+	f.Add("https://b.s3.amazonaws.com/k", "https://b.s3.amazonaws.com/a b")
+	f.Add("https://h:1/", "https://h:1@x/")
+	f.Add("https://h/", "https://h")
+	var m HostMemo
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, u := range []string{a, b, a} {
+			if got, want := splitOutcome(m.SplitURL(u)), splitOutcome(SplitURL(u)); got != want {
+				t.Fatalf("%q after %q:\nmemo  %s\nalone %s", u, a, got, want)
+			}
+		}
+	})
 }
