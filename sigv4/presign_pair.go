@@ -41,14 +41,16 @@ func (s *Signer) AppendPresignS3Pair(dst0, dst1 []byte, p0, p1 *S3Presign) (out0
 	h0, h1 := sha256block.SumWords2(sha256block.IV, sha256block.IV, 0, 0, cr[:n0], cr[n0:])
 
 	// The strings to sign, after the prefix blocks the inner state has
-	// absorbed: the rest of the prefix, then the hex hash.
-	var m0, m1 [2 * sha256block.BlockSize]byte
-	n := copy(m0[:], s.stsTail)
-	copy(m1[:], s.stsTail)
-	encodeHexWords(m0[n:n+64], &h0)
-	encodeHexWords(m1[n:n+64], &h1)
-	in0, in1 := sha256block.Sum2(s.blockInner, s.blockInner, s.blockInnerLen, s.blockInnerLen, m0[:n+64], m1[:n+64])
-	h0, h1 = sha256block.SumWords2(s.blockOuter, s.blockOuter, sha256block.BlockSize, sha256block.BlockSize, in0[:], in1[:])
+	// absorbed (the rest of the prefix, then the hex hash), and the outer
+	// messages, each padded where it is written (innerMessage).
+	var m0, m1 [innerMax]byte
+	n := s.innerMessage(&m0, &h0)
+	s.innerMessage(&m1, &h1)
+	in0, in1 := s.blockInner, s.blockInner
+	sha256block.Block2(&in0, &in1, m0[:n], m1[:n])
+	o0, o1 := outerMessage(&in0), outerMessage(&in1)
+	h0, h1 = s.blockOuter, s.blockOuter
+	sha256block.Block2(&h0, &h1, o0[:], o1[:])
 	return appendHexWords(out0, &h0), appendHexWords(out1, &h1), nil, nil
 }
 
