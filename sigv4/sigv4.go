@@ -186,6 +186,9 @@ type Signer struct {
 	// bytes and a port fit.
 	hostOK    [259]byte
 	hostOKLen int
+	// What the S3 presigns of a run of rows of one scheme and host share
+	// (presign_s3.go).
+	frame presignFrame
 }
 
 // NewSigner prepares a Signer for creds at instant t. key must be the signing
