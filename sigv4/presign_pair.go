@@ -48,9 +48,10 @@ func (s *Signer) AppendPresignS3Pair(dst0, dst1 []byte, p0, p1 *S3Presign) (out0
 	s.innerMessage(&m1, &h1)
 	in0, in1 := s.blockInner, s.blockInner
 	sha256block.Block2(&in0, &in1, m0[:n], m1[:n])
-	o0, o1 := outerMessage(&in0), outerMessage(&in1)
+	outerMessage((*[sha256block.BlockSize]byte)(m0[:]), &in0)
+	outerMessage((*[sha256block.BlockSize]byte)(m1[:]), &in1)
 	h0, h1 = s.blockOuter, s.blockOuter
-	sha256block.Block2(&h0, &h1, o0[:], o1[:])
+	sha256block.Block2(&h0, &h1, m0[:sha256block.BlockSize], m1[:sha256block.BlockSize])
 	return appendHexWords(out0, &h0), appendHexWords(out1, &h1), nil, nil
 }
 

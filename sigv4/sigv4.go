@@ -313,8 +313,8 @@ func (s *Signer) appendBlockSignature(dst []byte) []byte {
 	in := s.blockInner
 	sha256block.Block(&in, msg[:s.innerMessage(&msg, &h)])
 	out := s.blockOuter
-	ob := outerMessage(&in)
-	sha256block.Block(&out, ob[:])
+	outerMessage((*[sha256block.BlockSize]byte)(msg[:]), &in)
+	sha256block.Block(&out, msg[:sha256block.BlockSize])
 
 	n = len(dst)
 	dst = slices.Grow(dst, 64)[:n+64]
@@ -342,15 +342,15 @@ func (s *Signer) innerMessage(msg *[innerMax]byte, h *[8]uint32) int {
 	return n
 }
 
-// outerMessage is the HMAC's outer message after the opad block: the inner
-// digest h and SHA-256 padding, one block.
-func outerMessage(h *[8]uint32) (b [sha256block.BlockSize]byte) {
+// outerMessage writes into b the HMAC's outer message after the opad
+// block: the inner digest h and SHA-256 padding, one block.
+func outerMessage(b *[sha256block.BlockSize]byte, h *[8]uint32) {
 	for i, w := range h {
 		binary.BigEndian.PutUint32(b[4*i:], w)
 	}
 	b[sha256block.Size] = 0x80
+	clear(b[sha256block.Size+1 : sha256block.BlockSize-8])
 	binary.BigEndian.PutUint64(b[sha256block.BlockSize-8:], (sha256block.BlockSize+sha256block.Size)<<3)
-	return b
 }
 
 // encodeHexWords writes the lower-case hex of the big-endian bytes of h (a
