@@ -10,7 +10,7 @@ import (
 // dst0 and that of p1 to dst1, byte for byte what AppendPresignS3(dst0, p0)
 // then AppendPresignS3(dst1, p1) would append, with the same errors. The two
 // rows' SHA-256 work (the canonical requests, then both steps of the HMAC of
-// the strings to sign) runs two-lane (sha256block.SumWords2): the SHA
+// the strings to sign) runs two-lane (sha256block.SumWords2, Block2): the SHA
 // instructions of one row wait on each other, and the other row's fill the
 // gaps. A batch with an even share of rows signs them in pairs; the odd one
 // goes through AppendPresignS3.
