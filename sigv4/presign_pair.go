@@ -10,7 +10,7 @@ import (
 // dst0 and that of p1 to dst1, byte for byte what AppendPresignS3(dst0, p0)
 // then AppendPresignS3(dst1, p1) would append, with the same errors. The two
 // rows' SHA-256 work (the canonical requests, then both steps of the HMAC of
-// the strings to sign) runs two-lane (sha256block.SumWords2): the SHA
+// the strings to sign) runs two-lane (sha256block.SumWords2, Block2): the SHA
 // instructions of one row wait on each other, and the other row's fill the
 // gaps. A batch with an even share of rows signs them in pairs; the odd one
 // goes through AppendPresignS3.
@@ -41,14 +41,17 @@ func (s *Signer) AppendPresignS3Pair(dst0, dst1 []byte, p0, p1 *S3Presign) (out0
 	h0, h1 := sha256block.SumWords2(sha256block.IV, sha256block.IV, 0, 0, cr[:n0], cr[n0:])
 
 	// The strings to sign, after the prefix blocks the inner state has
-	// absorbed: the rest of the prefix, then the hex hash.
-	var m0, m1 [2 * sha256block.BlockSize]byte
-	n := copy(m0[:], s.stsTail)
-	copy(m1[:], s.stsTail)
-	encodeHexWords(m0[n:n+64], &h0)
-	encodeHexWords(m1[n:n+64], &h1)
-	in0, in1 := sha256block.Sum2(s.blockInner, s.blockInner, s.blockInnerLen, s.blockInnerLen, m0[:n+64], m1[:n+64])
-	h0, h1 = sha256block.SumWords2(s.blockOuter, s.blockOuter, sha256block.BlockSize, sha256block.BlockSize, in0[:], in1[:])
+	// absorbed (the rest of the prefix, then the hex hash), and the outer
+	// messages, each padded where it is written (innerMessage).
+	var m0, m1 [innerMax]byte
+	n := s.innerMessage(&m0, &h0)
+	s.innerMessage(&m1, &h1)
+	in0, in1 := s.blockInner, s.blockInner
+	sha256block.Block2(&in0, &in1, m0[:n], m1[:n])
+	outerMessage((*[sha256block.BlockSize]byte)(m0[:]), &in0)
+	outerMessage((*[sha256block.BlockSize]byte)(m1[:]), &in1)
+	h0, h1 = s.blockOuter, s.blockOuter
+	sha256block.Block2(&h0, &h1, m0[:sha256block.BlockSize], m1[:sha256block.BlockSize])
 	return appendHexWords(out0, &h0), appendHexWords(out1, &h1), nil, nil
 }
 

@@ -88,6 +88,26 @@ func TestPresignS3PairMatchesSingles(t *testing.T) {
 	})
 }
 
+// TestPresignS3PairEveryPrefixLength: region lengths from 1 to 80 move the
+// string-to-sign prefix across every offset in a block, so both lanes' HMAC
+// inner messages take one, two and three padded blocks; each lane must sign
+// as AppendPresignS3 does, which TestPresignS3EveryBackendEveryPrefixLength
+// holds to the reference HMAC.
+func TestPresignS3PairEveryPrefixLength(t *testing.T) {
+	for n := 1; n <= 80; n++ {
+		region := strings.Repeat("r", n)
+		key := DeriveKey(docCreds.SecretAccessKey, docTime, region, "s3")
+		pair, err := NewSigner(docCreds, key, docTime, Options{Region: region, Service: "s3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		single, _ := NewSigner(docCreds, key, docTime, Options{Region: region, Service: "s3"})
+		p0 := S3Presign{Host: "b.s3.amazonaws.com", Key: strings.Repeat("k", (n*7)%200), Expires: 3600}
+		p1 := S3Presign{Host: "b.s3.amazonaws.com", Key: strings.Repeat("j", (n*13)%200), Expires: 60}
+		checkPairMatchesSingles(t, pair, single, &p0, &p1, fmt.Sprintf("region length %d", n))
+	}
+}
+
 // TestPresignS3PairDocumentationURL: the published §5 URL (aeeed9bb…) from
 // either lane, beside a row of another length.
 func TestPresignS3PairDocumentationURL(t *testing.T) {

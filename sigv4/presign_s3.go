@@ -50,40 +50,161 @@ func (s *Signer) AppendPresignS3(dst []byte, p *S3Presign) ([]byte, error) {
 	return s.appendSignature(dst), nil
 }
 
+// presignFrame holds the bytes that S3 presigns for one scheme and host
+// share, so that a run of rows of one bucket (a manifest's usual shape)
+// writes its canonical request after the key, and its URL around it, in
+// one copy each, not assembled from pieces per row: for rows without
+// parameters of their own and one expiry, the whole canonical query is in
+// those copies (the tails). A row whose scheme and host match the frame's
+// passed AppendPresignS3's checks of them already.
+//
+// The frame is made when two rows in a row have the same scheme and host,
+// and its tails when two rows in a row have the same expiry, so that rows
+// which alternate between buckets or each have an expiry of their own do
+// not pay for bytes no other row would use: they take the general path,
+// which assembles the pieces.
+type presignFrame struct {
+	// The scheme (may be empty) and host as the rows gave them, a copy
+	// so that no caller text stays alive; pending is the last row's when
+	// it did not match.
+	key, pending                []byte
+	schemeEnd, pendingSchemeEnd int
+	// head is the canonical request after the query ("\nhost:<host>\n\n
+	// host\nUNSIGNED-PAYLOAD"), then the URL up to the path
+	// ("https://<host>").
+	head    []byte
+	hostEnd int
+	checked int64 // the last row's expiry, which checkExpires passed
+	// For rows without parameters of their own, with X-Amz-Expires =
+	// expires (0 until built): the canonical request after the path
+	// ("\n<query>\nhost:...") and the URL after it ("?<query>&
+	// X-Amz-Signature=").
+	expires int64
+	crTail  []byte
+	urlTail []byte
+}
+
+// frameMatches reports whether p has the scheme and host in key, which
+// holds them from schemeEnd on (an empty key, no row).
+func frameMatches(key []byte, schemeEnd int, p *S3Presign) bool {
+	return len(key) > 0 && string(key[schemeEnd:]) == p.Host && string(key[:schemeEnd]) == p.Scheme
+}
+
+// frameOf checks p's expiry, host and scheme, as appendPresignS3Parts
+// documents, and returns the frame for its scheme and host, or nil when
+// the row takes the general path.
+func (s *Signer) frameOf(p *S3Presign) (*presignFrame, error) {
+	f := &s.frame
+	if frameMatches(f.key, f.schemeEnd, p) {
+		prev := f.checked
+		if p.Expires != prev {
+			if err := s.checkExpires(p.Expires); err != nil {
+				return nil, err
+			}
+			f.checked = p.Expires
+		} else if len(p.Query) == 0 && p.Expires != f.expires {
+			s.buildTails(p.Expires)
+		}
+		return f, nil
+	}
+	if err := s.checkPresignFields(p); err != nil {
+		return nil, err
+	}
+	f.checked = p.Expires
+	if frameMatches(f.pending, f.pendingSchemeEnd, p) {
+		s.buildFrame()
+		return f, nil
+	}
+	f.pending = append(append(f.pending[:0], p.Scheme...), p.Host...)
+	f.pendingSchemeEnd = len(p.Scheme)
+	return nil, nil
+}
+
+// buildFrame makes the frame of the pending scheme and host (checked).
+func (s *Signer) buildFrame() {
+	f := &s.frame
+	f.key, f.pending = f.pending, f.key[:0]
+	f.schemeEnd, f.pendingSchemeEnd = f.pendingSchemeEnd, 0
+	host := string(f.key[f.schemeEnd:])
+	f.head = appendHostTail(f.head[:0], host)
+	f.hostEnd = len(f.head)
+	f.head = appendURLHead(f.head, string(f.key[:f.schemeEnd]), host)
+	f.expires = 0
+}
+
+// buildTails makes the frame's tails for expires.
+func (s *Signer) buildTails(expires int64) {
+	f := &s.frame
+	f.expires = expires
+	f.crTail = append(f.crTail[:0], '\n')
+	f.crTail = s.appendFixedQuery(f.crTail, expires)
+	f.urlTail = append(f.urlTail[:0], '?')
+	f.urlTail = append(f.urlTail, f.crTail[1:]...)
+	f.urlTail = append(f.urlTail, "&X-Amz-Signature="...)
+	f.crTail = append(f.crTail, f.head[:f.hostEnd]...)
+}
+
+// appendHostTail appends what follows the query in the canonical request
+// of an S3 presign for host.
+func appendHostTail(cr []byte, host string) []byte {
+	cr = append(cr, "\nhost:"...)
+	cr = append(cr, host...)
+	return append(cr, "\n\nhost\n"+UnsignedPayload...)
+}
+
+// appendURLHead appends a presigned URL up to its path: scheme ("" is
+// https), "://" and host.
+func appendURLHead(dst []byte, scheme, host string) []byte {
+	if scheme == "" {
+		scheme = "https"
+	}
+	dst = append(dst, scheme...)
+	dst = append(dst, "://"...)
+	return append(dst, host...)
+}
+
+// checkPresignFields checks what a presign's frame is made of: the rules,
+// the expiry, the host and the scheme, in that order.
+func (s *Signer) checkPresignFields(p *S3Presign) error {
+	if !s.s3 {
+		return sigcore.FieldErr("service", sigcore.WithDetail(sigerr.ErrInvalidValue, "AppendPresignS3 needs S3 rules"))
+	}
+	if err := s.checkExpires(p.Expires); err != nil {
+		return err
+	}
+	if p.Host == "" {
+		return sigcore.FieldErr("host", sigerr.ErrMissingField)
+	}
+	if err := s.checkHost(p.Host); err != nil {
+		return err
+	}
+	if p.Scheme != "" && p.Scheme != "https" && p.Scheme != "http" {
+		return sigcore.FieldErr("scheme", sigcore.WithDetail(sigerr.ErrInvalidValue, "want https or http"))
+	}
+	return nil
+}
+
 // appendPresignS3Parts is AppendPresignS3 without the signature: it checks
 // p, appends its canonical request to cr and its URL up to and including
 // "&X-Amz-Signature=" to dst. On an error it returns cr and dst as they
 // were. AppendPresignS3 and AppendPresignS3Pair are built from it.
+//
+// A row of a run (see presignFrame) without parameters of its own is its
+// method and escaped key before the frame's canonical-request tail, and, in
+// dst, the frame's URL head, the path and the frame's URL tail.
 func (s *Signer) appendPresignS3Parts(cr, dst []byte, p *S3Presign) ([]byte, []byte, error) {
-	if !s.s3 {
-		return cr, dst, sigcore.FieldErr("service", sigcore.WithDetail(sigerr.ErrInvalidValue, "AppendPresignS3 needs S3 rules"))
-	}
-	if err := s.checkExpires(p.Expires); err != nil {
+	f, err := s.frameOf(p)
+	if err != nil {
 		return cr, dst, err
-	}
-	if p.Host == "" {
-		return cr, dst, sigcore.FieldErr("host", sigerr.ErrMissingField)
-	}
-	if err := s.checkHost(p.Host); err != nil {
-		return cr, dst, err
-	}
-	if p.Scheme != "" && p.Scheme != "https" && p.Scheme != "http" {
-		return cr, dst, sigcore.FieldErr("scheme", sigcore.WithDetail(sigerr.ErrInvalidValue, "want https or http"))
 	}
 	method := p.Method
 	if method == "" {
 		method = "GET"
 	}
-	scheme := p.Scheme
-	if scheme == "" {
-		scheme = "https"
-	}
-
 	start := len(cr)
 	cr = append(cr, method...)
-	cr = append(cr, '\n')
-	pStart := len(cr)
-	cr = append(cr, '/')
+	cr = append(cr, "\n/"...)
+	pStart := len(cr) - 1
 	// The key and the bucket are checked for UTF-8 as they are escaped, the
 	// key's error first, as if checked before anything was written.
 	var bucketErr error
@@ -100,33 +221,31 @@ func (s *Signer) appendPresignS3Parts(cr, dst []byte, p *S3Presign) ([]byte, []b
 	}
 	pEnd := len(cr)
 
-	var qStart, qEnd int
-	if len(p.Query) == 0 {
-		cr = append(cr, '\n')
-		qStart = len(cr)
-		cr = s.appendFixedQuery(cr, p.Expires)
-		qEnd = len(cr)
-	} else {
-		cr = append(cr, '\n')
-		qStart = len(cr)
-		var err error
-		if cr, err = s.appendRowQuery(cr, p.Query, p.Expires); err != nil {
-			return cr[:start], dst, err
-		}
-		qEnd = len(cr)
+	if f != nil && len(p.Query) == 0 && p.Expires == f.expires {
+		cr = append(cr, f.crTail...)
+		dst = append(dst, f.head[f.hostEnd:]...)
+		dst = append(dst, cr[pStart:pEnd]...)
+		return cr, append(dst, f.urlTail...), nil
 	}
-	cr = append(cr, "\nhost:"...)
-	cr = append(cr, p.Host...)
-	cr = append(cr, "\n\nhost\n"+UnsignedPayload...)
-
-	dst = append(dst, scheme...)
-	dst = append(dst, "://"...)
-	dst = append(dst, p.Host...)
+	cr = append(cr, '\n')
+	qStart := len(cr)
+	if len(p.Query) == 0 {
+		cr = s.appendFixedQuery(cr, p.Expires)
+	} else if cr, err = s.appendRowQuery(cr, p.Query, p.Expires); err != nil {
+		return cr[:start], dst, err
+	}
+	qEnd := len(cr)
+	if f != nil {
+		cr = append(cr, f.head[:f.hostEnd]...)
+		dst = append(dst, f.head[f.hostEnd:]...)
+	} else {
+		cr = appendHostTail(cr, p.Host)
+		dst = appendURLHead(dst, p.Scheme, p.Host)
+	}
 	dst = append(dst, cr[pStart:pEnd]...)
 	dst = append(dst, '?')
 	dst = append(dst, cr[qStart:qEnd]...)
-	dst = append(dst, "&X-Amz-Signature="...)
-	return cr, dst, nil
+	return cr, append(dst, "&X-Amz-Signature="...), nil
 }
 
 // appendRowQuery appends the canonical query of an S3 presign whose row has

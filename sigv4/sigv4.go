@@ -186,6 +186,9 @@ type Signer struct {
 	// bytes and a port fit.
 	hostOK    [259]byte
 	hostOKLen int
+	// What the S3 presigns of a run of rows of one scheme and host share
+	// (presign_s3.go).
+	frame presignFrame
 }
 
 // NewSigner prepares a Signer for creds at instant t. key must be the signing
@@ -294,10 +297,11 @@ func (s *Signer) appendSignature(dst []byte) []byte {
 }
 
 // appendBlockSignature is appendSignature on sha256block: three block calls
-// (about eight blocks for a presign) and no hash.Hash state copies. The canonical request
-// is padded in place in s.cr's spare capacity and hashed in one call; the
-// inner message (the rest of the prefix and that hash in hex, under 128
-// bytes) and the outer one (the 32-byte inner digest) are one call each.
+// (about eight blocks for a presign) and no hash.Hash state copies. The
+// canonical request is padded in place in s.cr's spare capacity and hashed
+// in one call; the inner message (the rest of the prefix and that hash in
+// hex) and the outer one (the 32-byte inner digest) are written with their
+// padding where they are hashed, one call each.
 func (s *Signer) appendBlockSignature(dst []byte) []byte {
 	n := len(s.cr)
 	s.cr = sha256block.AppendPadding(s.cr, uint64(n))
@@ -305,16 +309,48 @@ func (s *Signer) appendBlockSignature(dst []byte) []byte {
 	sha256block.Block(&h, s.cr)
 	s.cr = s.cr[:n]
 
-	var msg [2 * sha256block.BlockSize]byte
-	n = copy(msg[:], s.stsTail)
-	encodeHexWords(msg[n:n+64], &h)
-	in := sha256block.Sum(s.blockInner, s.blockInnerLen, msg[:n+64])
-	h = sha256block.SumWords(s.blockOuter, sha256block.BlockSize, in[:])
+	var msg [innerMax]byte
+	in := s.blockInner
+	sha256block.Block(&in, msg[:s.innerMessage(&msg, &h)])
+	out := s.blockOuter
+	outerMessage((*[sha256block.BlockSize]byte)(msg[:]), &in)
+	sha256block.Block(&out, msg[:sha256block.BlockSize])
 
 	n = len(dst)
 	dst = slices.Grow(dst, 64)[:n+64]
-	encodeHexWords(dst[n:], &h)
+	encodeHexWords(dst[n:], &out)
 	return dst
+}
+
+// innerMax is room for the HMAC's inner message after the blocks a Signer
+// absorbs once: the rest of the string-to-sign prefix (under a block), the
+// 64 hex digits of the canonical request's hash and SHA-256 padding.
+const innerMax = 3 * sha256block.BlockSize
+
+// innerMessage writes into msg, which must be all zero, the string to
+// sign's bytes that blockInner has not absorbed (stsTail and the hex digest
+// h) followed by SHA-256 padding, and returns its length, a whole number of
+// blocks: the bytes are hashed where they are written, not copied into a
+// padding buffer as sha256block.Sum would.
+func (s *Signer) innerMessage(msg *[innerMax]byte, h *[8]uint32) int {
+	r := copy(msg[:], s.stsTail)
+	encodeHexWords(msg[r:r+64], h)
+	m := r + 64
+	msg[m] = 0x80
+	n := (m + 9 + sha256block.BlockSize - 1) &^ (sha256block.BlockSize - 1)
+	binary.BigEndian.PutUint64(msg[n-8:], (s.blockInnerLen+uint64(m))<<3)
+	return n
+}
+
+// outerMessage writes into b the HMAC's outer message after the opad
+// block: the inner digest h and SHA-256 padding, one block.
+func outerMessage(b *[sha256block.BlockSize]byte, h *[8]uint32) {
+	for i, w := range h {
+		binary.BigEndian.PutUint32(b[4*i:], w)
+	}
+	b[sha256block.Size] = 0x80
+	clear(b[sha256block.Size+1 : sha256block.BlockSize-8])
+	binary.BigEndian.PutUint64(b[sha256block.BlockSize-8:], (sha256block.BlockSize+sha256block.Size)<<3)
 }
 
 // encodeHexWords writes the lower-case hex of the big-endian bytes of h (a

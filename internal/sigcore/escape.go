@@ -112,6 +112,17 @@ func appendEscape(dst []byte, s string, keepSlash bool) ([]byte, bool) {
 				n += 8
 				i += 8
 				st = utf8DFA['a'] >> (st & 63)
+				if r := len(s) - i; r > 0 && r < 8 {
+					// The rest ("…parquet") is shorter than a word: the
+					// last word of s overlaps this one, so if it is all
+					// unreserved it is stored over this one's last 8-r
+					// bytes (the same bytes) and the rest.
+					if w = load64(s, len(s)-8); allUnreserved(w, slash) {
+						binary.LittleEndian.PutUint64(out[n-(8-r):], w)
+						n += r
+						break
+					}
+				}
 				continue
 			}
 		}

@@ -177,6 +177,26 @@ func TestAppendURIEscapeDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// TestAppendURIEscapeLastWord: strings of 8 to 40 bytes, unreserved but for
+// one byte (reserved, '/', a lead or continuation byte, invalid) at every
+// position, so that the last word, which overlaps bytes already escaped,
+// holds that byte, sits just before it or after it.
+func TestAppendURIEscapeLastWord(t *testing.T) {
+	for n := 8; n <= 40; n++ {
+		for pos := range n {
+			for _, c := range []byte{' ', '/', '%', '~', 0xc3, 0xa9, 0xff, 0x7f} {
+				b := []byte(strings.Repeat("aZ0-._~9", 5)[:n])
+				b[pos] = c
+				checkEscape(t, string(b))
+				if pos+1 < n && c == 0xc3 {
+					b[pos+1] = 0xa9 // é, valid
+					checkEscape(t, string(b))
+				}
+			}
+		}
+	}
+}
+
 // FuzzAppendURIEscape: AppendURIEscape is refEscape; AppendURIEscapeUTF8 is
 // CheckUTF8 then refEscape.
 func FuzzAppendURIEscape(f *testing.F) {
