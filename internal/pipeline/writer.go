@@ -232,6 +232,9 @@ func plainJSON(b []byte) bool { return plainPrefix(string(b)) == len(b) }
 // anyway; the bytes of the word that fails are then tested one by one.
 func plainPrefix(s string) int {
 	i := 0
+	if len(s) >= 64 {
+		i = plainBlocks(s) // amd64: SSE2, 32 bytes a step
+	}
 	for ; i+32 <= len(s); i += 32 {
 		if notPlain(load64(s, i))|notPlain(load64(s, i+8))|notPlain(load64(s, i+16))|notPlain(load64(s, i+24)) != 0 {
 			break
