@@ -11,9 +11,8 @@ const DefaultBatchSize = 1024
 // Byte bounds. A batch closes when it holds its row count or, first,
 // batchBytes of manifest text; the batches in flight together hold at most
 // maxBytesInFlight of text (Run waits for the writer before reading more).
-// Every batch's text is kept at most twice (a CSV batch's read buffer and
-// the string the rows point into; NDJSON and Parquet batches keep it once,
-// in keptText), its output is about as large again and a few times that
+// Every batch's text is kept once (keptText: the string the rows point
+// into), its output is about as large again and a few times that
 // when keys need escaping, and the garbage collector lets the heap reach
 // twice what is live: 8 MiB of text in flight is a peak well under 200 MB
 // whatever the rows' sizes. A row is one NDJSON line of at most

@@ -48,12 +48,6 @@ type NDJSONReader struct {
 	line   int64 // lines consumed
 }
 
-type lineSpan struct {
-	num        int64
-	start, end int  // in the batch's text
-	tooLong    bool // the line exceeded maxLine; its text was dropped
-}
-
 // NewNDJSONReader returns a reader of r's lines. If r is an io.Closer, Close
 // closes it.
 func NewNDJSONReader(r io.Reader) *NDJSONReader {
