@@ -374,7 +374,7 @@ func execute(o *batchOptions, stdin io.Reader, stdout, stderr io.Writer) int {
 	if files.output != nil {
 		outDst = files.output
 	}
-	outBuf := bufio.NewWriterSize(outDst, 1<<20)
+	outBuf := newOutputBuffer(outDst)
 	out, err := pipeline.NewWriter(outBuf, o.outFormat, o.mode, o.cfg.Scheme)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -338,4 +339,32 @@ func (d *outputs) openOnce(ctx context.Context, st *s3store.Store, note func(str
 		*roles[i] = f
 	}
 	return o, nil
+}
+
+// outputBuffer buffers the output as a bufio.Writer of 1 MiB does, but
+// writes a run of records of at least directWriteSize (a worker's encoded
+// batch: some 500 KB of NDJSON at the default 1,024 rows) to the
+// destination as it is, after what the buffer holds, instead of copying it
+// through the buffer: one write(2) per batch, and no copy of the output in
+// user space. Small writes (a CSV header, small batches, Parquet pages)
+// still gather into writes of 1 MiB.
+type outputBuffer struct {
+	*bufio.Writer
+	dst io.Writer
+}
+
+const directWriteSize = 256 << 10
+
+func newOutputBuffer(dst io.Writer) *outputBuffer {
+	return &outputBuffer{bufio.NewWriterSize(dst, 1<<20), dst}
+}
+
+func (b *outputBuffer) Write(p []byte) (int, error) {
+	if len(p) < directWriteSize {
+		return b.Writer.Write(p)
+	}
+	if err := b.Flush(); err != nil {
+		return 0, err
+	}
+	return b.dst.Write(p)
 }

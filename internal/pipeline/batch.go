@@ -1,16 +1,18 @@
 package pipeline
 
+import "strings"
+
 // DefaultBatchSize is the number of rows a batch carries: large enough that
 // the per-batch costs (channel hand-offs, one write call, one string for an
-// NDJSON batch's text) vanish per row, small enough that a batch stays in
+// NDJSON batch's kept text) vanish per row, small enough that a batch stays in
 // cache-friendly tens of kilobytes.
 const DefaultBatchSize = 1024
 
 // Byte bounds. A batch closes when it holds its row count or, first,
 // batchBytes of manifest text; the batches in flight together hold at most
 // maxBytesInFlight of text (Run waits for the writer before reading more).
-// Every batch's text is kept twice (the read buffer and the string the rows
-// point into), its output is about as large again and a few times that
+// Every batch's text is kept once (keptText: the string the rows point
+// into), its output is about as large again and a few times that
 // when keys need escaping, and the garbage collector lets the heap reach
 // twice what is live: 8 MiB of text in flight is a peak well under 200 MB
 // whatever the rows' sizes. A row is one NDJSON line of at most
@@ -146,7 +148,49 @@ func (b *Batch) Full() bool {
 			b.bodies++
 		}
 	}
-	return len(b.rows) >= b.max || len(b.text) >= b.maxBytes || b.bodies >= maxBodiesPerBatch
+	return len(b.rows) >= b.max || b.textLen() >= b.maxBytes || b.bodies >= maxBodiesPerBatch
+}
+
+// textLen is the manifest text the batch holds, for its byte bounds.
+func (b *Batch) textLen() int { return len(b.text) + b.arena.kept.n }
+
+// keptText is append-only storage for a batch's text that rows' strings
+// point into in place. Bytes once kept are never written again: a full
+// chunk is left to the strings that point into it and a new one started,
+// and reset drops the chunk rather than reusing it. So keeping a line costs
+// its one copy, with no string conversion after it, and a string taken from
+// a batch stays valid and unchanged however long something holds it.
+type keptText struct {
+	chunk strings.Builder // the current chunk: its String() is never rewritten
+	n     int             // bytes kept since reset
+	size  int             // the size of a new chunk: the last batch's text
+}
+
+// keptChunk is the least size of a new chunk.
+const keptChunk = 64 << 10
+
+// keep copies p and returns the copy as a string.
+func (t *keptText) keep(p []byte) string {
+	if t == nil {
+		return string(p)
+	}
+	if t.chunk.Cap()-t.chunk.Len() < len(p) {
+		t.chunk.Reset()
+		t.chunk.Grow(max(len(p), t.size-t.n, keptChunk)) // not zeroed
+	}
+	start := t.chunk.Len()
+	t.chunk.Write(p)
+	t.n += len(p)
+	return t.chunk.String()[start:]
+}
+
+// reset starts the next batch's text in a new chunk, sized for as much as
+// this batch kept (bounded: a batch of huge rows does not make every later
+// chunk huge).
+func (t *keptText) reset() {
+	t.chunk.Reset()
+	t.size = min(t.n+t.n/8, 2*DefaultBatchBytes)
+	t.n = 0
 }
 
 // trim empties buf, dropping it when its capacity is over limit.

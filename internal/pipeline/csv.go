@@ -134,7 +134,6 @@ type CSVReader struct {
 	line  int64     // number of the last line consumed
 	file  string    // the file's name on its rows, for a manifest of many files
 	base  *lineBase // set when the reader starts mid-file (a shard's range)
-	spans []lineSpan
 }
 
 // NewCSVReader returns a reader of body, the rows of a CSV manifest whose
@@ -184,46 +183,35 @@ func (r *CSVReader) Total() int64 { return -1 }
 func (r *CSVReader) Close() error { return r.lines.Close() }
 
 // ReadBatch reads lines until b holds a full batch of this shard's rows or
-// the input ends, as NDJSONReader.ReadBatch does: the batch's lines become
-// one string, which the rows' fields are sub-strings of (a field with
-// doubled quotes costs one allocation).
+// the input ends, as NDJSONReader.ReadBatch does: each line is kept once in
+// the batch's text and decoded there, the rows' fields sub-strings of it (a
+// field with doubled quotes costs one allocation).
 func (r *CSVReader) ReadBatch(b *Batch) error {
-	r.spans = r.spans[:0]
-	var err error
 	bodies := 0
-	for len(r.spans) < b.max-len(b.rows) && bodies < maxBodiesPerBatch && len(b.text) < b.maxBytes {
+	for len(b.rows) < b.max && bodies < maxBodiesPerBatch && b.textLen() < b.maxBytes {
 		line, tooLong, ok := r.lines.next()
 		if !ok {
-			err = r.lines.err
-			if err == nil {
-				err = io.EOF
+			if r.lines.err != nil {
+				return r.lines.err
 			}
-			break
+			return io.EOF
 		}
 		r.line++
 		if !tooLong && blank(line) {
 			continue
 		}
-		start := len(b.text)
-		b.text = append(b.text, line...)
-		r.spans = append(r.spans, lineSpan{num: r.line, start: start, end: len(b.text), tooLong: tooLong})
 		if r.h.bodyFile {
 			bodies++ // at most: a row with an empty body_file cell counts too
 		}
-	}
-	if len(r.spans) > 0 {
-		text := string(b.text)
-		for _, sp := range r.spans {
-			row := b.Append()
-			row.Num, row.File, row.base = sp.num, r.file, r.base
-			if sp.tooLong {
-				row.Err = fieldErr("", detail(ErrLineTooLong, "longer than "+strconv.Itoa(r.lines.maxLine)+" bytes"))
-				continue
-			}
-			r.h.decodeRow(text[sp.start:sp.end], row, &b.arena)
+		row := b.Append()
+		row.Num, row.File, row.base = r.line, r.file, r.base
+		if tooLong {
+			row.Err = fieldErr("", detail(ErrLineTooLong, "longer than "+strconv.Itoa(r.lines.maxLine)+" bytes"))
+			continue
 		}
+		r.h.decodeRow(b.arena.kept.keep(line), row, &b.arena)
 	}
-	return err
+	return nil
 }
 
 // decodeRow decodes one CSV line (no line break) into r. Fields are

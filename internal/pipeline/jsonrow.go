@@ -22,12 +22,16 @@ type rowArena struct {
 	query   []sigv4.QueryParam
 	scratch []byte    // decoding of escaped strings, before their one copy
 	fields  *fieldSet // the manifest fields, made on first use
+	// kept is the batch's text that rows point into where a Source keeps
+	// it here (NDJSON: its lines and its escaped strings' decodings).
+	kept keptText
 }
 
 func (a *rowArena) reset() {
 	clear(a.headers) // drop references to the previous batch's strings
 	clear(a.query)
 	a.headers, a.query = a.headers[:0], a.query[:0]
+	a.kept.reset()
 }
 
 // decodeRow decodes one NDJSON line (one JSON object, no newline) into r.
@@ -44,7 +48,7 @@ func decodeRow(line string, r *Row, a *rowArena) {
 	if a.fields == nil {
 		a.fields = newFieldSet()
 	}
-	d := jsonDecoder{s: line, scratch: a.scratch[:0]}
+	d := jsonDecoder{s: line, scratch: a.scratch[:0], kept: &a.kept}
 	err := d.row(r, a)
 	a.scratch = d.scratch
 	if err != nil {
@@ -57,6 +61,7 @@ type jsonDecoder struct {
 	s       string
 	i       int
 	scratch []byte
+	kept    *keptText // where an escaped string's decoding is copied to
 }
 
 func (d *jsonDecoder) syntax(msg string) *sigerr.FieldError {
@@ -424,7 +429,7 @@ func (d *jsonDecoder) str() (string, *sigerr.FieldError) {
 			if valueErr != nil {
 				return "", valueErr
 			}
-			return string(buf), nil
+			return d.kept.keep(buf), nil
 		case c < 0x20:
 			d.i = j
 			return "", d.syntax("control character in string")

@@ -46,13 +46,6 @@ type NDJSONReader struct {
 	eof    bool
 	err    error // a read error, reported once the buffered lines are used
 	line   int64 // lines consumed
-	spans  []lineSpan
-}
-
-type lineSpan struct {
-	num        int64
-	start, end int  // in the batch's text
-	tooLong    bool // the line exceeded maxLine; its text was dropped
 }
 
 // NewNDJSONReader returns a reader of r's lines. If r is an io.Closer, Close
@@ -80,26 +73,20 @@ func (r *NDJSONReader) Close() error {
 	return nil
 }
 
-// bodyFileKey is the manifest key of a row that streams a body file.
-var bodyFileKey = []byte(`"body_file"`)
-
 // ReadBatch reads lines until b holds a full batch of this shard's rows
-// (its rows, or its bytes: see DefaultBatchBytes) or the input ends. The
-// batch's lines are copied into one string, which the decoded rows' fields
-// are sub-strings of: one allocation per batch, none per row for fields
-// without JSON escapes.
+// (its rows, or its bytes: see DefaultBatchBytes) or the input ends. Each
+// line is copied once, into the batch's kept text, and decoded in place
+// there: the rows' fields are sub-strings of it, so a row costs no
+// allocation, escaped strings included (their decodings are kept alike).
 func (r *NDJSONReader) ReadBatch(b *Batch) error {
-	r.spans = r.spans[:0]
-	var err error
 	bodies := 0
-	for len(r.spans) < b.max-len(b.rows) && bodies < maxBodiesPerBatch && len(b.text) < b.maxBytes {
+	for len(b.rows) < b.max && bodies < maxBodiesPerBatch && b.textLen() < b.maxBytes {
 		line, tooLong, ok := r.next()
 		if !ok {
-			err = r.err
-			if err == nil {
-				err = io.EOF
+			if r.err != nil {
+				return r.err
 			}
-			break
+			return io.EOF
 		}
 		r.line++
 		if r.line == 1 && r.base == nil {
@@ -108,28 +95,20 @@ func (r *NDJSONReader) ReadBatch(b *Batch) error {
 		if !tooLong && blank(line) {
 			continue
 		}
+		row := b.Append()
+		row.Num, row.File, row.base = r.line, r.file, r.base
+		if tooLong {
+			row.Err = fieldErr("", detail(ErrLineTooLong, "longer than "+strconv.Itoa(r.maxLine)+" bytes"))
+			continue
+		}
+		decodeRow(b.arena.kept.keep(line), row, &b.arena)
 		// A row that streams a body file ends the batch early (see
-		// maxBodiesPerBatch); the key's quoted form is all a cheap scan needs.
-		if bytes.Contains(line, bodyFileKey) {
+		// maxBodiesPerBatch).
+		if row.BodyFile != "" {
 			bodies++
 		}
-		start := len(b.text)
-		b.text = append(b.text, line...)
-		r.spans = append(r.spans, lineSpan{num: r.line, start: start, end: len(b.text), tooLong: tooLong})
 	}
-	if len(r.spans) > 0 {
-		text := string(b.text)
-		for _, sp := range r.spans {
-			row := b.Append()
-			row.Num, row.File, row.base = sp.num, r.file, r.base
-			if sp.tooLong {
-				row.Err = fieldErr("", detail(ErrLineTooLong, "longer than "+strconv.Itoa(r.maxLine)+" bytes"))
-				continue
-			}
-			decodeRow(text[sp.start:sp.end], row, &b.arena)
-		}
-	}
-	return err
+	return nil
 }
 
 func blank(line []byte) bool {

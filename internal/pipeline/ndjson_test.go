@@ -117,7 +117,7 @@ func TestBatchClosesOnBytes(t *testing.T) {
 		if b.Len() > 0 {
 			got = append(got, b.Len())
 			if err == nil && !b.Full() {
-				t.Errorf("batch of %d rows, %d bytes: not Full", b.Len(), len(b.text))
+				t.Errorf("batch of %d rows, %d bytes: not Full", b.Len(), b.textLen())
 			}
 		}
 		if err != nil {

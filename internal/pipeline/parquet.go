@@ -72,11 +72,12 @@ type ParquetReader struct {
 	gstart     []int64 // the first record of each row group
 	first, end int64   // the range: records [first, end)
 
-	dec *pqDecoder // the decoding goroutine, started by the first ReadBatch
-	win *pqWindow  // the window being handed out
-	at  int        // its next row
-	err error      // the error that ended reading
-	off []int      // scratch of rows
+	dec  *pqDecoder // the decoding goroutine, started by the first ReadBatch
+	win  *pqWindow  // the window being handed out
+	at   int        // its next row
+	err  error      // the error that ended reading
+	strs []string   // scratch of rows
+	off  []int      // scratch of rows
 }
 
 // NewParquetReader opens the Parquet manifest in r (size bytes long). If r
@@ -230,7 +231,7 @@ func (p *ParquetReader) take(b *Batch) {
 	w := p.win
 	i := p.at
 	j := i + min(w.n-i, b.max-b.Len())
-	if room := b.maxBytes - len(b.text); room > 0 {
+	if room := b.maxBytes - b.textLen(); room > 0 {
 		before := w.bytesBefore(i)
 		if k := i + sort.Search(j-i, func(x int) bool { return w.bytes[i+x]-before >= room }); k < j {
 			j = k + 1
@@ -251,28 +252,28 @@ func (p *ParquetReader) take(b *Batch) {
 	p.at = j
 }
 
-// rows appends rows [i, j) of w to b: each column's values for them copied
-// into b's text in one piece, the rows' strings cut from one string of it.
+// rows appends rows [i, j) of w to b: each column's values for them kept
+// in b's text in one piece (one copy, no allocation), the rows' strings cut
+// from it.
 func (p *ParquetReader) rows(b *Batch, w *pqWindow, i, j int) {
-	start := len(b.text)
-	// off: per text column, then per map its keys and values, where the
-	// window's bytes of them start in s.
-	off := p.off[:0]
+	// Per text column, then per map its keys and values: the kept string
+	// of the window's bytes of rows [i, j), and minus where those bytes
+	// start in the window, so that window offset x is str[off+x].
+	strs, off := p.strs[:0], p.off[:0]
 	for c := range w.text {
 		v := &w.text[c]
-		off = append(off, len(b.text)-start-v.start(i))
-		b.text = append(b.text, v.data[v.start(i):v.start(j)]...)
+		strs = append(strs, b.arena.kept.keep(v.data[v.start(i):v.start(j)]))
+		off = append(off, -v.start(i))
 	}
 	for m := range w.maps {
 		mp := &w.maps[m]
 		pi, pj := mp.pairsBefore(i), mp.pairsBefore(j)
-		off = append(off, len(b.text)-start-mp.keys.start(pi))
-		b.text = append(b.text, mp.keys.data[mp.keys.start(pi):mp.keys.start(pj)]...)
-		off = append(off, len(b.text)-start-mp.vals.start(pi))
-		b.text = append(b.text, mp.vals.data[mp.vals.start(pi):mp.vals.start(pj)]...)
+		strs = append(strs, b.arena.kept.keep(mp.keys.data[mp.keys.start(pi):mp.keys.start(pj)]))
+		off = append(off, -mp.keys.start(pi))
+		strs = append(strs, b.arena.kept.keep(mp.vals.data[mp.vals.start(pi):mp.vals.start(pj)]))
+		off = append(off, -mp.vals.start(pi))
 	}
-	p.off = off
-	s := string(b.text[start:])
+	p.strs, p.off = strs, off
 	nt := len(w.text)
 	for r := i; r < j; r++ {
 		row := b.Append()
@@ -280,20 +281,23 @@ func (p *ParquetReader) rows(b *Batch, w *pqWindow, i, j int) {
 		for c := range w.text {
 			v := &w.text[c]
 			if st, en := v.start(r), v.end[r]; en > st {
-				*p.plan.text[c].set(row) = s[off[c]+st : off[c]+en]
+				*p.plan.text[c].set(row) = strs[c][off[c]+st : off[c]+en]
 			}
 		}
 		if w.hasExp != nil && w.hasExp[r] {
 			row.Expires, row.HasExpires = w.exp[r], true
 		}
 		for m := range w.maps {
-			p.pairs(b, row, &w.maps[m], &p.plan.maps[m], s, off[nt+2*m], off[nt+2*m+1], r)
+			k, v := nt+2*m, nt+2*m+1
+			p.pairs(b, row, &w.maps[m], &p.plan.maps[m], strs[k], off[k], strs[v], off[v], r)
 		}
 	}
+	clear(p.strs) // the reader keeps no batch's text
 }
 
-// pairs gives row the pairs of record r of a map column.
-func (p *ParquetReader) pairs(b *Batch, row *Row, mp *pqPairs, plan *pqMapPlan, s string, koff, voff int, r int) {
+// pairs gives row the pairs of record r of a map column: its keys are in
+// ks at koff plus their window offsets, its values in vs at voff.
+func (p *ParquetReader) pairs(b *Batch, row *Row, mp *pqPairs, plan *pqMapPlan, ks string, koff int, vs string, voff int, r int) {
 	if mp.bad[r] && row.Err == nil {
 		row.Err = fieldErr(plan.name, detail(ErrWrongType, "a map value is null"))
 	}
@@ -301,8 +305,8 @@ func (p *ParquetReader) pairs(b *Batch, row *Row, mp *pqPairs, plan *pqMapPlan, 
 	if pi == pj {
 		return
 	}
-	key := func(k int) string { return s[koff+mp.keys.start(k) : koff+mp.keys.end[k]] }
-	val := func(k int) string { return s[voff+mp.vals.start(k) : voff+mp.vals.end[k]] }
+	key := func(k int) string { return ks[koff+mp.keys.start(k) : koff+mp.keys.end[k]] }
+	val := func(k int) string { return vs[voff+mp.vals.start(k) : voff+mp.vals.end[k]] }
 	if plan.header {
 		at := len(b.arena.headers)
 		for k := pi; k < pj; k++ {

@@ -303,8 +303,8 @@ func TestParquetColumnReaderBoundsBatchBytes(t *testing.T) {
 	if err := pr.ReadBatch(b); err != nil {
 		t.Fatal(err)
 	}
-	if b.Len() != 11 || len(b.text) < b.maxBytes {
-		t.Errorf("first batch: %d rows, %d bytes; want 11 rows, the first past %d bytes", b.Len(), len(b.text), b.maxBytes)
+	if b.Len() != 11 || b.textLen() < b.maxBytes {
+		t.Errorf("first batch: %d rows, %d bytes; want 11 rows, the first past %d bytes", b.Len(), b.textLen(), b.maxBytes)
 	}
 }
 

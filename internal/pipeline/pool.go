@@ -88,7 +88,7 @@ func Run(ctx context.Context, cfg Config, src Source, out Writer, rejects *Rejec
 			if b.Len() > 0 {
 				// Hold the batch's bytes of the budget until it is
 				// written; one batch over the whole budget travels alone.
-				b.cost = min(int64(len(b.text)), maxBytesInFlight)
+				b.cost = min(int64(b.textLen()), maxBytesInFlight)
 				if budget.Acquire(ctx, b.cost) != nil {
 					return
 				}

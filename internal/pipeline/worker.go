@@ -126,7 +126,7 @@ func (w *worker) process(b *Batch) {
 	w.pend.url = trim(w.pend.url, DefaultBatchBytes)
 	w.path = trim(w.path, DefaultBatchBytes)
 	w.query = trim(w.query, DefaultBatchBytes)
-	if len(b.text) > 2*b.maxBytes {
+	if b.textLen() > 2*b.maxBytes {
 		clear(w.signers)
 	}
 }

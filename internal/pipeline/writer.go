@@ -213,12 +213,24 @@ func appendRFC3339Unix(dst []byte, u int64) []byte {
 		year++
 	}
 	hh, mm, ss := secs/3600, secs/60%60, secs%60
-	return append(dst,
-		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hh/10), byte('0'+hh%10), ':', byte('0'+mm/10), byte('0'+mm%10), ':',
-		byte('0'+ss/10), byte('0'+ss%10), 'Z')
+	// Two digits at a time from a table, into a fixed array appended in
+	// one piece: a record's expiry costs a handful of loads and one copy.
+	b := [20]byte{4: '-', 7: '-', 10: 'T', 13: ':', 16: ':', 19: 'Z'}
+	put2 := func(at int, v int64) { b[at], b[at+1] = digits2[2*v], digits2[2*v+1] }
+	put2(0, year/100)
+	put2(2, year%100)
+	put2(5, month)
+	put2(8, day)
+	put2(11, hh)
+	put2(14, mm)
+	put2(17, ss)
+	return append(dst, b[:]...)
 }
+
+// digits2 is the two decimal digits of 0-99, at twice the number.
+const digits2 = "00010203040506070809101112131415161718192021222324252627282930313233343536373839" +
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879" +
+	"8081828384858687888990919293949596979899"
 
 // plainJSON reports whether b is ASCII without control characters, '"' or
 // '\\', so that it goes into a JSON string as is.
@@ -232,6 +244,9 @@ func plainJSON(b []byte) bool { return plainPrefix(string(b)) == len(b) }
 // anyway; the bytes of the word that fails are then tested one by one.
 func plainPrefix(s string) int {
 	i := 0
+	if len(s) >= 64 {
+		i = plainBlocks(s) // amd64: SSE2, 32 bytes a step
+	}
 	for ; i+32 <= len(s); i += 32 {
 		if notPlain(load64(s, i))|notPlain(load64(s, i+8))|notPlain(load64(s, i+16))|notPlain(load64(s, i+24)) != 0 {
 			break

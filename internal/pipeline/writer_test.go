@@ -212,6 +212,40 @@ func TestFormatOf(t *testing.T) {
 // TestPlainJSONAgreesWithBytewiseCheck tries every byte value at every
 // position of a 17-byte string (two words and a tail) and of a 46-byte one
 // (a four-word step, a word and a tail).
+// TestPlainPrefixAgreesWithBytewiseScan: plainPrefix (on amd64 through
+// plainBlocks' SSE2 blocks) finds the first byte that needs escaping
+// wherever it is, whatever it is, in strings long enough to take every path.
+func TestPlainPrefixAgreesWithBytewiseScan(t *testing.T) {
+	naive := func(b []byte) int {
+		for i, c := range b {
+			if c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+				return i
+			}
+		}
+		return len(b)
+	}
+	url := []byte(strings.Repeat("https://acme.s3.us-east-1.amazonaws.com/a%20b?X-Amz-Date=20261123T000000Z~", 2))
+	for n := 0; n <= len(url); n++ {
+		buf := url[:n]
+		if got := plainPrefix(string(buf)); got != n {
+			t.Fatalf("%d plain bytes: plainPrefix %d", n, got)
+		}
+		for _, pos := range []int{0, n / 3, n / 2, n - 1} {
+			if pos < 0 || n == 0 {
+				continue
+			}
+			orig := buf[pos]
+			for c := 0; c < 256; c++ {
+				buf[pos] = byte(c)
+				if got, want := plainPrefix(string(buf)), naive(buf); got != want {
+					t.Fatalf("%d bytes: byte %#x at %d: plainPrefix %d, want %d", n, c, pos, got, want)
+				}
+			}
+			buf[pos] = orig
+		}
+	}
+}
+
 func TestPlainJSONAgreesWithBytewiseCheck(t *testing.T) {
 	naive := func(b []byte) bool {
 		for _, c := range b {
