@@ -21,8 +21,10 @@ lint:
 	@if command -v staticcheck >/dev/null; then staticcheck ./... && (cd bench && staticcheck ./...); \
 	else echo "lint: staticcheck not installed (go install honnef.co/go/tools/cmd/staticcheck@v0.8.2); skipped"; fi
 
+# -timeout 30m: the default 10 minutes per package is close to what
+# cmd/batchsign takes under -race on a slow, shared CI machine (277 s seen).
 test-unit:
-	go test -race ./...
+	go test -race -timeout 30m ./...
 
 # bench/ is its own module (it imports the peers we compare against): its
 # differential test signs 100,000 hostile rows with batchsign and
