@@ -39,20 +39,33 @@ func (s *Signer) AppendPresignS3Pair(dst0, dst1 []byte, p0, p1 *S3Presign) (out0
 		return s.appendSignature(out0), dst1, nil, err1
 	}
 	h0, h1 := sha256block.SumWords2(sha256block.IV, sha256block.IV, 0, 0, cr[:n0], cr[n0:])
+	signaturePair(s, s, &h0, &h1)
+	return appendHexWords(out0, &h0), appendHexWords(out1, &h1), nil, nil
+}
 
-	// The strings to sign, after the prefix blocks the inner state has
-	// absorbed (the rest of the prefix, then the hex hash), and the outer
-	// messages, each padded where it is written (innerMessage).
+// signaturePair turns h0 and h1, the hashes of two canonical requests
+// signed by s0 and s1 (the same Signer or two), into their signatures'
+// words, in place: both HMAC steps two-lane (sha256block.Block2). The
+// strings to sign follow the prefix blocks each inner state has absorbed
+// (the rest of the prefix, then the hex hash), and the outer messages, each
+// padded where it is written (innerMessage, outerMessage). Strings to sign
+// of two Signers whose rests differ in blocks take one lane each for the
+// inner step.
+func signaturePair(s0, s1 *Signer, h0, h1 *[8]uint32) {
 	var m0, m1 [innerMax]byte
-	n := s.innerMessage(&m0, &h0)
-	s.innerMessage(&m1, &h1)
-	in0, in1 := s.blockInner, s.blockInner
-	sha256block.Block2(&in0, &in1, m0[:n], m1[:n])
+	n0 := s0.innerMessage(&m0, h0)
+	n1 := s1.innerMessage(&m1, h1)
+	in0, in1 := s0.blockInner, s1.blockInner
+	if n0 == n1 {
+		sha256block.Block2(&in0, &in1, m0[:n0], m1[:n1])
+	} else {
+		sha256block.Block(&in0, m0[:n0])
+		sha256block.Block(&in1, m1[:n1])
+	}
 	outerMessage((*[sha256block.BlockSize]byte)(m0[:]), &in0)
 	outerMessage((*[sha256block.BlockSize]byte)(m1[:]), &in1)
-	h0, h1 = s.blockOuter, s.blockOuter
-	sha256block.Block2(&h0, &h1, m0[:sha256block.BlockSize], m1[:sha256block.BlockSize])
-	return appendHexWords(out0, &h0), appendHexWords(out1, &h1), nil, nil
+	*h0, *h1 = s0.blockOuter, s1.blockOuter
+	sha256block.Block2(h0, h1, m0[:sha256block.BlockSize], m1[:sha256block.BlockSize])
 }
 
 // appendHexWords appends the 64 hex digits of the digest h.

@@ -32,14 +32,7 @@ func (v *Verifier) PresignedURLPair(method0, rawURL0 string, headers0 []Header, 
 		return v.presignedVerdict(&c0, appendBlockSignatureOf(v.sig[:0], c0.s, cr0)), err1
 	}
 	h0, h1 := sha256block.SumWords2(sha256block.IV, sha256block.IV, 0, 0, cr0, c1.s.cr)
-	s0, s1 := c0.s, c1.s
-	var m0, m1 [2 * sha256block.BlockSize]byte
-	n0 := copy(m0[:], s0.stsTail)
-	n1 := copy(m1[:], s1.stsTail)
-	encodeHexWords(m0[n0:n0+64], &h0)
-	encodeHexWords(m1[n1:n1+64], &h1)
-	in0, in1 := sha256block.Sum2(s0.blockInner, s1.blockInner, s0.blockInnerLen, s1.blockInnerLen, m0[:n0+64], m1[:n1+64])
-	h0, h1 = sha256block.SumWords2(s0.blockOuter, s1.blockOuter, sha256block.BlockSize, sha256block.BlockSize, in0[:], in1[:])
+	signaturePair(c0.s, c1.s, &h0, &h1)
 	var sig1 [64]byte
 	encodeHexWords(v.sig[:], &h0)
 	encodeHexWords(sig1[:], &h1)

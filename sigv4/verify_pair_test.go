@@ -126,3 +126,32 @@ func FuzzPresignedURLPair(f *testing.F) {
 		checkPairMatchesSingle(t, pair, single, u0, u1)
 	})
 }
+
+// TestPresignedURLPairStringsToSignOfUnequalBlocks: a region long enough to
+// push its string to sign's unabsorbed rest into one more block than
+// us-east-1's (prefix 120–127 bytes) takes the pair's one-lane-each inner
+// step; both verdicts stay the singles'.
+func TestPresignedURLPairStringsToSignOfUnequalBlocks(t *testing.T) {
+	region := strings.Repeat("r", 62) // prefix 60 + 62 bytes: rest 58, three blocks with the hex hash
+	var urls []string
+	for _, r := range []string{"us-east-1", region} {
+		s, err := NewSigner(docCreds, nil, docTime, Options{Region: r, Service: "s3"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.AppendPresignS3(nil, &S3Presign{Host: "bucket.example.com", Key: "k", Expires: 600})
+		if err != nil {
+			t.Fatal(err)
+		}
+		urls = append(urls, string(u))
+	}
+	v := NewVerifier(lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey), VerifyOptions{Now: docTime})
+	for _, p := range [][2]string{{urls[0], urls[1]}, {urls[1], urls[0]}} {
+		if e0, e1 := v.PresignedURLPair("GET", p[0], nil, "GET", p[1], nil); e0 != nil || e1 != nil {
+			t.Fatalf("%v, %v\n%s\n%s", e0, e1, p[0], p[1])
+		}
+		if e0, e1 := v.PresignedURLPair("GET", p[0], nil, "GET", tamperLast(p[1]), nil); e0 != nil || e1 == nil {
+			t.Fatalf("tampered second: %v, %v", e0, e1)
+		}
+	}
+}
