@@ -75,8 +75,15 @@ func hashOpened(ctx context.Context, f *os.File, fi os.FileInfo, buf []byte) (su
 	return hashStream(ctx, f, buf)
 }
 
-// hashFilePair is hashFile for two files at once: where both are large
-// enough to be mapped, their blocks go through SHA-256 interleaved in one
+// pairBodies reports whether body files may be hashed in pairs: only where
+// the run's SHA-256 is sha256block's (the choice that HMACs resumed from
+// prepared states follow, sha256block.BlockHMAC). Under FIPS 140 mode or
+// BATCHSIGN_SHA256=stdlib|simd, and on CPUs without SHA instructions, each
+// file streams through the chosen backend (hashOpened).
+func pairBodies() bool { return sha256block.BlockHMAC() }
+
+// hashFilePair is hashFile for two files at once: where pairBodies and both
+// are large enough to be mapped, their blocks go through SHA-256 interleaved in one
 // pass (hashMappedPair), which costs about as much as hashing the larger
 // one alone; otherwise, or when anything about the pair goes wrong, each is
 // hashed by itself, with hashFile's checks and errors.
@@ -89,7 +96,7 @@ func hashFilePair(ctx context.Context, path0, path1 string, buf []byte) (sum0, s
 	if err1 == nil {
 		defer f1.Close()
 	}
-	if err0 == nil && err1 == nil {
+	if err0 == nil && err1 == nil && pairBodies() {
 		if s0, s1, ok, err := hashMappedPair(ctx, f0, fi0, f1, fi1); ok {
 			return s0, s1, err, err
 		}

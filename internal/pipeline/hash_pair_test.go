@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/batchsign/batchsign/internal/sha256block"
 )
 
 // bodyOf writes size bytes that differ with seed and returns the path.
@@ -132,4 +134,23 @@ func TestBodyFilesHashedInPairsKeepEachRowsOwn(t *testing.T) {
 			t.Errorf("batches of %d: %d rows out, want %d", batch, len(got), len(want))
 		}
 	}
+}
+
+// TestBodyPairsFollowTheSHA256Choice: body files are hashed in pairs only
+// under sha256block's backend; under stdlib or simd (FIPS 140 mode,
+// BATCHSIGN_SHA256) each streams through the chosen one, and every choice
+// gives each file its own SHA-256.
+func TestBodyPairsFollowTheSHA256Choice(t *testing.T) {
+	dir := t.TempDir()
+	p0, d0 := bodyOf(t, dir, mmapMin+65, 0)
+	p1, d1 := bodyOf(t, dir, 2*mmapMin, 1)
+	sha256block.ForEachBackend(func(name string) {
+		if want := sha256block.BlockHMAC(); pairBodies() != want || (name == "stdlib" || name == "simd") && pairBodies() {
+			t.Errorf("%s: pairBodies %v, BlockHMAC %v", name, pairBodies(), want)
+		}
+		s0, s1, err0, err1 := hashFilePair(context.Background(), p0, p1, make([]byte, hashBufSize))
+		if err0 != nil || err1 != nil || s0 != sha256.Sum256(d0) || s1 != sha256.Sum256(d1) {
+			t.Errorf("%s: errors %v, %v; sums match %v, %v", name, err0, err1, s0 == sha256.Sum256(d0), s1 == sha256.Sum256(d1))
+		}
+	})
 }
