@@ -1,3 +1,5 @@
+//go:build amd64 && !purego
+
 package pipeline
 
 // plainBlocks returns the length of the longest prefix of s made of whole
