@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/batchsign/batchsign/internal/cputime"
 )
 
 // The canned URL against the bare RSA operation it cannot avoid, in one
@@ -25,11 +27,11 @@ func loopOnCPU(b *testing.B, f func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
-	c0 := threadCPU()
+	c0 := cputime.Thread()
 	for b.Loop() {
 		f()
 	}
-	cpu := threadCPU() - c0
+	cpu := cputime.Thread() - c0
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(b.N)/cpu.Seconds(), "URLs/s/core")
 }
@@ -69,16 +71,16 @@ func BenchmarkRSAOverhead(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for b.Loop() {
-		t0 := threadCPU()
+		t0 := cputime.Thread()
 		var err error
 		if buf, err = s.AppendSignedURL(buf[:0], benchURL, p); err != nil {
 			b.Fatal(err)
 		}
-		t1 := threadCPU()
+		t1 := cputime.Thread()
 		if _, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA1, benchDigest[:]); err != nil {
 			b.Fatal(err)
 		}
-		t2 := threadCPU()
+		t2 := cputime.Thread()
 		url += t1 - t0
 		raw += t2 - t1
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchsign/batchsign/internal/cputime"
 	"github.com/batchsign/batchsign/internal/sha256block"
 )
 
@@ -21,11 +22,11 @@ func loopOnCPU(b *testing.B, f func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
-	c0 := threadCPU()
+	c0 := cputime.Thread()
 	for b.Loop() {
 		f()
 	}
-	cpu := threadCPU() - c0
+	cpu := cputime.Thread() - c0
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(float64(b.N)/cpu.Seconds(), "URLs/s/core")
 }
@@ -118,15 +119,15 @@ func BenchmarkRSAOverhead(b *testing.B) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	for b.Loop() {
-		t0 := threadCPU()
+		t0 := cputime.Thread()
 		if dst, err = s.AppendPresign(dst[:0], &benchPresign); err != nil {
 			b.Fatal(err)
 		}
-		t1 := threadCPU()
+		t1 := cputime.Thread()
 		if _, err := rsa.SignPKCS1v15(nil, acct.key, crypto.SHA256, digest[:]); err != nil {
 			b.Fatal(err)
 		}
-		t2 := threadCPU()
+		t2 := cputime.Thread()
 		url += t1 - t0
 		raw += t2 - t1
 	}

@@ -3,6 +3,8 @@ package sigv4
 import (
 	"fmt"
 	"testing"
+
+	"github.com/batchsign/batchsign/internal/cputime"
 )
 
 // manifestURLs presigns n URLs shaped like the pipeline's benchmark
@@ -49,7 +51,7 @@ func BenchmarkVerifyManifestURLs(b *testing.B) {
 		b.Run("path="+path, func(b *testing.B) {
 			v := NewVerifier(lookupOf(docCreds.AccessKeyID, docCreds.SecretAccessKey), VerifyOptions{Now: docTime})
 			b.ReportAllocs()
-			c0, i, n := processCPU(), 0, 0
+			c0, i, n := cputime.Process(), 0, 0
 			for b.Loop() {
 				if path == "pair" {
 					e0, e1 := v.PresignedURLPair("GET", urls[i%len(urls)], nil, "GET", urls[(i+1)%len(urls)], nil)
@@ -65,7 +67,7 @@ func BenchmarkVerifyManifestURLs(b *testing.B) {
 				i, n = i+1, n+1
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/URL")
-			b.ReportMetric(float64(processCPU()-c0)/float64(n), "cpu-ns/URL")
+			b.ReportMetric(float64(cputime.Process()-c0)/float64(n), "cpu-ns/URL")
 		})
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/batchsign/batchsign/internal/cputime"
 )
 
 // benchManifest is n rows shaped like examples/gen's synthetic export.
@@ -35,7 +37,7 @@ func BenchmarkRunPresignNDJSON(b *testing.B) {
 	cfg.Workers, cfg.BatchSize = 0, 0
 	b.SetBytes(int64(len(manifest)))
 	b.ReportAllocs()
-	c0 := processCPU()
+	c0 := cputime.Process()
 	for b.Loop() {
 		w, _ := NewWriter(io.Discard, FormatNDJSON, Presign, "")
 		st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(manifest)), w, NewRejectWriter(io.Discard), nil)
@@ -45,7 +47,7 @@ func BenchmarkRunPresignNDJSON(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), "rows/s")
 	// CPU time per row: what a shared machine's wall clock cannot show.
-	b.ReportMetric(float64(processCPU()-c0)/float64(b.N*rows), "cpu-ns/row")
+	b.ReportMetric(float64(cputime.Process()-c0)/float64(b.N*rows), "cpu-ns/row")
 }
 
 // BenchmarkRunPresignVerifyNDJSON runs presign and verify over the same
@@ -75,7 +77,7 @@ func BenchmarkRunPresignVerifyNDJSON(b *testing.B) {
 				cfg.Region = "" // the rows' four regions are all good
 			}
 			b.ReportAllocs()
-			c0 := processCPU()
+			c0 := cputime.Process()
 			for b.Loop() {
 				w, _ := NewWriter(io.Discard, FormatNDJSON, m.mode, "")
 				st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(m.input)), w, NewRejectWriter(io.Discard), nil)
@@ -84,7 +86,7 @@ func BenchmarkRunPresignVerifyNDJSON(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), "rows/s")
-			b.ReportMetric(float64(processCPU()-c0)/float64(b.N*rows), "cpu-ns/row")
+			b.ReportMetric(float64(cputime.Process()-c0)/float64(b.N*rows), "cpu-ns/row")
 		})
 	}
 }

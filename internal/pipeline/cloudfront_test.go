@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/batchsign/batchsign/cloudfront"
+	"github.com/batchsign/batchsign/internal/cputime"
 	"github.com/batchsign/batchsign/internal/vectors"
 )
 
@@ -245,7 +246,7 @@ func BenchmarkCloudFrontPresign(b *testing.B) {
 			cfg.CloudFront.PerPrefix = perPrefix
 			cfg.Workers, cfg.BatchSize = 0, 0
 			b.ReportAllocs()
-			c0 := processCPU()
+			c0 := cputime.Process()
 			for b.Loop() {
 				w, _ := NewWriter(io.Discard, FormatNDJSON, Presign, SchemeCloudFront)
 				st, err := Run(context.Background(), cfg, NewNDJSONReader(bytes.NewReader(manifest)), w, NewRejectWriter(io.Discard), nil)
@@ -253,7 +254,7 @@ func BenchmarkCloudFrontPresign(b *testing.B) {
 					b.Fatal(err, st)
 				}
 			}
-			cpu := processCPU() - c0
+			cpu := cputime.Process() - c0
 			b.ReportMetric(float64(b.N*rows)/b.Elapsed().Seconds(), "rows/s")
 			b.ReportMetric(float64(b.N*rows)/cpu.Seconds(), "rows/s/cpu")
 		})

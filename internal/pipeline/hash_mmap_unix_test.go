@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+
+	"github.com/batchsign/batchsign/internal/cputime"
 )
 
 // TestHashMappedSurvivesATruncatedFile: a body file that shrinks under the
@@ -122,11 +124,11 @@ func BenchmarkHashBodies(b *testing.B) {
 				b.Fatal("wrong digest")
 			}
 			b.SetBytes(2 * size)
-			c0 := processCPU()
+			c0 := cputime.Process()
 			for b.Loop() {
 				c.hash(files[0], files[1])
 			}
-			b.ReportMetric(float64(b.N)*2*size/1e6/(processCPU()-c0).Seconds(), "MB/cpu-s")
+			b.ReportMetric(float64(b.N)*2*size/1e6/(cputime.Process()-c0).Seconds(), "MB/cpu-s")
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/batchsign/batchsign/internal/cputime"
 	simd "github.com/minio/sha256-simd"
 )
 
@@ -569,9 +570,9 @@ func BenchmarkSHA256StreamParallel(b *testing.B) {
 	runBackends(b, []sha256Backend{backendStdlib, backendSIMD}, func(b *testing.B) {
 		b.SetBytes(1 << 20)
 		b.ReportAllocs()
-		c0 := processCPU()
+		c0 := cputime.Process()
 		defer func() {
-			cpu := (processCPU() - c0).Seconds()
+			cpu := (cputime.Process() - c0).Seconds()
 			b.ReportMetric(float64(b.N)*(1<<20)/1e6/cpu, "MB/cpu-s")
 		}()
 		b.RunParallel(func(pb *testing.PB) {
