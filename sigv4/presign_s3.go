@@ -280,17 +280,12 @@ func (s *Signer) appendRowQuery(cr []byte, q []QueryParam, expires int64) ([]byt
 }
 
 // checkHost refuses a host that verification would call malformed (see
-// S3Presign.Host), remembering the last host it passed so that a run of
-// URLs for one host checks it once. The copy keeps no caller text alive.
+// S3Presign.Host), remembering the last hosts it passed (sigcore.HostMemo,
+// copies: no caller text stays alive) so that rows that take turns among a
+// few buckets check each host once.
 func (s *Signer) checkHost(host string) error {
-	if string(s.hostOK[:s.hostOKLen]) == host {
-		return nil
-	}
-	if err := sigcore.CheckHost(host); err != nil {
+	if err := s.hosts.CheckHost(host); err != nil {
 		return sigcore.FieldErr("host", errors.Unwrap(err))
-	}
-	if len(host) <= len(s.hostOK) {
-		s.hostOKLen = copy(s.hostOK[:], host)
 	}
 	return nil
 }

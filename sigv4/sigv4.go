@@ -182,10 +182,8 @@ type Signer struct {
 	hexb               [64]byte
 	sumb               [32]byte
 	sigb               [32]byte
-	// The last host AppendPresignS3 checked (see checkHost): a name of 253
-	// bytes and a port fit.
-	hostOK    [259]byte
-	hostOKLen int
+	// The last hosts AppendPresignS3 passed (see checkHost).
+	hosts sigcore.HostMemo
 	// What the S3 presigns of a run of rows of one scheme and host share
 	// (presign_s3.go).
 	frame presignFrame

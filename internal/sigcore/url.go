@@ -92,6 +92,19 @@ const hostMemoSlots, maxMemoHost = 16, 259
 // SplitURL is SplitURL(raw), skipping the check of a host m accepted before.
 func (m *HostMemo) SplitURL(raw string) (URL, error) { return splitURL(raw, m) }
 
+// CheckHost is CheckHost(hostport), skipping the check of a host m
+// accepted before (by this or by SplitURL: both accept the same hosts).
+func (m *HostMemo) CheckHost(hostport string) error {
+	if m.has(hostport) {
+		return nil
+	}
+	if err := CheckHost(hostport); err != nil {
+		return err
+	}
+	m.add(hostport)
+	return nil
+}
+
 // has reports whether m holds host.
 func (m *HostMemo) has(host string) bool {
 	if host == "" {

@@ -231,6 +231,31 @@ func TestHostMemoSplitsAsSplitURL(t *testing.T) {
 	}
 }
 
+// TestHostMemoChecksAsCheckHost: a HostMemo's CheckHost returns what
+// CheckHost returns, host after host, as hosts are remembered (by CheckHost
+// and by SplitURL on the same memo), repeated, replaced and refused.
+func TestHostMemoChecksAsCheckHost(t *testing.T) {
+	var hosts []string
+	for i := range 20 { // more hosts than slots, so that slots are replaced
+		hosts = append(hosts, fmt.Sprintf("b%d.s3.amazonaws.com", i%18))
+	}
+	hosts = append(hosts, "b1.s3.amazonaws.com/", "u@b1.s3.amazonaws.com", "b1.s3.amazonaws.com.", "b1.s3.amazonaws.com:0",
+		"b1.s3.amazonaws.com:443", "", "a b", strings.Repeat("a", 63)+"."+strings.Repeat("b", 63)+"."+strings.Repeat("c", 63)+"."+strings.Repeat("d", 61),
+		strings.Repeat("a.", 130), "[::1]:80", "[::1%eth0]", "1.2.3.4", "bad\x00host")
+	var m HostMemo
+	for round := range 3 {
+		for _, h := range hosts {
+			if got, want := fmt.Sprint(m.CheckHost(h)), fmt.Sprint(CheckHost(h)); got != want {
+				t.Errorf("round %d, %q: memo %s, alone %s", round, h, got, want)
+			}
+			_, _ = m.SplitURL("https://" + h + "/k")
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _ = m.CheckHost(hosts[0]) }); n != 0 {
+		t.Errorf("%v allocations", n)
+	}
+}
+
 // FuzzHostMemoSplitURL: after any URL, a HostMemo splits any other as
 // SplitURL does.
 func FuzzHostMemoSplitURL(f *testing.F) {
