@@ -13,33 +13,45 @@ import (
 // the strings to sign) runs two-lane (sha256block.SumWords2, Block2): the SHA
 // instructions of one row wait on each other, and the other row's fill the
 // gaps. A batch with an even share of rows signs them in pairs; the odd one
-// goes through AppendPresignS3.
+// goes through AppendPresignS3. Rows of two Signers (two regions or two
+// credentials) pair through AppendPresignS3PairOf.
 //
 // A row that fails leaves its dst as it was, and the other row is still
 // signed. Under a SHA-256 backend other than sha256block (BATCHSIGN_SHA256 =
 // stdlib or simd, or FIPS 140 mode) it is the two single calls. In steady
 // state it allocates nothing.
 func (s *Signer) AppendPresignS3Pair(dst0, dst1 []byte, p0, p1 *S3Presign) (out0, out1 []byte, err0, err1 error) {
-	if !s.useBlock || s.variant != nil {
-		out0, err0 = s.AppendPresignS3(dst0, p0)
-		out1, err1 = s.AppendPresignS3(dst1, p1)
+	return AppendPresignS3PairOf(s, s, dst0, dst1, p0, p1)
+}
+
+// AppendPresignS3PairOf is AppendPresignS3Pair for a row p0 of s0 and a row
+// p1 of s1, which may be two Signers (a manifest's rows change region every
+// few rows): byte for byte s0.AppendPresignS3(dst0, p0) then
+// s1.AppendPresignS3(dst1, p1), errors included. It runs two-lane when both
+// Signers hash on sha256block and neither is a variant (SigV4-S3Express and
+// the like), else as the two single calls.
+func AppendPresignS3PairOf(s0, s1 *Signer, dst0, dst1 []byte, p0, p1 *S3Presign) (out0, out1 []byte, err0, err1 error) {
+	if !s0.useBlock || s0.variant != nil || !s1.useBlock || s1.variant != nil {
+		out0, err0 = s0.AppendPresignS3(dst0, p0)
+		out1, err1 = s1.AppendPresignS3(dst1, p1)
 		return out0, out1, err0, err1
 	}
-	// Both canonical requests go into s.cr, one after the other.
-	cr, out0, err0 := s.appendPresignS3Parts(s.cr[:0], dst0, p0)
+	// Both canonical requests go into s0.cr, one after the other
+	// (appendPresignS3Parts writes only to the buffer it is given).
+	cr, out0, err0 := s0.appendPresignS3Parts(s0.cr[:0], dst0, p0)
 	if err0 != nil {
-		s.cr = cr[:0]
-		out1, err1 = s.AppendPresignS3(dst1, p1)
+		s0.cr = cr[:0]
+		out1, err1 = s1.AppendPresignS3(dst1, p1)
 		return dst0, out1, err0, err1
 	}
 	n0 := len(cr)
-	cr, out1, err1 = s.appendPresignS3Parts(cr, dst1, p1)
-	s.cr = cr[:n0]
+	cr, out1, err1 = s1.appendPresignS3Parts(cr, dst1, p1)
+	s0.cr = cr[:n0]
 	if err1 != nil {
-		return s.appendSignature(out0), dst1, nil, err1
+		return s0.appendSignature(out0), dst1, nil, err1
 	}
 	h0, h1 := sha256block.SumWords2(sha256block.IV, sha256block.IV, 0, 0, cr[:n0], cr[n0:])
-	signaturePair(s, s, &h0, &h1)
+	signaturePair(s0, s1, &h0, &h1)
 	return appendHexWords(out0, &h0), appendHexWords(out1, &h1), nil, nil
 }
 

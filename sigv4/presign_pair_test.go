@@ -56,11 +56,40 @@ func hostilePresignRows() []S3Presign {
 // destinations, and fails unless URLs and errors are identical.
 func checkPairMatchesSingles(t *testing.T, pair, single *Signer, p0, p1 *S3Presign, what string) {
 	t.Helper()
-	got0, got1, err0, err1 := pair.AppendPresignS3Pair([]byte("row0 "), []byte("row1 "), p0, p1)
-	want0, werr0 := single.AppendPresignS3([]byte("row0 "), p0)
-	want1, werr1 := single.AppendPresignS3([]byte("row1 "), p1)
+	checkPairOfMatchesSingles(t, pair, pair, single, single, p0, p1, what)
+}
+
+// checkPairOfMatchesSingles is checkPairMatchesSingles for a row p0 of
+// pair0 (single0) and a row p1 of pair1 (single1); one Signer twice goes
+// through the method AppendPresignS3Pair.
+func checkPairOfMatchesSingles(t *testing.T, pair0, pair1, single0, single1 *Signer, p0, p1 *S3Presign, what string) {
+	t.Helper()
+	var got0, got1 []byte
+	var err0, err1 error
+	if pair0 == pair1 {
+		got0, got1, err0, err1 = pair0.AppendPresignS3Pair([]byte("row0 "), []byte("row1 "), p0, p1)
+	} else {
+		got0, got1, err0, err1 = AppendPresignS3PairOf(pair0, pair1, []byte("row0 "), []byte("row1 "), p0, p1)
+	}
+	want0, werr0 := single0.AppendPresignS3([]byte("row0 "), p0)
+	want1, werr1 := single1.AppendPresignS3([]byte("row1 "), p1)
 	if string(got0) != string(want0) || string(got1) != string(want1) || fmt.Sprint(err0) != fmt.Sprint(werr0) || fmt.Sprint(err1) != fmt.Sprint(werr1) {
 		t.Fatalf("%s: pair\n%s (%v)\n%s (%v)\nsingles\n%s (%v)\n%s (%v)", what, got0, err0, got1, err1, want0, werr0, want1, werr1)
+	}
+	checkPlainURL(t, got0[len("row0 "):], what)
+	checkPlainURL(t, got1[len("row1 "):], what)
+}
+
+// checkPlainURL fails unless u, an S3 presigned URL (or nothing, after an
+// error), is printable ASCII without '"' or '\\': the pipeline's NDJSON
+// writer copies such URLs into JSON strings without looking
+// (pipeline.plainURLValue).
+func checkPlainURL(t *testing.T, u []byte, what string) {
+	t.Helper()
+	for i, c := range u {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '\\' {
+			t.Fatalf("%s: URL byte %d is %q: %s", what, i, c, u)
+		}
 	}
 }
 
@@ -81,6 +110,58 @@ func TestPresignS3PairMatchesSingles(t *testing.T) {
 				for i := range rows {
 					for _, j := range []int{(i + 1) % len(rows), (i * 37) % len(rows), i, len(rows) - 1 - i} {
 						checkPairMatchesSingles(t, pair, single, &rows[i], &rows[j], fmt.Sprintf("rows %d, %d, token %d", i, j, len(token)))
+					}
+				}
+			}
+		})
+	})
+}
+
+// TestPresignS3PairOfTwoSignersMatchesSingles: rows of two Signers (other
+// regions, other credentials, a session token, a region long enough that
+// the two strings to sign differ in blocks, a variant) signed as a pair by
+// AppendPresignS3PairOf are byte for byte, errors included, each Signer's
+// AppendPresignS3 of its row, under every SHA-256 backend; rows are paired
+// with the next row, one far away and a failing one.
+func TestPresignS3PairOfTwoSignersMatchesSingles(t *testing.T) {
+	rows := hostilePresignRows()
+	other := Credentials{AccessKeyID: "AKIDOTHER", SecretAccessKey: "other/secret", SessionToken: strings.Repeat("T/+=", 240)}
+	type spec struct {
+		c      Credentials
+		region string
+		sign   func(dst, digest []byte) []byte // a variant when not nil
+	}
+	specs := []spec{
+		{docCreds, "us-east-1", nil}, {docCreds, "eu-west-1", nil}, {other, "ap-southeast-2", nil},
+		{docCreds, strings.Repeat("r", 70), nil},
+		{docCreds, "", func(dst, digest []byte) []byte { return fmt.Appendf(dst, "%x", digest) }},
+	}
+	newSigners := func(t *testing.T) []*Signer {
+		var ss []*Signer
+		for _, sp := range specs {
+			var s *Signer
+			var err error
+			if sp.sign != nil {
+				s, err = NewVariantSigner(sp.c, docTime, Options{Service: "s3"}, Variant{Algorithm: "A", Scope: "S", RegionSet: "*", Sign: sp.sign})
+			} else {
+				s, err = NewSigner(sp.c, nil, docTime, Options{Region: sp.region, Service: "s3"})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ss = append(ss, s)
+		}
+		return ss
+	}
+	sha256block.ForEachBackend(func(name string) {
+		t.Run(name, func(t *testing.T) {
+			pair, single := newSigners(t), newSigners(t)
+			for a := range specs {
+				for b := range specs {
+					for i := range rows {
+						for _, j := range []int{(i + 1) % len(rows), (i * 37) % len(rows), len(rows) - 1 - i%7} {
+							checkPairOfMatchesSingles(t, pair[a], pair[b], single[a], single[b], &rows[i], &rows[j], fmt.Sprintf("signers %d, %d, rows %d, %d", a, b, i, j))
+						}
 					}
 				}
 			}
@@ -295,6 +376,9 @@ func FuzzPresignS3Pair(f *testing.F) {
 	f.Add(strings.Repeat("k", 300), "", "response-content-type", "text/plain; charset=utf-8", int64(604800), int64(1))
 	f.Add("ok\xffbad", "x", "X-Amz-Signature", "", int64(0), int64(604801))
 	pair, single := newS3Signer(f, "tok/en="), newS3Signer(f, "tok/en=")
+	// A second Signer (another region and key, no token) for rows of two.
+	pairEU, _ := NewSigner(docCreds, nil, docTime, Options{Region: "eu-west-1", Service: "s3"})
+	singleEU, _ := NewSigner(docCreds, nil, docTime, Options{Region: "eu-west-1", Service: "s3"})
 	f.Fuzz(func(t *testing.T, key0, key1, qk, qv string, exp0, exp1 int64) {
 		p0 := S3Presign{Host: "b.s3.amazonaws.com", Key: key0, Expires: exp0}
 		p1 := S3Presign{Host: "s3.example.com:9000", Bucket: "bkt", Key: key1, Expires: exp1}
@@ -303,5 +387,6 @@ func FuzzPresignS3Pair(f *testing.F) {
 		}
 		checkPairMatchesSingles(t, pair, single, &p0, &p1, "fuzzed rows")
 		checkPairMatchesSingles(t, pair, single, &p1, &p0, "fuzzed rows swapped")
+		checkPairOfMatchesSingles(t, pairEU, pair, singleEU, single, &p0, &p1, "fuzzed rows, two Signers")
 	})
 }

@@ -140,7 +140,7 @@ func (st *gcsPresigner) presign(r *Row, b *Batch) error {
 	if w.url, err = st.signer.AppendPresign(w.url[:0], &p); err != nil {
 		return err
 	}
-	w.appendPresignRecord(b, r, method, w.url, expires, false, r.Headers)
+	w.appendPresignRecord(b, r, method, bytesValue(w.url), expires, false, r.Headers)
 	return nil
 }
 

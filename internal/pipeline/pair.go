@@ -8,7 +8,7 @@ import (
 
 // errDeferred is what a row function returns for a row whose URL waits for
 // the next row, to be signed with it in one two-lane SHA-256 pass
-// (sigv4.Signer.AppendPresignS3Pair), or in verify mode judged with it
+// (sigv4.AppendPresignS3PairOf), or in verify mode judged with it
 // (sigv4.Verifier.PresignedURLPair, verifier.verifyPaired). The row is not
 // finished: it is counted, written or rejected when its pair is signed or
 // the pending row is flushed (worker.flushPending), always before any later
@@ -30,13 +30,13 @@ type pendingS3 struct {
 }
 
 // presignS3 signs an S3 presign on the engine's zero-allocation path, two
-// rows at a time: the first of a pair waits (errDeferred); the second, if
-// the same Signer signs it, is signed with it in one pass. A row for
-// another Signer flushes the waiting one first.
+// rows at a time: the first of a pair waits (errDeferred); the second is
+// signed with it in one pass, whichever of the worker's Signers (regions)
+// each needs.
 func (w *worker) presignS3(r *Row, b *Batch, s *sigv4.Signer, p *sigv4.S3Presign, method string, expires int64, clamped bool) error {
 	q := &w.pend
 	alone := pairCost(p) > maxPairBytes
-	if q.ok && (q.s != s || alone) {
+	if q.ok && alone {
 		w.flushPending(b)
 	}
 	if alone {
@@ -46,7 +46,7 @@ func (w *worker) presignS3(r *Row, b *Batch, s *sigv4.Signer, p *sigv4.S3Presign
 		if w.url, err = s.AppendPresignS3(w.url[:0], p); err != nil {
 			return err
 		}
-		w.appendPresignRecord(b, r, method, w.url, expires, clamped, nil)
+		w.appendPresignRecord(b, r, method, plainURLValue(w.url), expires, clamped, nil)
 		return nil
 	}
 	if !q.ok {
@@ -60,12 +60,12 @@ func (w *worker) presignS3(r *Row, b *Batch, s *sigv4.Signer, p *sigv4.S3Presign
 	}
 	q.ok = false
 	var err0, err1 error
-	q.url, w.url, err0, err1 = s.AppendPresignS3Pair(q.url[:0], w.url[:0], &q.p, p)
+	q.url, w.url, err0, err1 = sigv4.AppendPresignS3PairOf(q.s, s, q.url[:0], w.url[:0], &q.p, p)
 	w.finishPending(b, err0)
 	if err1 != nil {
 		return err1
 	}
-	w.appendPresignRecord(b, r, method, w.url, expires, clamped, nil)
+	w.appendPresignRecord(b, r, method, plainURLValue(w.url), expires, clamped, nil)
 	return nil
 }
 
@@ -106,6 +106,6 @@ func (w *worker) finishPending(b *Batch, err error) {
 		b.rejects = append(b.rejects, rejectOf(q.r, err))
 		return
 	}
-	w.appendPresignRecord(b, q.r, q.method, q.url, q.expires, q.clamped, nil)
+	w.appendPresignRecord(b, q.r, q.method, plainURLValue(q.url), q.expires, q.clamped, nil)
 	b.signed++
 }

@@ -107,7 +107,7 @@ func (st *sigV2Presigner) presign(r *Row, b *Batch) error {
 	if err != nil {
 		return fieldErr(FieldURL, err)
 	}
-	w.appendPresignRecord(b, r, method, w.url, expires, clamped, r.Headers)
+	w.appendPresignRecord(b, r, method, bytesValue(w.url), expires, clamped, r.Headers)
 	return nil
 }
 

@@ -150,7 +150,7 @@ func (w *worker) presign(r *Row, b *Batch) error {
 		return err
 	}
 	w.url = append(w.url[:0], u...)
-	w.appendPresignRecord(b, r, method, w.url, expires, clamped, send)
+	w.appendPresignRecord(b, r, method, bytesValue(w.url), expires, clamped, send)
 	return nil
 }
 

@@ -287,7 +287,7 @@ func (st *sigV4aRows) presign(r *Row, b *Batch) error {
 			return err
 		}
 	}
-	w.appendPresignRecord(b, r, method, w.url, expires, clamped, r.Headers)
+	w.appendPresignRecord(b, r, method, bytesValue(w.url), expires, clamped, r.Headers)
 	return nil
 }
 

@@ -356,8 +356,8 @@ func appendRequestURL(dst []byte, scheme string, req *sigv4.Request) []byte {
 // method, URL, expiry and the headers the client must send (presignTable),
 // and counts a clamped expiry. Every presigning scheme with an expiry in
 // seconds writes its record here.
-func (w *worker) appendPresignRecord(b *Batch, r *Row, method string, url []byte, expires int64, clamped bool, send []sigv4.Header) {
-	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), bytesValue(url),
+func (w *worker) appendPresignRecord(b *Batch, r *Row, method string, url Value, expires int64, clamped bool, send []sigv4.Header) {
+	w.rec = append(w.rec[:0], stringValue(r.ID), stringValue(method), url,
 		timeValue(w.t.Add(time.Duration(expires)*time.Second)), headersValue(send))
 	b.out = w.enc.AppendRecord(b.out, &w.rec)
 	if clamped {

@@ -92,7 +92,11 @@ func (n *ndjsonWriter) AppendRecord(dst []byte, r *Record) []byte {
 		dst = append(dst, c.key...)
 		switch c.kind {
 		case StringColumn:
-			if v.raw != nil {
+			if v.plain {
+				dst = append(dst, '"')
+				dst = append(dst, v.raw...)
+				dst = append(dst, '"')
+			} else if v.raw != nil {
 				dst = appendJSONBytes(dst, v.raw)
 			} else {
 				dst = appendJSONString(dst, v.str)
