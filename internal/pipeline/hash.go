@@ -82,11 +82,12 @@ func hashOpened(ctx context.Context, f *os.File, fi os.FileInfo, buf []byte) (su
 // file streams through the chosen backend (hashOpened).
 func pairBodies() bool { return sha256block.BlockHMAC() }
 
-// hashFilePair is hashFile for two files at once: where pairBodies and both
-// are large enough to be mapped, their blocks go through SHA-256 interleaved in one
-// pass (hashMappedPair), which costs about as much as hashing the larger
-// one alone; otherwise, or when anything about the pair goes wrong, each is
-// hashed by itself, with hashFile's checks and errors.
+// hashFilePair is hashFile for two files at once: where pairBodies, both are
+// read through buf, half each, and their blocks go through SHA-256
+// interleaved in one pass (hashReadPair), which costs about as much as
+// hashing the larger one alone; otherwise, or when a read fails before
+// either file ends, each is hashed by itself, with hashFile's checks and
+// errors.
 func hashFilePair(ctx context.Context, path0, path1 string, buf []byte) (sum0, sum1 [32]byte, err0, err1 error) {
 	f0, fi0, err0 := openBody(path0)
 	if err0 == nil {
@@ -97,8 +98,8 @@ func hashFilePair(ctx context.Context, path0, path1 string, buf []byte) (sum0, s
 		defer f1.Close()
 	}
 	if err0 == nil && err1 == nil && pairBodies() {
-		if s0, s1, ok, err := hashMappedPair(ctx, f0, fi0, f1, fi1); ok {
-			return s0, s1, err, err
+		if s0, s1, e0, e1, ok := hashReadPair(ctx, f0, f1, buf); ok {
+			return s0, s1, e0, e1
 		}
 	}
 	if err0 == nil {

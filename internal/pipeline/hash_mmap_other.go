@@ -17,8 +17,3 @@ const mmapMin = 256 << 10
 func hashMapped(context.Context, *os.File, os.FileInfo) (sum [32]byte, n int64, ok bool, err error) {
 	return sum, 0, false, nil
 }
-
-// hashMappedPair never maps on systems without mmap; files are streamed.
-func hashMappedPair(context.Context, *os.File, os.FileInfo, *os.File, os.FileInfo) (sum0, sum1 [32]byte, ok bool, err error) {
-	return sum0, sum1, false, nil
-}

@@ -38,45 +38,14 @@ func TestHashMappedSurvivesATruncatedFile(t *testing.T) {
 	}
 }
 
-// TestHashMappedPairLeavesAFaultToTheSinglePath: a file that shrinks under
-// the pair's mapping is not blamed on both rows: the pair gives up (ok
-// false) and the caller hashes each file alone, which names the one at
-// fault.
-func TestHashMappedPairLeavesAFaultToTheSinglePath(t *testing.T) {
-	dir := t.TempDir()
-	var files [2]*os.File
-	var infos [2]os.FileInfo
-	for i := range files {
-		path := filepath.Join(dir, "body"+string(rune('0'+i)))
-		if err := os.WriteFile(path, make([]byte, 1<<20), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		if infos[i], err = f.Stat(); err != nil {
-			t.Fatal(err)
-		}
-		files[i] = f
-	}
-	if err := os.Truncate(files[1].Name(), 0); err != nil {
-		t.Fatal(err)
-	}
-	_, _, ok, err := hashMappedPair(context.Background(), files[0], infos[0], files[1], infos[1])
-	if ok || err != nil {
-		t.Fatalf("ok %v err %v, want the pair given up", ok, err)
-	}
-}
-
 // BenchmarkHashBodies hashes two 4 MiB body files from the page cache per
 // op, as a sign run over large bodies does, and reports MB/s and MB per CPU
 // second beside BenchmarkSHA256StreamParallel's hot-buffer rate
 // (bench/README.md, "Body files"): mmap is hashFile's path (hashMapped);
 // read-256K streams through a reused 256 KiB buffer instead (the kernel
 // copies where mmap maps pages); pair is what a sign run does with two body
-// files (hashMappedPair): both mapped, one two-lane SHA-NI pass over both.
+// files (hashReadPair): both read through halves of a worker's 1 MiB
+// buffer, one two-lane SHA-NI pass over both.
 func BenchmarkHashBodies(b *testing.B) {
 	const size = 4 << 20
 	dir := b.TempDir()
@@ -97,7 +66,7 @@ func BenchmarkHashBodies(b *testing.B) {
 		defer f.Close()
 		files[i] = f
 	}
-	buf := make([]byte, 256<<10)
+	buf, pairBuf := make([]byte, 256<<10), make([]byte, hashBufSize)
 	for _, c := range []struct {
 		name string
 		hash func(f0, f1 *os.File) (s0, s1 [32]byte)
@@ -113,9 +82,7 @@ func BenchmarkHashBodies(b *testing.B) {
 			return
 		}},
 		{"pair", func(f0, f1 *os.File) (s0, s1 [32]byte) {
-			fi0, _ := f0.Stat()
-			fi1, _ := f1.Stat()
-			s0, s1, _, _ = hashMappedPair(context.Background(), f0, fi0, f1, fi1)
+			s0, s1, _, _, _ = hashReadPair(context.Background(), f0, f1, pairBuf)
 			return
 		}},
 	} {

@@ -29,7 +29,7 @@ func bodyOf(t *testing.T, dir string, size, seed int) (string, []byte) {
 }
 
 // TestHashFilePairMatchesSHA256: two files hashed together (one two-lane
-// pass over their common blocks where both are mapped, then each one's
+// pass over their common blocks as both are read, then each one's
 // rest) give each file's own SHA-256, whatever their sizes: equal, one
 // block apart, one under the mapping threshold, tails longer than a chunk.
 func TestHashFilePairMatchesSHA256(t *testing.T) {
@@ -38,6 +38,9 @@ func TestHashFilePairMatchesSHA256(t *testing.T) {
 		{0, 0}, {1, 64}, {mmapMin - 1, mmapMin - 1}, {0, mmapMin}, {mmapMin, 1},
 		{mmapMin, mmapMin}, {mmapMin + 1, mmapMin + 63}, {mmapMin + 64, mmapMin},
 		{hashChunk, hashChunk}, {hashChunk + 65, mmapMin + 17}, {mmapMin + 5, 2*hashChunk + 100},
+		// around the halves of buf that hashReadPair reads each file into
+		{hashBufSize / 2, hashBufSize / 2}, {hashBufSize/2 - 1, hashBufSize/2 + 1}, {hashBufSize/2 + 64, hashBufSize/2 - 64},
+		{hashBufSize, 0}, {hashBufSize + 1, hashBufSize / 2}, {3*hashBufSize/2 + 63, 3*hashBufSize/2 + 64},
 	}
 	buf := make([]byte, hashBufSize)
 	for i, sz := range sizes {
@@ -62,6 +65,33 @@ func TestHashFilePairMatchesSHA256(t *testing.T) {
 	p0, _ := bodyOf(t, dir, mmapMin, 1000)
 	if _, _, err0, err1 := hashFilePair(ctx, p0, good, buf); err0 == nil || err1 == nil {
 		t.Errorf("cancelled: errors %v, %v", err0, err1)
+	}
+}
+
+// TestHashReadPairEverySplit: with a 256-byte buffer (128 bytes a file a
+// round), every pair of sizes from 0 to 700 in steps that cross the rounds
+// and the blocks gives each file's own SHA-256.
+func TestHashReadPairEverySplit(t *testing.T) {
+	dir := t.TempDir()
+	var files []*os.File
+	var sums [][32]byte
+	for size := 0; size <= 700; size += 29 {
+		p, d := bodyOf(t, dir, size, size)
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		files, sums = append(files, f), append(sums, sha256.Sum256(d))
+	}
+	buf := make([]byte, 256)
+	for i := range files {
+		for j := range files {
+			s0, s1, err0, err1, ok := hashReadPair(context.Background(), files[i], files[j], buf)
+			if !ok || err0 != nil || err1 != nil || s0 != sums[i] || s1 != sums[j] {
+				t.Fatalf("files %d, %d: ok %v, errors %v, %v; sums match %v, %v", i, j, ok, err0, err1, s0 == sums[i], s1 == sums[j])
+			}
+		}
 	}
 }
 
