@@ -28,8 +28,10 @@ func (s *Signer) AppendPresignS3Pair(dst0, dst1 []byte, p0, p1 *S3Presign) (out0
 // p1 of s1, which may be two Signers (a manifest's rows change region every
 // few rows): byte for byte s0.AppendPresignS3(dst0, p0) then
 // s1.AppendPresignS3(dst1, p1), errors included. It runs two-lane when both
-// Signers hash on sha256block and neither is a variant (SigV4-S3Express and
-// the like), else as the two single calls.
+// Signers hash on sha256block and neither is a variant (SigV4a and the
+// like), else as the two single calls. Both canonical requests are written
+// in s0's scratch and each row's state in its Signer, so, as for any Signer
+// call, neither may be in use elsewhere meanwhile.
 func AppendPresignS3PairOf(s0, s1 *Signer, dst0, dst1 []byte, p0, p1 *S3Presign) (out0, out1 []byte, err0, err1 error) {
 	if !s0.useBlock || s0.variant != nil || !s1.useBlock || s1.variant != nil {
 		out0, err0 = s0.AppendPresignS3(dst0, p0)

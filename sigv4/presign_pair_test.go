@@ -20,7 +20,7 @@ import (
 func hostilePresignRows() []S3Presign {
 	keys := []string{
 		"a b", "a+b=c&d?e#f%g", "(x)~;,", "/leading", "a//b/./c/../d", "ünïcödé/日本", "e\u0301", // NFD
-		strings.Repeat("k", 1024), "", "UPPER/lower.txt", "tab\there", "*'!@$",
+		strings.Repeat("k", 1024), "", "UPPER/lower.txt", "tab\there", "*'!@$", "q\"uote\\back\x00nul\x7fdel\x1b",
 	}
 	queries := [][]QueryParam{
 		nil,
@@ -34,7 +34,7 @@ func hostilePresignRows() []S3Presign {
 			for _, bucket := range []string{"", "my.bucket"} {
 				rows = append(rows, S3Presign{
 					Method: []string{"GET", "", "PUT", "HEAD"}[(i+j)%4], Scheme: []string{"", "http", "https"}[i%3],
-					Host: []string{"s3.example.com:9000", "b.s3.us-east-1.amazonaws.com"}[j%2], Bucket: bucket,
+					Host: []string{"s3.example.com:9000", "b.s3.us-east-1.amazonaws.com", "[::1]:9000"}[(i+j)%3], Bucket: bucket,
 					Key: key, Query: q, Expires: []int64{3600, 1, 604800, 86400}[i%4],
 				})
 			}
@@ -377,7 +377,10 @@ func FuzzPresignS3Pair(f *testing.F) {
 	f.Add("ok\xffbad", "x", "X-Amz-Signature", "", int64(0), int64(604801))
 	pair, single := newS3Signer(f, "tok/en="), newS3Signer(f, "tok/en=")
 	// A second Signer (another region and key, no token) for rows of two.
-	pairEU, _ := NewSigner(docCreds, nil, docTime, Options{Region: "eu-west-1", Service: "s3"})
+	pairEU, err := NewSigner(docCreds, nil, docTime, Options{Region: "eu-west-1", Service: "s3"})
+	if err != nil {
+		f.Fatal(err)
+	}
 	singleEU, _ := NewSigner(docCreds, nil, docTime, Options{Region: "eu-west-1", Service: "s3"})
 	f.Fuzz(func(t *testing.T, key0, key1, qk, qv string, exp0, exp1 int64) {
 		p0 := S3Presign{Host: "b.s3.amazonaws.com", Key: key0, Expires: exp0}

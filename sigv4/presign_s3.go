@@ -187,7 +187,7 @@ func (s *Signer) checkPresignFields(p *S3Presign) error {
 // appendPresignS3Parts is AppendPresignS3 without the signature: it checks
 // p, appends its canonical request to cr and its URL up to and including
 // "&X-Amz-Signature=" to dst. On an error it returns cr and dst as they
-// were. AppendPresignS3 and AppendPresignS3Pair are built from it.
+// were. AppendPresignS3 and AppendPresignS3PairOf are built from it.
 //
 // A row of a run (see presignFrame) without parameters of its own is its
 // method and escaped key before the frame's canonical-request tail, and, in

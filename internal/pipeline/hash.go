@@ -23,6 +23,9 @@ const hashChunk = 4 << 20
 // opening a FIFO blocks until a writer comes.
 var ErrNotRegularFile = errors.New("not a regular file")
 
+// errFileChanged reports a body file that shrank while it was being hashed.
+var errFileChanged = errors.New("file changed while it was being hashed")
+
 // hashFile streams the file at path through the engine's dispatched SHA-256
 // with the caller's reusable buffer and returns the digest and the byte
 // count. The file is never read whole into memory: large files are hashed
@@ -83,11 +86,11 @@ func hashOpened(ctx context.Context, f *os.File, fi os.FileInfo, buf []byte) (su
 func pairBodies() bool { return sha256block.BlockHMAC() }
 
 // hashFilePair is hashFile for two files at once: where pairBodies, both are
-// read through buf, half each, and their blocks go through SHA-256
-// interleaved in one pass (hashReadPair), which costs about as much as
-// hashing the larger one alone; otherwise, or when a read fails before
-// either file ends, each is hashed by itself, with hashFile's checks and
-// errors.
+// read through buf, half each, to their sizes when opened, and their blocks
+// go through SHA-256 interleaved in one pass (hashReadPair), which costs
+// about as much as hashing the larger one alone; otherwise, or when a read
+// fails or falls short while both are read, each is hashed by itself, with
+// hashFile's checks and errors.
 func hashFilePair(ctx context.Context, path0, path1 string, buf []byte) (sum0, sum1 [32]byte, err0, err1 error) {
 	f0, fi0, err0 := openBody(path0)
 	if err0 == nil {
@@ -98,7 +101,7 @@ func hashFilePair(ctx context.Context, path0, path1 string, buf []byte) (sum0, s
 		defer f1.Close()
 	}
 	if err0 == nil && err1 == nil && pairBodies() {
-		if s0, s1, e0, e1, ok := hashReadPair(ctx, f0, f1, buf); ok {
+		if s0, s1, e0, e1, ok := hashReadPair(ctx, f0, f1, fi0.Size(), fi1.Size(), buf); ok {
 			return s0, s1, e0, e1
 		}
 	}

@@ -4,7 +4,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"os"
 	"runtime/debug"
 	"syscall"
@@ -20,9 +19,6 @@ const mmapMin = 256 << 10
 // checked name between Stat and Open must not hang the worker in open.
 // Regular files ignore the flag.
 const openNonblock = syscall.O_NONBLOCK
-
-// errFileChanged reports a body file that shrank while it was being hashed.
-var errFileChanged = errors.New("file changed while it was being hashed")
 
 // hashMapped hashes a large regular file straight from a read-only mapping,
 // so the bytes go from the page cache to SHA-256 without read()'s copy

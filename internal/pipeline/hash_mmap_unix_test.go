@@ -82,7 +82,7 @@ func BenchmarkHashBodies(b *testing.B) {
 			return
 		}},
 		{"pair", func(f0, f1 *os.File) (s0, s1 [32]byte) {
-			s0, s1, _, _, _ = hashReadPair(context.Background(), f0, f1, pairBuf)
+			s0, s1, _, _, _ = hashReadPair(context.Background(), f0, f1, size, size, pairBuf)
 			return
 		}},
 	} {

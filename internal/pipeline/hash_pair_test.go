@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -31,7 +32,8 @@ func bodyOf(t *testing.T, dir string, size, seed int) (string, []byte) {
 // TestHashFilePairMatchesSHA256: two files hashed together (one two-lane
 // pass over their common blocks as both are read, then each one's
 // rest) give each file's own SHA-256, whatever their sizes: equal, one
-// block apart, one under the mapping threshold, tails longer than a chunk.
+// block apart, one under the single path's mapping threshold, tails longer
+// than a chunk, around the halves of the buffer.
 func TestHashFilePairMatchesSHA256(t *testing.T) {
 	dir := t.TempDir()
 	sizes := [][2]int{
@@ -69,11 +71,12 @@ func TestHashFilePairMatchesSHA256(t *testing.T) {
 }
 
 // TestHashReadPairEverySplit: with a 256-byte buffer (128 bytes a file a
-// round), every pair of sizes from 0 to 700 in steps that cross the rounds
+// read), every pair of sizes from 0 to 700 in steps that cross the reads
 // and the blocks gives each file's own SHA-256.
 func TestHashReadPairEverySplit(t *testing.T) {
 	dir := t.TempDir()
 	var files []*os.File
+	var sizes []int64
 	var sums [][32]byte
 	for size := 0; size <= 700; size += 29 {
 		p, d := bodyOf(t, dir, size, size)
@@ -82,16 +85,72 @@ func TestHashReadPairEverySplit(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		files, sums = append(files, f), append(sums, sha256.Sum256(d))
+		files, sizes, sums = append(files, f), append(sizes, int64(size)), append(sums, sha256.Sum256(d))
 	}
 	buf := make([]byte, 256)
 	for i := range files {
 		for j := range files {
-			s0, s1, err0, err1, ok := hashReadPair(context.Background(), files[i], files[j], buf)
+			s0, s1, err0, err1, ok := hashReadPair(context.Background(), files[i], files[j], sizes[i], sizes[j], buf)
 			if !ok || err0 != nil || err1 != nil || s0 != sums[i] || s1 != sums[j] {
 				t.Fatalf("files %d, %d: ok %v, errors %v, %v; sums match %v, %v", i, j, ok, err0, err1, s0 == sums[i], s1 == sums[j])
 			}
 		}
+	}
+}
+
+// TestHashReadPairLeavesTroubleToEachFile: a file that shrank or cannot be
+// read while both are read together sends the pair back to the one-at-a-time
+// path (ok false), which names it; one that shrank after the other ended is
+// its own errFileChanged, the other file hashed as it is; a file that grew
+// is hashed to its size when opened, as a mapping is.
+func TestHashReadPairLeavesTroubleToEachFile(t *testing.T) {
+	dir := t.TempDir()
+	open := func(size, seed int) (*os.File, []byte) {
+		p, d := bodyOf(t, dir, size, seed)
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f, d
+	}
+	buf := make([]byte, 1024)
+	ctx := context.Background()
+
+	small, smallData := open(700, 1)
+	shrunk, _ := open(5000, 2)
+	if err := shrunk.Truncate(300); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, _, ok := hashReadPair(ctx, small, shrunk, 700, 5000, buf); ok {
+		t.Error("shrank under the common part: the pair was not given up")
+	}
+	late, _ := open(5000, 3)
+	if err := late.Truncate(3000); err != nil {
+		t.Fatal(err)
+	}
+	s0, _, err0, err1, ok := hashReadPair(ctx, small, late, 700, 5000, buf)
+	if !ok || err0 != nil || s0 != sha256.Sum256(smallData) || !errors.Is(err1, errFileChanged) {
+		t.Errorf("shrank past the other's end: ok %v, errors %v, %v; first sum matches %v", ok, err0, err1, s0 == sha256.Sum256(smallData))
+	}
+	grown, grownData := open(2000, 4)
+	if _, err := grown.WriteAt([]byte("appended"), 2000); err != nil {
+		t.Fatal(err)
+	}
+	_, s1, err0, err1, ok := hashReadPair(ctx, small, grown, 700, 2000, buf)
+	if !ok || err0 != nil || err1 != nil || s1 != sha256.Sum256(grownData) {
+		t.Errorf("grew: ok %v, errors %v, %v; sum of its size when opened %v", ok, err0, err1, s1 == sha256.Sum256(grownData))
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, _, _, _, ok := hashReadPair(ctx, small, d, 700, 4096, buf); ok {
+		t.Error("an unreadable file: the pair was not given up")
+	}
+	if _, _, _, _, ok := hashReadPair(ctx, small, small, 700, 700, make([]byte, 127)); ok {
+		t.Error("a buffer too small to halve: the pair was not given up")
 	}
 }
 

@@ -105,10 +105,12 @@ func stringValue(s string) Value { return Value{str: s} }
 func bytesValue(b []byte) Value { return Value{raw: b} }
 
 // plainURLValue is bytesValue for a URL that a signer built of parts it
-// checked or percent-encoded (sigv4's S3 presign: scheme, checked host,
+// checked or percent-encoded (the S3 presign of a SigV4 Signer, not a
+// variant's, whose algorithm name goes in as given: scheme, checked host,
 // escaped path and query, hex signature), so that no byte of it needs
 // escaping in JSON and the NDJSON writer copies it without the scan. The
-// sigv4 tests hold every such URL to that (checkPlainURL).
+// sigv4 tests hold every such URL to that (checkPlainURL), and
+// TestPlainURLValueWritesAsBytesValue the writer's shortcut.
 func plainURLValue(b []byte) Value { return Value{raw: b, plain: true} }
 
 func boolValue(v bool) Value {

@@ -410,3 +410,42 @@ func TestAppendJSONDoesNotAllocate(t *testing.T) {
 		t.Errorf("%v allocations, want 0", n)
 	}
 }
+
+// TestPlainURLValueWritesAsBytesValue: the NDJSON writer's shortcut for a
+// URL that sigv4's S3 presign built (plainURLValue: copied without the
+// escape scan) writes what the scanned path (bytesValue) writes, for URLs
+// of hostile keys, query parameters, an IPv6 host and a session token.
+func TestPlainURLValueWritesAsBytesValue(t *testing.T) {
+	creds := docCreds
+	creds.SessionToken = "tok/en+=\"x"
+	s, err := sigv4.NewSigner(creds, nil, docTime, sigv4.Options{Region: "us-east-1", Service: "s3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewWriter(nil, FormatNDJSON, Presign, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, host := range []string{"b.s3.us-east-1.amazonaws.com", "[::1]:9000", "s3.example.com:9000"} {
+		for _, key := range []string{"a b", "q\"uote\\back\x00nul\x7fdel\x1b", "ünïcödé/日本\u2028", "(x)~;,<>&'", strings.Repeat("k/", 300)} {
+			p := sigv4.S3Presign{Host: host, Key: key, Expires: 3600,
+				Query: []sigv4.QueryParam{{Key: "response-content-disposition", Value: "attachment; filename=\"" + key + "\""}}}
+			url, err := s.AppendPresignS3(nil, &p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := func(u Value) string {
+				r := Record{stringValue("id"), stringValue("GET"), u, timeValue(docTime), headersValue(nil)}
+				return string(w.AppendRecord(nil, &r))
+			}
+			if got, want := rec(plainURLValue(url)), rec(bytesValue(url)); got != want {
+				t.Fatalf("%s %q:\nplain %s\nbytes %s", host, key, got, want)
+			}
+			n++
+		}
+	}
+	if n != 15 {
+		t.Fatalf("%d URLs", n)
+	}
+}

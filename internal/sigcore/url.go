@@ -71,11 +71,12 @@ func (u *URL) String() string {
 func SplitURL(raw string) (URL, error) { return splitURL(raw, nil) }
 
 // HostMemo remembers the last few hosts (authorities, port included) that
-// its SplitURL accepted, so that a verifier judging the URLs of a run,
-// which name a handful of hosts, checks each host once: a host that is
-// byte for byte one accepted before is accepted again without its labels
-// being read. What is refused is never remembered, so its SplitURL refuses
-// exactly what SplitURL refuses, with the same errors. It keeps copies (no
+// its SplitURL or CheckHost accepted, so that a verifier judging the URLs of
+// a run, or a Signer presigning its rows, which name a handful of hosts,
+// checks each host once: a host that is byte for byte one accepted before
+// is accepted again without its labels being read. What is refused is never
+// remembered, so its SplitURL and CheckHost refuse exactly what SplitURL and
+// CheckHost refuse, with the same errors. It keeps copies (no
 // caller text stays alive). The zero value is ready to use; it is not safe
 // for concurrent use.
 type HostMemo struct {
