@@ -10,7 +10,8 @@ import (
 )
 
 // hashBufSize is the read buffer a worker allocates, on its first body
-// file, and reuses to stream body files.
+// file, and reuses to stream body files, or, halved, to read two at once
+// (hashReadPair).
 const hashBufSize = 1 << 20
 
 // hashChunk is the most a body file hashes between two looks at the run's
